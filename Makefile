@@ -1,0 +1,64 @@
+# Daily commands. `make run` and `make test` are the two commands of the README.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup test check lint format typecheck messages worker beat bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+## The embedded default (SQLite file, Celery eager): set up, load the plan and demo, serve.
+run: setup
+	@$(PY) manage.py seed_demo
+	@echo "Open http://$(HOST):$(PORT)/ and log in with one of the users above."
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+setup: $(STAMP)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_plan
+	$(PY) manage.py seed_demo > /dev/null
+
+## Everything CI checks: lint, format, types, migrations, translations, tests on PostgreSQL.
+test: $(STAMP) check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/check_messages.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy .
+
+## Refresh the Vietnamese and English catalogues and compile them.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
+
+## A Celery worker and beat against Redis (set DATABASE_URL and CELERY_BROKER_URL).
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker -l info --concurrency 2
+beat: $(STAMP)
+	$(VENV)/bin/celery -A config beat -l info
+
+## Benchmarks print their figures; they assert nothing about time.
+bench: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

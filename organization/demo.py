@@ -1,0 +1,93 @@
+"""Demo users, one per role, for the embedded default and development only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from .models import Membership, Role, Unit
+
+DEMO_PASSWORD = "duan8-demo"  # noqa: S105 - printed to the terminal on purpose; demo only
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    unit_code: str
+    role: str
+    label: str
+    is_head: bool = False
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser(
+        "hoi.silolau",
+        "si-lo-lau.hlhpn",
+        Role.COMMUNE_WU_OFFICER,
+        "Cán bộ Hội LHPN xã Sì Lở Lầu",
+        is_head=True,
+    ),
+    DemoUser(
+        "hoi.namxe",
+        "nam-xe.hlhpn",
+        Role.COMMUNE_WU_OFFICER,
+        "Cán bộ Hội LHPN xã Nậm Xe",
+        is_head=True,
+    ),
+    DemoUser("ubnd.silolau", "si-lo-lau.ubnd", Role.COMMUNE_PC, "UBND xã Sì Lở Lầu"),
+    DemoUser(
+        "hoi.huyen", "phong-tho.hlhpn", Role.DISTRICT_WU, "Cán bộ Hội LHPN huyện", is_head=True
+    ),
+    DemoUser(
+        "tckh", "phong-tho.tckh", Role.FINANCE_OFFICER, "Chuyên viên Phòng TC-KH", is_head=True
+    ),
+    DemoUser(
+        "pho.chutich", "phong-tho.ubnd", Role.APPROVER, "Phó Chủ tịch UBND huyện", is_head=True
+    ),
+    DemoUser("ketoan", "phong-tho.tckh", Role.ACCOUNTANT, "Kế toán - thủ quỹ"),
+    DemoUser("quansat", "phong-tho.dan-toc", Role.OBSERVER, "Cán bộ Phòng Dân tộc"),
+    DemoUser("kiemtoan", "phong-tho", Role.AUDITOR, "Kiểm toán viên"),
+)
+
+
+def demo_allowed() -> bool:
+    return bool(getattr(settings, "DEMO_ENABLED", False))
+
+
+@transaction.atomic
+def demo_users_create() -> list[DemoUser]:
+    """Create (or leave as they are) the demo users and their memberships."""
+    if not demo_allowed():
+        raise ImproperlyConfigured("Demo users are disabled in these settings.")
+    user_model = get_user_model()
+    for demo in DEMO_USERS:
+        user, created = user_model.objects.get_or_create(
+            username=demo.username,
+            defaults={"first_name": demo.label, "email": f"{demo.username}@example.org"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        Membership.objects.get_or_create(
+            user=user,
+            unit=Unit.objects.get(code=demo.unit_code),
+            role=demo.role,
+            defaults={"is_head": demo.is_head},
+        )
+    admin, created = user_model.objects.get_or_create(
+        username="admin",
+        defaults={
+            "is_staff": True,
+            "is_superuser": True,
+            "first_name": "Quản trị hệ thống",
+            "email": "admin@example.org",
+        },
+    )
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save(update_fields=["password"])
+    return list(DEMO_USERS)

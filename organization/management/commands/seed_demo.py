@@ -1,0 +1,20 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from organization.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
+from organization.models import Role
+
+
+class Command(BaseCommand):
+    help = "Create one demo user per role (embedded default and development settings only)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not demo_allowed():
+            raise CommandError(_("Demo users are disabled in these settings (DEMO_ENABLED)."))
+        users = demo_users_create()
+        self.stdout.write(_("Demo logins (password for all: %(pw)s):") % {"pw": DEMO_PASSWORD})
+        self.stdout.write(f"  {'admin':<14} {_('administrator')}")
+        for demo in users:
+            self.stdout.write(f"  {demo.username:<14} {Role(demo.role).label} · {demo.label}")

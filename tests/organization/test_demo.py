@@ -1,0 +1,47 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from estimates.models import Plan
+from organization.demo import DEMO_USERS
+from organization.models import Membership, Role
+
+
+def test_one_demo_user_per_role(plan: Plan) -> None:
+    call_command("seed_demo")
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Membership.objects.count() == len(DEMO_USERS)
+    call_command("seed_demo")  # a second run adds nothing
+    assert Membership.objects.count() == len(DEMO_USERS)
+
+
+@override_settings(DEMO_ENABLED=False)
+def test_demo_users_are_refused_where_demo_is_off(plan: Plan) -> None:
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not Membership.objects.exists()
+
+
+def test_production_settings_refuse_demo_users() -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "a-production-like-secret",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "DEMO_ENABLED" in done.stderr
