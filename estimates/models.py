@@ -261,6 +261,7 @@ class Estimate(models.Model):
         default=EstimateStatus.DRAFT,
         db_index=True,
     )
+    status_changed_at = models.DateTimeField(_("in this status since"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
     total_amount = models.BigIntegerField(_("requested total (đồng)"), default=0)
     appraised_amount = models.BigIntegerField(_("appraised total (đồng)"), null=True, blank=True)
@@ -305,10 +306,6 @@ class Estimate(models.Model):
             models.CheckConstraint(
                 name="estimate_dates_ordered", condition=Q(end_date__gte=F("start_date"))
             ),
-        ]
-        permissions = [
-            ("view_unit_estimates", "Can view estimates of a unit"),
-            ("draft_unit_estimates", "Can draft estimates for a unit"),
         ]
 
     def __str__(self) -> str:

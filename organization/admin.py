@@ -1,6 +1,10 @@
 from django.contrib import admin
 
+from django.db import transaction
+from django.http import HttpRequest
+
 from .models import Membership, Unit
+from .permissions import access_sync
 
 
 @admin.register(Unit)
@@ -19,3 +23,11 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "unit__name"]
     list_select_related = ["user", "unit"]
     autocomplete_fields = ["unit"]
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: object, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(access_sync)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        super().delete_model(request, obj)
+        transaction.on_commit(access_sync)

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from .models import Membership, Role, Unit
+from .permissions import access_sync
 
 DEMO_PASSWORD = "duan8-demo"  # noqa: S105 - printed to the terminal on purpose; demo only
 
@@ -90,4 +91,5 @@ def demo_users_create() -> list[DemoUser]:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save(update_fields=["password"])
+    access_sync()
     return list(DEMO_USERS)

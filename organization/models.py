@@ -88,6 +88,19 @@ class Unit(models.Model):
             models.CheckConstraint(name="unit_not_own_parent", condition=~Q(parent=models.F("pk"))),
         ]
         indexes = [models.Index(fields=["kind", "agency_type"])]
+        # Object permissions, granted per unit (a commune, or the district for district-level
+        # estimates) to the group of a role in an agency; see ``organization.access_sync``.
+        # None of these may ever be granted globally: a global grant overrides every object.
+        permissions = [
+            ("view_unit_estimates", "Can view the estimates of a unit"),
+            ("draft_unit_estimates", "Can draft, submit, withdraw and settle for a unit"),
+            ("review_unit_estimates", "Can review the estimates of a unit"),
+            ("appraise_unit_estimates", "Can appraise the estimates of a unit"),
+            ("approve_unit_estimates", "Can approve the estimates of a unit"),
+            ("disburse_unit_estimates", "Can record disbursements for a unit"),
+            ("verify_unit_settlements", "Can verify the settlements of a unit"),
+            ("monitor_unit_estimates", "Can record monitoring notes for a unit"),
+        ]
 
     def __str__(self) -> str:
         return self.name

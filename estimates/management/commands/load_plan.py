@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from estimates.plan_loader import PlanFileError, plan_load_file
+from organization.permissions import access_sync
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
                 _("%(file)s was not loaded, nothing was written. %(error)s")
                 % {"file": path.name, "error": exc}
             ) from exc
+        access_sync()
         if result.changed:
             self.stdout.write(
                 _("Plan %(number)s loaded: %(created)s created, %(updated)s updated.")

@@ -1,0 +1,11 @@
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+
+class EstimateProcess(Process):
+    """The viewflow process of one estimate; the estimate is its ``artifact``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("estimate process")
+        verbose_name_plural = _("estimate processes")
