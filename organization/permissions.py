@@ -77,7 +77,9 @@ def _communes_below(territory: Unit, children: dict[int | None, list[Unit]]) -> 
     return found
 
 
-def grants_for(role: str, unit: Unit, children: dict[int | None, list[Unit]]) -> set[tuple[str, int]]:
+def grants_for(
+    role: str, unit: Unit, children: dict[int | None, list[Unit]]
+) -> set[tuple[str, int]]:
     """The (codename, unit pk) pairs a role held in ``unit`` grants."""
     grant = ROLE_GRANTS[role]
     territory = unit.territory()
@@ -100,7 +102,7 @@ def access_sync() -> None:
         p.codename: p
         for p in Permission.objects.filter(content_type=unit_ct, codename__in=UNIT_PERMISSIONS)
     }
-    global_perms = []
+    global_perms: list[Permission] = []
     for label in ROLE_GLOBAL_PERMISSIONS:
         app_label, codename = label.split(".")
         global_perms.extend(
@@ -135,7 +137,9 @@ def access_sync() -> None:
         GroupObjectPermission.objects.bulk_create(
             [
                 GroupObjectPermission(
-                    group=group, permission=perms[codename], content_type=unit_ct,
+                    group=group,
+                    permission=perms[codename],
+                    content_type=unit_ct,
                     object_pk=str(unit_pk),
                 )
                 for codename, unit_pk in want - set(have)
