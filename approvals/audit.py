@@ -1,0 +1,132 @@
+"""Writing and verifying the hash-chained audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditChainHead, AuditEntry
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from estimates.models import Estimate
+
+#: The fields an entry's hash covers, in this order.
+HASHED_FIELDS = (
+    "seq", "created_at", "action", "stage", "actor_id", "actor_name", "acting_for_id",
+    "acting_for_name", "role", "unit_name", "estimate_id", "from_status", "to_status",
+    "amount", "comment", "data", "prev_hash",
+)  # fmt: skip
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    payload = {name: _canonical(getattr(entry, name)) for name in HASHED_FIELDS}
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _display(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return ""
+    full = getattr(user, "get_full_name", lambda: "")()
+    return f"{full} ({user.get_username()})" if full else user.get_username()
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: AbstractBaseUser | None,
+    estimate: Estimate | None = None,
+    stage: str = "",
+    acting_for: AbstractBaseUser | None = None,
+    role: str = "",
+    unit_name: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    amount: int | None = None,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Must run inside the caller's transaction (the state change it
+    records commits or rolls back with it)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        created_at=timezone.now(),
+        action=action,
+        stage=stage,
+        actor_id=getattr(actor, "pk", None),
+        actor_name=_display(actor) or "system",
+        acting_for_id=getattr(acting_for, "pk", None),
+        acting_for_name=_display(acting_for),
+        role=role,
+        unit_name=unit_name,
+        estimate_id=getattr(estimate, "pk", None),
+        from_status=from_status,
+        to_status=to_status,
+        amount=amount,
+        comment=comment,
+        data=data or {},
+        prev_hash=head.last_hash,
+    )
+    # Store exactly what will be read back (JSON round trip) before hashing.
+    entry.data = json.loads(json.dumps(entry.data, ensure_ascii=False, default=str))
+    entry.hash = entry_hash(entry)
+    entry.save(force_insert=True)
+    head.last_seq = entry.seq
+    head.last_hash = entry.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    message: str
+
+
+def audit_verify(batch_size: int = 2000) -> ChainProblem | None:
+    """Walk the chain in order; return the first problem (an edited, deleted or inserted
+    entry), or None when every entry and the head agree."""
+    expected_seq = 1
+    prev_hash = ""
+    for entry in _entries(batch_size):
+        if entry.seq != expected_seq:
+            return ChainProblem(expected_seq, f"entry #{expected_seq} is missing (deleted)")
+        if entry.prev_hash != prev_hash:
+            return ChainProblem(entry.seq, f"entry #{entry.seq} does not follow the one before")
+        if entry_hash(entry) != entry.hash:
+            return ChainProblem(entry.seq, f"entry #{entry.seq} was changed after it was written")
+        prev_hash = entry.hash
+        expected_seq += 1
+    head = AuditChainHead.objects.filter(id=1).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
+        return ChainProblem(head.last_seq, f"entry #{head.last_seq} is missing (deleted)")
+    return None
+
+
+def _entries(batch_size: int) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].seq

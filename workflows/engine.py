@@ -1,0 +1,81 @@
+"""What the approvals services ask of the flow: start it, complete a stage's task, cancel
+it. Always called inside the service's transaction, after the estimate row is locked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow import PROCESS, STATUS
+
+from estimates.models import Estimate
+
+from .flows import EstimateFlow
+from .models import EstimateProcess
+
+#: The flow node that waits while an estimate is in each status.
+STATUS_NODES = {
+    "draft": EstimateFlow.draft,
+    "returned": EstimateFlow.draft,
+    "review": EstimateFlow.review,
+    "appraisal": EstimateFlow.appraise,
+    "approval": EstimateFlow.approve,
+    "approved": EstimateFlow.execute,
+    "settlement": EstimateFlow.verify,
+}
+
+
+class StaleTask(Exception):
+    """The stage's task was completed by someone else first."""
+
+
+def process_for(estimate: Estimate) -> EstimateProcess:
+    return EstimateProcess.objects.get(
+        flow_class=EstimateFlow,
+        artifact_content_type=ContentType.objects.get_for_model(Estimate),
+        artifact_object_id=estimate.pk,
+    )
+
+
+def flow_start(estimate: Estimate) -> EstimateProcess:
+    process: EstimateProcess = EstimateFlow.start.run(estimate=estimate)
+    return process
+
+
+def flow_complete(estimate: Estimate, from_status: str, user: Any) -> None:
+    """Complete the task that waited while the estimate was in ``from_status``; the
+    flow's gateways then route on the estimate's new status."""
+    node = STATUS_NODES[from_status]
+    task = (
+        process_for(estimate)
+        .task_set.filter(flow_task=node, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        .first()
+    )
+    if task is None:
+        raise StaleTask(from_status)
+    try:
+        with task.activation() as activation:
+            current = activation.task
+            if current.status == STATUS.NEW:
+                activation.assign(user)
+            elif current.owner_id != user.pk:
+                activation.reassign(user=user)
+            activation.start(None)
+            activation.execute()
+    except TransitionNotAllowed as exc:
+        raise StaleTask(from_status) from exc
+
+
+def flow_cancel(estimate: Estimate) -> None:
+    process = process_for(estimate)
+    if process.status == PROCESS.NEW:
+        EstimateFlow.instance.cancel(process)
+
+
+def active_task(estimate: Estimate) -> Any:
+    return (
+        process_for(estimate)
+        .task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN")
+        .first()
+    )
