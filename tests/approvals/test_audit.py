@@ -1,0 +1,91 @@
+"""The audit trail is append-only and tamper-evident."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from approvals.audit import audit_verify
+from approvals.models import AuditEntry
+from estimates.models import Estimate
+
+
+@pytest.fixture
+def trail(make_estimate: Callable[..., Estimate]) -> list[AuditEntry]:
+    make_estimate("review")
+    make_estimate("returned")
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert len(entries) >= 5
+    return entries
+
+
+def _tamper(sql: str, *params: object) -> None:
+    """What a database owner could do: switch the triggers off and write directly."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+
+
+def test_intact_chain_verifies(trail: list[AuditEntry], capsys: pytest.CaptureFixture[str]) -> None:
+    assert audit_verify() is None
+    call_command("verify_audit")
+    assert f"{len(trail)}" in capsys.readouterr().out
+
+
+def test_database_refuses_edits_and_deletes(trail: list[AuditEntry]) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=trail[1].pk).update(comment="sửa lén")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=trail[1].pk).delete()
+    assert audit_verify() is None
+
+
+def test_edited_entry_is_named(trail: list[AuditEntry]) -> None:
+    target = trail[2]
+    _tamper("UPDATE approvals_auditentry SET amount = amount + 1 WHERE id = %s", target.pk)
+    problem = audit_verify()
+    assert problem is not None
+    assert problem.seq == target.seq
+    with pytest.raises(CommandError, match=f"#{target.seq}"):
+        call_command("verify_audit")
+
+
+def test_deleted_entry_is_named(trail: list[AuditEntry]) -> None:
+    target = trail[3]
+    _tamper("DELETE FROM approvals_auditentry WHERE id = %s", target.pk)
+    problem = audit_verify()
+    assert problem is not None
+    assert problem.seq == target.seq
+    with pytest.raises(CommandError, match=f"#{target.seq}"):
+        call_command("verify_audit")
+
+
+def test_deleted_last_entry_is_named(trail: list[AuditEntry]) -> None:
+    target = trail[-1]
+    _tamper("DELETE FROM approvals_auditentry WHERE id = %s", target.pk)
+    problem = audit_verify()
+    assert problem is not None
+    assert problem.seq == target.seq
+
+
+def test_rewritten_comment_with_recomputed_own_hash_breaks_the_next_link(
+    trail: list[AuditEntry],
+) -> None:
+    from approvals.audit import entry_hash
+
+    target = AuditEntry.objects.get(pk=trail[1].pk)
+    target.comment = "đã chỉnh"
+    forged = entry_hash(target)
+    _tamper(
+        "UPDATE approvals_auditentry SET comment = %s, hash = %s WHERE id = %s",
+        "đã chỉnh",
+        forged,
+        target.pk,
+    )
+    problem = audit_verify()
+    assert problem is not None
+    assert problem.seq == trail[2].seq
