@@ -43,7 +43,7 @@ def test_happy_path_commune_estimate(make_estimate: Make, people: People) -> Non
     services.estimate_forward(actor=people["hoi.huyen"], estimate_id=est.pk, comment="Đạt")
     est.refresh_from_db()
     assert (est.status, _waiting_node(est)) == ("appraisal", "appraise")
-    first, second = est.lines.order_by("position")
+    first, _second = est.lines.order_by("position")
     services.estimate_appraise(
         actor=people["tckh"],
         estimate_id=est.pk,
