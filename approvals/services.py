@@ -712,3 +712,148 @@ def _norm_findings(estimate: Estimate, lines: list[EstimateLine]) -> list[str]:
         if line.norm_id is not None:
             findings.extend(str(f) for f in norm_check_line(line, estimate.start_date))
     return findings
+
+
+def estimate_disburse(
+    *,
+    actor: Any,
+    estimate_id: int,
+    kind: str,
+    paid_on: dt.date,
+    amount: int,
+    source: str,
+    document_type: str,
+    document_number: str,
+    payee: str,
+    note: str = "",
+    acting_for: Any = None,
+) -> Any:
+    """The treasurer/accountant records an advance or a payment on an approved estimate.
+    Never above what was approved per source (the ledger holds that under a lock)."""
+    with transaction.atomic():
+        estimate = _lock(estimate_id)
+        authority = _authority(actor, estimate, perms.DISBURSE, Stage.DISBURSEMENT, acting_for)
+        _expect(estimate, S.APPROVED)
+        disbursement = _ledger().disbursement_record(
+            estimate=estimate,
+            actor=actor,
+            kind=kind,
+            paid_on=paid_on,
+            amount=amount,
+            source=source,
+            document_type=_clean_text(document_type, field_name="document_type", max_length=100),
+            document_number=_clean_text(
+                document_number, field_name="document_number", max_length=100
+            ),
+            payee=_clean_text(payee, field_name="payee", max_length=200),
+            note=_clean_text(note, field_name="note", max_length=1000),
+        )
+        _audit(
+            estimate,
+            authority,
+            action="estimate.disbursed",
+            stage=Stage.DISBURSEMENT,
+            from_status=estimate.status,
+            to_status=estimate.status,
+            amount=amount,
+            data={
+                "kind": kind,
+                "source": source,
+                "paid_on": paid_on.isoformat(),
+                "document": f"{document_type} {document_number}".strip(),
+                "payee": payee,
+            },
+        )
+        _emit(estimate, authority, "estimate.disbursed", note)
+    return disbursement
+
+
+def estimate_settle(
+    *,
+    actor: Any,
+    estimate_id: int,
+    lines: Sequence[dict[str, Any]],
+    returned: int = 0,
+    return_document: str = "",
+    carried: int = 0,
+    carried_use_by: dt.date | None = None,
+    comment: str = "",
+    acting_for: Any = None,
+) -> Estimate:
+    """The spending unit reports what it actually spent per line; the rest is returned or
+    carried over. Spent + returned + carried must equal what was disbursed."""
+    with transaction.atomic():
+        estimate = _lock(estimate_id)
+        authority = _authority(actor, estimate, perms.DRAFT, Stage.SETTLEMENT, acting_for)
+        _expect(estimate, S.APPROVED)
+        comment = _reason(comment, required=False, what="")
+        settlement = _ledger().settlement_submit(
+            estimate=estimate,
+            actor=actor,
+            lines=list(lines),
+            returned=returned,
+            return_document=_clean_text(
+                return_document, field_name="return_document", max_length=100
+            ),
+            carried=carried,
+            carried_use_by=carried_use_by,
+        )
+        spent = sum(int(item["spent"]) for item in lines)
+        _move(
+            estimate,
+            authority=authority,
+            action="estimate.settlement_submitted",
+            stage=Stage.SETTLEMENT,
+            to_status=S.SETTLEMENT,
+            comment=comment,
+            amount=spent,
+            data={
+                "spent": spent,
+                "returned": returned,
+                "carried": carried,
+                "settlement": getattr(settlement, "pk", None),
+            },
+        )
+    return estimate
+
+
+def estimate_verify_settlement(
+    *, actor: Any, estimate_id: int, comment: str = "", acting_for: Any = None
+) -> Estimate:
+    """Finance-Planning verifies the settlement and closes the estimate."""
+    with transaction.atomic():
+        estimate = _lock(estimate_id)
+        authority = _authority(actor, estimate, perms.VERIFY, Stage.VERIFICATION, acting_for)
+        _expect(estimate, S.SETTLEMENT)
+        comment = _reason(comment, required=False, what="")
+        _ledger().settlement_verify(estimate=estimate, actor=actor)
+        _move(
+            estimate,
+            authority=authority,
+            action="estimate.closed",
+            stage=Stage.VERIFICATION,
+            to_status=S.CLOSED,
+            comment=comment,
+        )
+    return estimate
+
+
+def estimate_return_settlement(
+    *, actor: Any, estimate_id: int, reason: str, acting_for: Any = None
+) -> Estimate:
+    """Finance-Planning sends a settlement back to the spending unit for correction."""
+    with transaction.atomic():
+        estimate = _lock(estimate_id)
+        authority = _authority(actor, estimate, perms.VERIFY, Stage.VERIFICATION, acting_for)
+        _expect(estimate, S.SETTLEMENT)
+        reason = _reason(reason, required=True, what=_("for returning the settlement"))
+        _ledger().settlement_reopen(estimate=estimate, actor=actor, reason=reason)
+        _move(
+            estimate,
+            authority=authority,
+            action="estimate.settlement_returned",
+            stage=Stage.VERIFICATION,
+            to_status=S.APPROVED,
+            comment=reason,
+        )
+    return estimate

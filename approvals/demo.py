@@ -1,0 +1,251 @@
+"""A handful of demo estimates at every stage, made through the real services, so that a
+new user of the embedded default sees the product alive and every demo role has work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from estimates.models import Activity, Estimate, Plan
+from organization.models import Unit
+
+from . import services
+from .services import EstimateInput, LineCut, LineInput
+
+
+def _input(
+    plan: Plan,
+    activity_code: str,
+    title: str,
+    lines: list[LineInput],
+    start: dt.date,
+    villages: list[Unit],
+    women: int = 0,
+    girls: int = 0,
+    men: int = 0,
+) -> EstimateInput:
+    return EstimateInput(
+        activity_id=Activity.objects.get(content__plan=plan, code=activity_code).pk,
+        title=title,
+        purpose=title,
+        start_date=start,
+        end_date=start + dt.timedelta(days=1),
+        village_ids=[v.pk for v in villages],
+        participants_women=women,
+        participants_girls=girls,
+        participants_men=men,
+        lines=lines,
+    )
+
+
+@transaction.atomic
+def demo_estimates_create(plan: Plan) -> list[Estimate]:
+    """Create the demo estimates once (nothing happens if any estimate exists)."""
+    if Estimate.objects.exists():
+        return []
+    users = {u.username: u for u in get_user_model().objects.all()}
+    commune_a = Unit.objects.get(code="si-lo-lau")
+    commune_b = Unit.objects.get(code="nam-xe")
+    district = Unit.objects.get(code="phong-tho")
+    villages_a = list(commune_a.children.filter(kind="village")[:3])
+    villages_b = list(commune_b.children.filter(kind="village")[:4])
+    officer_a, officer_b = users["hoi.silolau"], users["hoi.huyen"]
+    made: list[Estimate] = []
+
+    def create(actor: Any, unit: Unit, data: EstimateInput) -> Estimate:
+        est = services.estimate_create(actor=actor, plan=plan, unit=unit, data=data)
+        made.append(est)
+        return est
+
+    def lines_club() -> list[LineInput]:
+        return [
+            LineInput("Nước uống, hoa quả cho thành viên CLB", "người", 30, 20_000, 4),
+            LineInput("Tài liệu sinh hoạt CLB", "bộ", 30, 15_000, 1, "carried"),
+            LineInput("Thù lao dẫn trình viên", "buổi", 4, 200_000, 1),
+        ]
+
+    def lines_dialogue() -> list[LineInput]:
+        return [
+            LineInput("Hỗ trợ tiền ăn đại biểu đối thoại", "người", 60, 50_000, 1),
+            LineInput("Thuê hội trường, âm thanh", "buổi", 1, 1_500_000, 1),
+            LineInput("Khẩu hiệu, pa nô", "cái", 2, 600_000, 1, "carried"),
+        ]
+
+    # Nậm Xe: a draft, and one waiting for the district Women's Union.
+    create(
+        users["hoi.namxe"],
+        commune_b,
+        _input(
+            plan,
+            "1.4",
+            "Truyền thông phòng chống tảo hôn tại phiên chợ Nậm Xe",
+            lines_dialogue(),
+            dt.date(2024, 9, 14),
+            villages_b,
+            women=80,
+            girls=20,
+            men=40,
+        ),
+    )
+    review = create(
+        users["hoi.namxe"],
+        commune_b,
+        _input(
+            plan,
+            "3.1",
+            "Đối thoại chính sách cấp xã về việc làm cho phụ nữ",
+            lines_dialogue(),
+            dt.date(2024, 8, 20),
+            villages_b,
+            women=50,
+            men=10,
+        ),
+    )
+    services.estimate_submit(actor=users["hoi.namxe"], estimate_id=review.pk)
+
+    # Sì Lở Lầu: one returned for revision, one in appraisal.
+    returned = create(
+        officer_a,
+        commune_a,
+        _input(
+            plan,
+            "3.2",
+            "Sinh hoạt CLB Thủ lĩnh của sự thay đổi quý III",
+            lines_club(),
+            dt.date(2024, 7, 10),
+            villages_a,
+            girls=30,
+        ),
+    )
+    services.estimate_submit(actor=officer_a, estimate_id=returned.pk)
+    services.estimate_return(
+        actor=officer_b,
+        estimate_id=returned.pk,
+        reason="Đề nghị bổ sung danh sách thành viên CLB và giảm số buổi sinh hoạt.",
+    )
+    appraisal = create(
+        officer_a,
+        commune_a,
+        _input(
+            plan,
+            "4.1",
+            "Tập huấn bình đẳng giới cho trưởng bản, người có uy tín",
+            lines_dialogue(),
+            dt.date(2024, 9, 5),
+            villages_a,
+            women=25,
+            men=35,
+        ),
+    )
+    services.estimate_submit(actor=officer_a, estimate_id=appraisal.pk)
+    services.estimate_forward(actor=officer_b, estimate_id=appraisal.pk, comment="Đạt yêu cầu.")
+
+    # District level: one waiting for the vice chair's approval.
+    approval = create(
+        officer_b,
+        district,
+        _input(
+            plan,
+            "1.2",
+            "Liên hoan mô hình truyền thông xóa bỏ định kiến giới cấp huyện",
+            [
+                LineInput("Giải thưởng cho các đội", "giải", 6, 1_000_000, 1),
+                LineInput("Thuê sân khấu, âm thanh, ánh sáng", "gói", 1, 12_000_000, 1, "carried"),
+                LineInput("Hỗ trợ tiền ăn cho diễn viên", "người", 90, 100_000, 2),
+            ],
+            dt.date(2024, 10, 18),
+            [],
+            women=300,
+            men=120,
+        ),
+    )
+    services.estimate_submit(actor=officer_b, estimate_id=approval.pk)
+    first = approval.lines.order_by("position").first()
+    assert first is not None
+    services.estimate_appraise(
+        actor=users["tckh"],
+        estimate_id=approval.pk,
+        cuts=[LineCut(first.pk, 5_000_000, "Giảm một giải khuyến khích theo định mức.")],
+        comment="Đủ điều kiện trình phê duyệt.",
+    )
+
+    # Sì Lở Lầu: approved and partly paid, and one settled waiting for verification.
+    approved = create(
+        officer_a,
+        commune_a,
+        _input(
+            plan,
+            "2.2",
+            "Trang bị và tập huấn cho Địa chỉ tin cậy xã Sì Lở Lầu",
+            [
+                LineInput("Tủ đựng hồ sơ, bàn ghế tư vấn", "bộ", 1, 6_000_000, 1),
+                LineInput("Tập huấn kỹ năng tư vấn cho tình nguyện viên", "người", 20, 150_000, 2),
+            ],
+            dt.date(2024, 6, 12),
+            villages_a,
+            women=20,
+        ),
+    )
+    _approve(approved, officer_a, users)
+    services.estimate_disburse(
+        actor=users["ketoan"],
+        estimate_id=approved.pk,
+        kind="advance",
+        paid_on=dt.date(2024, 6, 5),
+        amount=3_000_000,
+        source="current",
+        document_type="Giấy rút dự toán",
+        document_number="TU-0615",
+        payee="Hội LHPN xã Sì Lở Lầu",
+    )
+
+    settled = create(
+        officer_a,
+        commune_a,
+        _input(
+            plan,
+            "1.5",
+            "Hỗ trợ 04 gói chính sách sinh đẻ an toàn, đợt 1",
+            [
+                LineInput("Hỗ trợ tiền đi lại (mẹ và người chăm sóc)", "người", 4, 100_000, 1),
+                LineInput("Gói vật dụng thiết yếu", "gói", 2, 500_000, 1),
+                LineInput("Hỗ trợ tiền ăn (sinh thường)", "người", 4, 50_000, 3),
+                LineInput("Hỗ trợ dinh dưỡng một lần", "người", 2, 1_200_000, 1),
+            ],
+            dt.date(2024, 5, 2),
+            villages_a,
+            women=2,
+        ),
+    )
+    _approve(settled, officer_a, users)
+    services.estimate_disburse(
+        actor=users["ketoan"],
+        estimate_id=settled.pk,
+        kind="payment",
+        paid_on=dt.date(2024, 5, 20),
+        amount=4_400_000,
+        source="current",
+        document_type="Ủy nhiệm chi",
+        document_number="UNC-0520",
+        payee="Hội LHPN xã Sì Lở Lầu",
+    )
+    services.estimate_settle(
+        actor=officer_a,
+        estimate_id=settled.pk,
+        lines=[
+            {"line_id": ln.pk, "spent": ln.approved_amount, "note": ""}
+            for ln in settled.lines.order_by("position")
+        ],
+        comment="Đã chi đủ cho 2 sản phụ sinh thường.",
+    )
+    return made
+
+
+def _approve(est: Estimate, drafter: Any, users: dict[str, Any]) -> None:
+    services.estimate_submit(actor=drafter, estimate_id=est.pk)
+    services.estimate_forward(actor=users["hoi.huyen"], estimate_id=est.pk)
+    services.estimate_appraise(actor=users["tckh"], estimate_id=est.pk)
+    services.estimate_approve(actor=users["pho.chutich"], estimate_id=est.pk)

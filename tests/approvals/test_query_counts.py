@@ -1,0 +1,97 @@
+"""Each transition costs a fixed number of queries, however many estimates exist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from approvals import services
+from estimates.models import Estimate, EstimateLine
+
+People = dict[str, AbstractUser]
+
+#: The pinned ceilings: a change that adds queries to a transition must raise these
+#: knowingly.
+CEILINGS = {"submit": 33, "forward": 29, "return": 29, "withdraw": 19}
+
+
+def _noise(template: Estimate, count: int) -> None:
+    """Many other estimates (with lines) in the same commune and plan."""
+    others = Estimate.objects.bulk_create(
+        [
+            Estimate(
+                plan=template.plan,
+                number=f"NOISE-{template.pk}-{n}",
+                level=template.level,
+                unit=template.unit,
+                content=template.content,
+                activity=template.activity,
+                title="x",
+                start_date=template.start_date,
+                end_date=template.end_date,
+                status="review",
+                total_amount=100,
+                created_by=template.created_by,
+            )
+            for n in range(count)
+        ]
+    )
+    EstimateLine.objects.bulk_create(
+        [
+            EstimateLine(
+                estimate=e,
+                position=1,
+                description="x",
+                unit_of_measure="x",
+                quantity=1,
+                unit_price=100,
+                times=1,
+                source="current",
+                amount=100,
+            )
+            for e in others
+        ]
+    )
+
+
+def _count(fn: Callable[[], Any]) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def _measure(make: Callable[..., Estimate], people: People) -> dict[str, int]:
+    drafter, reviewer = people["hoi.silolau"], people["hoi.huyen"]
+    a = make("draft")
+    b = make("review")
+    c = make("review")
+    d = make("review")
+    return {
+        "submit": _count(lambda: services.estimate_submit(actor=drafter, estimate_id=a.pk)),
+        "forward": _count(lambda: services.estimate_forward(actor=reviewer, estimate_id=b.pk)),
+        "return": _count(
+            lambda: services.estimate_return(actor=reviewer, estimate_id=c.pk, reason="Bổ sung")
+        ),
+        "withdraw": _count(
+            lambda: services.estimate_withdraw(
+                actor=drafter, estimate_id=d.pk, reason="Không thực hiện"
+            )
+        ),
+    }
+
+
+def test_transition_queries_do_not_grow_with_the_data(
+    make_estimate: Callable[..., Estimate], people: People
+) -> None:
+    _measure(make_estimate, people)  # warm the per-process caches (content types)
+    _noise(make_estimate("draft"), 10)
+    small = _measure(make_estimate, people)
+    _noise(make_estimate("draft"), 500)
+    large = _measure(make_estimate, people)
+    assert large == small, f"10 estimates: {small}; 500 estimates: {large}"
+    for name, count in large.items():
+        assert count <= CEILINGS[name], f"{name}: {count} queries (ceiling {CEILINGS[name]})"
