@@ -163,8 +163,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         ),
     )
     services.estimate_submit(actor=officer_b, estimate_id=approval.pk)
-    first = approval.lines.order_by("position").first()
-    assert first is not None
+    first = approval.lines.order_by("position")[0]
     services.estimate_appraise(
         actor=users["tckh"],
         estimate_id=approval.pk,
