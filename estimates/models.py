@@ -322,7 +322,7 @@ class EstimateLine(models.Model):
     estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(_("no."))
     description = models.CharField(_("description"), max_length=300)
-    unit_of_measure = models.CharField(_("unit"), max_length=50)
+    unit_of_measure = models.CharField(_("unit of measure"), max_length=50)
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.BigIntegerField(_("unit price (đồng)"))
     times = models.PositiveIntegerField(_("days / times"), default=1)
