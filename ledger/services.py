@@ -778,7 +778,9 @@ def settlement_submit(
 def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
     """Finance-Planning closes the settlement: the spending, the return and the carry-over
     (a tranche with its use-by date) are entered in the ledger, what was approved but never
-    disbursed goes back to the envelope, and every outstanding advance is cleared."""
+    disbursed goes back to the envelope, and every outstanding advance is cleared (its
+    ``cleared_on`` is the verification date and it has no clearance document of its own:
+    the settlement justifies it)."""
     _require_status(estimate, EstimateStatus.SETTLEMENT)
     settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
     if settlement is None or settlement.status != SettlementStatus.PENDING:
@@ -842,7 +844,7 @@ def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
     today = timezone.localdate()
     Disbursement.objects.filter(
         estimate=estimate, kind=DisbursementKind.ADVANCE, cleared_on__isnull=True
-    ).update(cleared_on=today, clearance_document=_("settlement"))
+    ).update(cleared_on=today)
     settlement.status = SettlementStatus.VERIFIED
     settlement.verified_by = actor
     settlement.verified_at = timezone.now()
