@@ -4,8 +4,13 @@ delete any of these rows."""
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+
+from core.errors import RuleViolation
+from estimates.admin import NormAdmin
+from estimates.models import Norm
 
 from .models import (
     CellAccount,
@@ -18,6 +23,7 @@ from .models import (
     SubEnvelope,
     Tranche,
 )
+from .services import NORM_FIELDS, norm_create, norm_update, norm_validate
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -115,3 +121,38 @@ class TrancheAdmin(ReadOnlyAdmin):
 @admin.register(NormOverride)
 class NormOverrideAdmin(ReadOnlyAdmin):
     list_display = ["line", "created_by", "created_at", "reason"]
+
+
+# Cost norms are ``estimates.Norm`` rows, but their overlap rule lives in the ledger's
+# services: the admin's norm pages are re-registered here so that every save goes through
+# ``norm_create``/``norm_update`` (checked under a lock), and the form shows the message.
+class NormForm(forms.ModelForm):
+    class Meta:
+        model = Norm
+        fields = list(NORM_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                norm_validate(norm=self.instance if self.instance.pk else None, **data)
+            except RuleViolation as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
+admin.site.unregister(Norm)
+
+
+@admin.register(Norm)
+class LedgerNormAdmin(NormAdmin):
+    form = NormForm
+
+    def save_model(
+        self, request: HttpRequest, obj: Norm, form: forms.ModelForm, change: bool
+    ) -> None:
+        values: dict[str, Any] = {key: form.cleaned_data.get(key) for key in NORM_FIELDS}
+        if change:
+            norm_update(norm=obj, **values)
+        else:
+            obj.pk = norm_create(**values).pk

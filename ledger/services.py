@@ -975,7 +975,7 @@ def norm_appraisal_check(
     return NormOverride.objects.bulk_create(kept)
 
 
-_NORM_FIELDS = (
+NORM_FIELDS = (
     "code",
     "item",
     "unit",
@@ -1032,15 +1032,20 @@ def _norm_clean(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _norm_refuse_overlap(values: dict[str, Any], exclude_pk: int | None) -> None:
-    _norm_lock(values["code"])
+def _norm_refuse_overlap(
+    values: dict[str, Any], exclude_pk: int | None, *, lock: bool = True
+) -> None:
+    if lock:
+        _norm_lock(values["code"])
     clash = Norm.objects.filter(code=values["code"])
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     clash = clash.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=values["valid_from"]))
     if values["valid_to"] is not None:
         clash = clash.filter(valid_from__lte=values["valid_to"])
-    other = clash.select_for_update().order_by("valid_from").first()
+    if lock:
+        clash = clash.select_for_update()
+    other = clash.order_by("valid_from").first()
     if other is not None:
         raise RuleViolation(
             _(
@@ -1096,14 +1101,26 @@ def norm_create(
 def norm_update(*, norm: Norm, **changes: Any) -> Norm:
     """Change a norm's fields (any of code, item, unit, max_unit_price, max_quantity,
     max_times, valid_from, valid_to, citation), with the same checks as :func:`norm_create`."""
-    unknown = set(changes) - set(_NORM_FIELDS)
+    unknown = set(changes) - set(NORM_FIELDS)
     if unknown:
         raise TypeError(f"norm_update() got unexpected fields: {', '.join(sorted(unknown))}")
     current = Norm.objects.select_for_update().get(pk=norm.pk)
-    values = {key: getattr(current, key) for key in _NORM_FIELDS} | changes
+    values = {key: getattr(current, key) for key in NORM_FIELDS} | changes
     values = _norm_clean(values)
     _norm_refuse_overlap(values, current.pk)
     for key, value in values.items():
         setattr(current, key, value)
-    current.save(update_fields=list(_NORM_FIELDS))
+    current.save(update_fields=list(NORM_FIELDS))
     return current
+
+
+def norm_validate(*, norm: Norm | None = None, **values: Any) -> None:
+    """The checks of :func:`norm_create`/:func:`norm_update` without writing or locking,
+    for a form to show the message next to the field; the services check again under
+    the lock when they save."""
+    unknown = set(values) - set(NORM_FIELDS)
+    if unknown:
+        raise TypeError(f"norm_validate() got unexpected fields: {', '.join(sorted(unknown))}")
+    current = {key: getattr(norm, key) for key in NORM_FIELDS} if norm else {}
+    checked = _norm_clean(current | values)
+    _norm_refuse_overlap(checked, norm.pk if norm else None, lock=False)
