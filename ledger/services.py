@@ -139,10 +139,20 @@ class _Cell:
 
 
 def _lock_cells(
-    plan: Plan, level: str, sources: Iterable[str], *, commune: Unit | None, actor: Any
+    plan: Plan,
+    level: str,
+    sources: Iterable[str],
+    *,
+    commune: Unit | None,
+    actor: Any,
+    grows: bool = True,
 ) -> dict[str, _Cell]:
     """Lock the cells (plan, level, source) in primary-key order, then the commune's
-    sub-envelopes; bring each cell's allocation in line with the envelope."""
+    sub-envelopes; bring each cell's allocation in line with the envelope.
+
+    ``grows`` is false for a change that never adds to what is reserved or committed
+    (a release, a disbursement, a settlement): it goes ahead even when the envelope was
+    lowered below what is held, so that money can still be released and settled."""
     wanted = sorted(set(sources))
     if not wanted:
         return {}
@@ -170,7 +180,7 @@ def _lock_cells(
     locked: dict[str, _Cell] = {}
     for cell in cells:
         account = accounts.get(cell.pk) or CellAccount.objects.create(cell=cell)
-        _sync_allocation(cell, account, actor)
+        _sync_allocation(cell, account, actor, strict=grows)
         locked[cell.source] = _Cell(cell=cell, account=account)
     if commune is not None:
         subs = SubEnvelope.objects.select_for_update().filter(cell__in=cells, commune=commune)
@@ -179,13 +189,17 @@ def _lock_cells(
     return locked
 
 
-def _sync_allocation(cell: EnvelopeCell, account: CellAccount, actor: Any) -> None:
-    """The envelope (loaded from the plan) is the ceiling; record any change of it."""
+def _sync_allocation(cell: EnvelopeCell, account: CellAccount, actor: Any, *, strict: bool) -> None:
+    """The envelope (loaded from the plan) is the ceiling; record any change of it. A
+    cell lowered below what is held keeps its old allocation in the ledger until enough is
+    released; meanwhile nothing more can be reserved on it (``strict``)."""
     if account.allocated == cell.amount:
         return
     used = account.reserved + account.committed
     shares = sum(s.amount for s in SubEnvelope.objects.filter(cell=cell))
     if cell.amount < used or (cell.level == Level.COMMUNE and cell.amount < shares):
+        if not strict:
+            return
         raise RuleViolation(
             _(
                 "The envelope cell %(cell)s was lowered to %(amount)s, below what is already "
@@ -353,6 +367,7 @@ def ledger_release(*, estimate: Estimate, actor: Any) -> None:
         [a.source for a in held],
         commune=_commune_of(estimate),
         actor=actor,
+        grows=False,
     )
     accounts = _accounts(estimate)
     entries = []
@@ -533,7 +548,9 @@ def disbursement_record(
     if paid_on > timezone.localdate():
         raise RuleViolation(_("The payment date cannot be in the future."), field="paid_on")
     _require_status(estimate, EstimateStatus.APPROVED)
-    c = _lock_cells(estimate.plan, estimate.level, [source], commune=None, actor=actor)[source]
+    c = _lock_cells(
+        estimate.plan, estimate.level, [source], commune=None, actor=actor, grows=False
+    )[source]
     account = _accounts(estimate).get(source)
     remaining = account.remaining if account else 0
     if amount > remaining:
@@ -787,7 +804,9 @@ def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
         raise RuleViolation(_("There is no settlement awaiting verification."))
     held = list(EstimateAccount.objects.filter(estimate=estimate).values_list("source", flat=True))
     commune = _commune_of(estimate)
-    locked = _lock_cells(estimate.plan, estimate.level, held, commune=commune, actor=actor)
+    locked = _lock_cells(
+        estimate.plan, estimate.level, held, commune=commune, actor=actor, grows=False
+    )
     accounts = _accounts(estimate)
     spent_by_source: dict[str, int] = defaultdict(int)
     for sl in settlement.lines.select_related("line"):

@@ -107,13 +107,22 @@ def test_district_estimate_draws_on_the_district_cell(plan: Plan, actor: Any) ->
         ledger_reserve(estimate=estimate_with_lines(("current", 1), level="district"), actor=actor)
 
 
-def test_cell_lowered_below_commitments_is_refused(plan: Plan, actor: Any) -> None:
+def test_cell_lowered_below_commitments_refuses_new_reservations_only(
+    plan: Plan, actor: Any
+) -> None:
     approve(forward(estimate_with_lines(("current", 500_000_000)), actor), actor)
+    pending = forward(estimate_with_lines(("current", 100_000_000)), actor)
     EnvelopeCell.objects.filter(plan=plan, level="commune", source="current").update(
         amount=400_000_000
     )
     with pytest.raises(RuleViolation, match="lowered"):
         ledger_reserve(estimate=estimate_with_lines(("current", 1)), actor=actor)
+    ledger_release(estimate=pending, actor=actor)  # money can still be released
+    assert cells(plan)["commune", "current"].reserved == 0
+    assert CellAccount.objects.get(cell__level="commune", cell__source="current").allocated == (
+        COMMUNE_CURRENT
+    )
+    assert ledger_reconcile(plan) == []
 
 
 def test_allocation_changes_are_entries(plan: Plan, actor: Any) -> None:
