@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.errors import RuleViolation
 from estimates.models import EnvelopeCell, Estimate, Plan
@@ -251,3 +253,19 @@ def test_estimate_funding_is_what_the_appraisal_page_shows(plan: Plan, actor: An
     assert (row.need, row.held_by_this) == (500_000_000, 0)
     assert (row.subenvelope, row.subenvelope_free) == (400_000_000, 300_000_000)
     assert row.shortfall == 200_000_000
+
+
+def test_queries_do_not_grow_with_the_lines(plan: Plan, actor: Any) -> None:
+    forward(estimate_with_lines(("current", 1), ("carried", 1)), actor)  # first allocation entries
+    counts = []
+    for n in (2, 20):
+        estimate = estimate_with_lines(*[("current", 1_000)] * n, ("carried", 1_000))
+        with CaptureQueriesContext(connection) as reserve:
+            ledger_reserve(estimate=estimate, actor=actor)
+        with CaptureQueriesContext(connection) as money:
+            estimate_funding(estimate)
+            cell_balances(plan)
+            commune_balances(plan)
+        counts.append((len(reserve), len(money)))
+    assert counts[0] == counts[1]
+    assert counts[0][0] <= 20
