@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -62,8 +61,6 @@ from .models import (
     advance_clear_by,
 )
 from .selectors import commune_usage, source_label
-
-User = AbstractBaseUser | AnonymousUser
 
 #: The order sources are taken in when a settlement's unspent money is split: carry-over
 #: is taken from the current-year allocation first, and the rest is returned, so money
