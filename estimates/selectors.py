@@ -44,7 +44,9 @@ def plan_contents(plan: Plan) -> QuerySet[Content]:
 
 
 def plan_envelope(plan: Plan) -> list[CellBalance]:
-    """The plan's envelope cells, district before commune, current before carried."""
+    """The plan's envelope cells, district before commune, current before carried: the
+    allocation only. Where the money stands (reserved, committed, disbursed, ...) is read
+    from the ledger: ``ledger.selectors.cell_balances``."""
     level_order = {v: i for i, v in enumerate(Level.values)}
     source_order = {v: i for i, v in enumerate(Source.values)}
     cells = sorted(

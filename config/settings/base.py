@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "organization",
     "estimates",
     "approvals",
+    "ledger",
     "workflows",
     "notifications",
 ]

@@ -7,11 +7,19 @@ from django.utils.translation import gettext as _
 
 from core.money import format_vnd
 from estimates.models import Level, Plan, Source
-from estimates.selectors import plan_communes, plan_envelope, plan_get_default
+from estimates.selectors import plan_communes, plan_get_default
+from ledger.selectors import cell_balances, commune_balances
+
+#: The figures shown per cell and per commune, in order (``settled`` is the amount spent).
+KEYS = ("allocated", "reserved", "committed", "disbursed", "settled", "returned", "carried", "free")
 
 
 class Command(BaseCommand):
-    help = "Print a plan's header, area and envelope (level × source); --json for machines."
+    help = (
+        "Print a plan's header, area, envelope (level × source) and commune sub-envelopes: "
+        "allocated, reserved, committed, disbursed, settled, returned, carried over, free; "
+        "--json for machines."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--plan", help="plan number, e.g. 117/KH-UBND (default: newest)")
@@ -25,7 +33,7 @@ class Command(BaseCommand):
         if plan is None:
             raise CommandError(_("No plan is loaded. Run “manage.py load_plan” first."))
         communes = list(plan_communes(plan))
-        cells = plan_envelope(plan)
+        cells = [c.as_dict() for c in cell_balances(plan)]
         data = {
             "plan": {
                 "number": plan.number,
@@ -47,12 +55,12 @@ class Command(BaseCommand):
                 "village_count": sum(c.village_count for c in communes),
             },
             "envelope": {
-                "cells": [c.as_dict() for c in cells],
-                "total": {
-                    key: sum(c.as_dict()[key] for c in cells)
-                    for key in ("allocated", "committed", "disbursed", "settled", "free")
-                },
+                "cells": cells,
+                "total": {key: sum(c[key] for c in cells) for key in KEYS},
             },
+            # Per commune and source; "allocated" is the commune's sub-envelope, and it and
+            # "free" are null where the commune-level cell has not been split for it yet.
+            "communes": [c.as_dict() for c in commune_balances(plan)],
         }
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
@@ -77,31 +85,41 @@ class Command(BaseCommand):
         for c in area["communes"]:
             out(f"  {c['name']:<20} {c['villages']:>3}")
         out("")
-        headers = [
-            _("Level"),
-            _("Source"),
+        figures = [
             _("Allocated"),
+            _("Reserved"),
             _("Committed"),
             _("Disbursed"),
             _("Settled"),
+            _("Returned"),
+            _("Carried over"),
             _("Free"),
         ]
-        keys = ["allocated", "committed", "disbursed", "settled", "free"]
         rows = [
             [
                 str(Level(c["level"]).label),
                 str(Source(c["source"]).label),
-                *(format_vnd(c[k]) for k in keys),
+                *(format_vnd(c[k]) for k in KEYS),
             ]
             for c in data["envelope"]["cells"]
         ]
-        rows.append([_("Total"), "", *(format_vnd(data["envelope"]["total"][k]) for k in keys)])
+        rows.append([_("Total"), "", *(format_vnd(data["envelope"]["total"][k]) for k in KEYS)])
+        self._print_rows([_("Level"), _("Source"), *figures], rows, total=True)
+        out("")
+        out(_("Commune level, per commune (sub-envelope; “—” where none is set yet)"))
+        rows = [
+            [c["name"], str(Source(c["source"]).label), *(format_vnd(c[k]) for k in KEYS)]
+            for c in data["communes"]
+        ]
+        self._print_rows([_("Commune"), _("Source"), *figures], rows, total=False)
+
+    def _print_rows(self, headers: list[str], rows: list[list[str]], *, total: bool) -> None:
         widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
         for n, row in enumerate([headers, *rows]):
             cells = [
                 str(v).ljust(widths[i]) if i < 2 else str(v).rjust(widths[i])
                 for i, v in enumerate(row)
             ]
-            out("  ".join(cells))
-            if n == 0 or n == len(rows) - 1:
-                out("  ".join("-" * w for w in widths))
+            self.stdout.write("  ".join(cells))
+            if n == 0 or (total and n == len(rows) - 1):
+                self.stdout.write("  ".join("-" * w for w in widths))

@@ -1,0 +1,1142 @@
+"""Every movement of money: reservations at appraisal, commitments at approval, commune
+sub-envelopes, disbursements, settlement, returns and carry-over, and cost norms.
+
+The contract with ``approvals.services`` (the only place an estimate's status changes):
+the caller opens the transaction, locks the estimate (``select_for_update``), checks the
+actor's permission and segregation of duties, and calls one of these functions *before*
+saving the estimate's new status. These functions check the status the transition starts
+from, never change it, and raise :class:`core.errors.RuleViolation` (nothing written) when
+a rule is broken.
+
+Locks are always taken in one order, so two transactions never wait on each other in a
+circle: the estimate (by the caller) → the envelope cells (``EnvelopeCell`` rows, by
+primary key) → the commune sub-envelopes → the estimate's balance rows (by source) → its
+disbursements. The cell row is the point where every change to a cell's money is
+serialised; the balance columns are then changed and the database constraints hold them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from core.errors import RuleViolation
+from core.money import MAX_AMOUNT, format_vnd
+from estimates.models import (
+    EnvelopeCell,
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    Level,
+    Norm,
+    Plan,
+    PlanCommune,
+    Source,
+)
+from organization.models import Unit
+
+from .models import (
+    CellAccount,
+    Disbursement,
+    DisbursementKind,
+    DocumentType,
+    Entry,
+    EntryKind,
+    EstimateAccount,
+    NormOverride,
+    Settlement,
+    SettlementLine,
+    SettlementStatus,
+    SubEnvelope,
+    Tranche,
+    advance_clear_by,
+)
+from .selectors import commune_usage, source_label
+
+#: The order sources are taken in when a settlement's unspent money is split: carry-over
+#: is taken from the current-year allocation first, and the rest is returned, so money
+#: that was already carried over once is returned before it is carried over again.
+CARRY_ORDER = (Source.CURRENT, Source.CARRIED)
+
+
+# ---------------------------------------------------------------------------------------
+# Input checks shared by the services.
+
+
+def _amount(value: Any, *, field: str, positive: bool = False) -> int:
+    """A whole number of đồng, or a RuleViolation naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RuleViolation(_("An amount must be a whole number of đồng."), field=field)
+    if value < 0:
+        raise RuleViolation(_("An amount cannot be negative."), field=field)
+    if positive and value == 0:
+        raise RuleViolation(_("The amount must be more than zero."), field=field)
+    if value > MAX_AMOUNT:
+        raise RuleViolation(_("An amount cannot exceed 10^15 đồng."), field=field)
+    return value
+
+
+def _text(value: Any, *, field: str, max_length: int, message: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise RuleViolation(message, field=field)
+    if len(text) > max_length:
+        raise RuleViolation(_("At most %(n)s characters, please.") % {"n": max_length}, field=field)
+    return text
+
+
+def _source(value: Any, *, field: str = "source") -> str:
+    if value not in Source.values:
+        raise RuleViolation(_("Choose a funding source from the plan."), field=field)
+    return str(value)
+
+
+def _actor(actor: Any) -> Any:
+    """The acting user, or None for a system action (a command)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _require_status(estimate: Estimate, *allowed: str) -> None:
+    if estimate.status not in allowed:
+        raise RuleViolation(
+            _("Estimate %(number)s is “%(status)s”: this cannot be done now.")
+            % {"number": estimate.number, "status": estimate.get_status_display()},
+            field="status",
+        )
+
+
+def _commune_of(estimate: Estimate) -> Unit | None:
+    return estimate.unit if estimate.level == Level.COMMUNE else None
+
+
+# ---------------------------------------------------------------------------------------
+# Locks and entries.
+
+
+@dataclass
+class _Cell:
+    """A locked envelope cell with its balance row and, for a commune, its sub-envelope."""
+
+    cell: EnvelopeCell
+    account: CellAccount
+    sub: SubEnvelope | None = None
+
+    @property
+    def label(self) -> str:
+        return source_label(self.cell.plan, self.cell.source)
+
+
+def _lock_cells(
+    plan: Plan,
+    level: str,
+    sources: Iterable[str],
+    *,
+    commune: Unit | None,
+    actor: Any,
+    grows: bool = True,
+) -> dict[str, _Cell]:
+    """Lock the cells (plan, level, source) in primary-key order, then the commune's
+    sub-envelopes; bring each cell's allocation in line with the envelope.
+
+    ``grows`` is false for a change that never adds to what is reserved or committed
+    (a release, a disbursement, a settlement): it goes ahead even when the envelope was
+    lowered below what is held, so that money can still be released and settled."""
+    wanted = sorted(set(sources))
+    if not wanted:
+        return {}
+    cells = list(
+        EnvelopeCell.objects.select_for_update()
+        .select_related("plan")
+        .filter(plan=plan, level=level, source__in=wanted)
+        .order_by("pk")
+    )
+    found = {c.source for c in cells}
+    for source in wanted:
+        if source not in found:
+            raise RuleViolation(
+                _("Plan %(plan)s has no envelope cell for %(level)s, %(source)s.")
+                % {
+                    "plan": plan.number,
+                    "level": Level(level).label,
+                    "source": source_label(plan, source),
+                },
+                field="source",
+            )
+    accounts = {
+        a.cell_id: a for a in CellAccount.objects.select_for_update().filter(cell__in=cells)
+    }
+    locked: dict[str, _Cell] = {}
+    for cell in cells:
+        account = accounts.get(cell.pk) or CellAccount.objects.create(cell=cell)
+        _sync_allocation(cell, account, actor, strict=grows)
+        locked[cell.source] = _Cell(cell=cell, account=account)
+    if commune is not None:
+        subs = SubEnvelope.objects.select_for_update().filter(cell__in=cells, commune=commune)
+        for sub in subs.order_by("pk"):
+            locked[next(s for s, c in locked.items() if c.cell.pk == sub.cell_id)].sub = sub
+    return locked
+
+
+def _sync_allocation(cell: EnvelopeCell, account: CellAccount, actor: Any, *, strict: bool) -> None:
+    """The envelope (loaded from the plan) is the ceiling; record any change of it. A
+    cell lowered below what is held keeps its old allocation in the ledger until enough is
+    released; meanwhile nothing more can be reserved on it (``strict``)."""
+    if account.allocated == cell.amount:
+        return
+    used = account.reserved + account.committed
+    shares = sum(s.amount for s in SubEnvelope.objects.filter(cell=cell))
+    if cell.amount < used or (cell.level == Level.COMMUNE and cell.amount < shares):
+        if not strict:
+            return
+        raise RuleViolation(
+            _(
+                "The envelope cell %(cell)s was lowered to %(amount)s, below what is already "
+                "reserved, committed or split among communes (%(used)s)."
+            )
+            % {
+                "cell": cell,
+                "amount": format_vnd(cell.amount),
+                "used": format_vnd(max(used, shares)),
+            }
+        )
+    Entry.objects.create(
+        plan_id=cell.plan_id,
+        cell=cell,
+        source=cell.source,
+        kind=EntryKind.ALLOCATION,
+        amount=cell.amount - account.allocated,
+        created_by=_actor(actor),
+    )
+    account.allocated = cell.amount
+    account.save(update_fields=["allocated"])
+
+
+def _entry(
+    cell: EnvelopeCell,
+    kind: str,
+    amount: int,
+    *,
+    estimate: Estimate,
+    actor: Any,
+    document: str = "",
+    note: str = "",
+) -> Entry:
+    return Entry(
+        plan_id=cell.plan_id,
+        cell=cell,
+        source=cell.source,
+        commune=_commune_of(estimate),
+        estimate=estimate,
+        kind=kind,
+        amount=amount,
+        document=document,
+        note=note[:500],
+        created_by=_actor(actor),
+    )
+
+
+def _save(
+    locked: dict[str, _Cell], accounts: Iterable[EstimateAccount], entries: list[Entry]
+) -> None:
+    """Write the changed balance rows (the constraints check them) and the entries."""
+    for c in locked.values():
+        c.account.save()
+        if c.sub is not None:
+            c.sub.save()
+    for account in accounts:
+        account.save()
+    Entry.objects.bulk_create([e for e in entries if e.amount])
+
+
+def _line_amounts(estimate: Estimate, stage: str) -> dict[str, int]:
+    """Per source, the sum of the lines at a stage: ``appraised`` (None counts as the
+    requested amount) or ``approved`` (None counts as the appraised amount)."""
+    totals: dict[str, int] = defaultdict(int)
+    for line in EstimateLine.objects.filter(estimate=estimate).order_by("position"):
+        appraised = line.appraised_amount if line.appraised_amount is not None else line.amount
+        if stage == "approved":
+            value = line.approved_amount if line.approved_amount is not None else appraised
+        else:
+            value = appraised
+        totals[line.source] += value
+    return dict(totals)
+
+
+def _accounts(estimate: Estimate) -> dict[str, EstimateAccount]:
+    return {
+        a.source: a
+        for a in EstimateAccount.objects.select_for_update()
+        .filter(estimate=estimate)
+        .order_by("source")
+    }
+
+
+def _shortfall_message(label: str, need: int, free: int, where: str) -> str:
+    return _(
+        "%(where)s “%(source)s” does not have enough free money: this estimate needs "
+        "%(need)s, %(free)s is free, short by %(short)s."
+    ) % {
+        "where": where,
+        "source": label,
+        "need": format_vnd(need),
+        "free": format_vnd(max(free, 0)),
+        "short": format_vnd(need - max(free, 0)),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Appraisal and approval: reservation, release, commitment.
+
+
+@transaction.atomic
+def ledger_reserve(*, estimate: Estimate, actor: Any) -> None:
+    """Reserve, per source, the appraised lines against the envelope cell and, for a
+    commune estimate, against the commune's sub-envelope when one is set (a commune without
+    a sub-envelope is held by the cell alone). Calling it again replaces the reservation."""
+    needs = {s: v for s, v in _line_amounts(estimate, "appraised").items() if v}
+    accounts = {a.source: a for a in EstimateAccount.objects.filter(estimate=estimate)}
+    if any(a.approved for a in accounts.values()):
+        raise RuleViolation(
+            _("Estimate %(number)s is already approved: its money is committed.")
+            % {"number": estimate.number}
+        )
+    sources = set(needs) | {s for s, a in accounts.items() if a.reserved}
+    commune = _commune_of(estimate)
+    locked = _lock_cells(estimate.plan, estimate.level, sources, commune=commune, actor=actor)
+    accounts = _accounts(estimate)
+    errors = []
+    for source, c in sorted(locked.items()):
+        current = accounts[source].reserved if source in accounts else 0
+        need = needs.get(source, 0)
+        if need > c.account.free + current:
+            errors.append(
+                _shortfall_message(c.label, need, c.account.free + current, _("The envelope"))
+            )
+        if c.sub is not None and need > c.sub.free + current:
+            errors.append(
+                _shortfall_message(
+                    c.label,
+                    need,
+                    c.sub.free + current,
+                    _("The sub-envelope of %(commune)s") % {"commune": commune},
+                )
+            )
+    if errors:
+        raise RuleViolation(" ".join(errors), field="appraised_amount")
+    entries: list[Entry] = []
+    for source, c in sorted(locked.items()):
+        account = accounts.get(source)
+        current = account.reserved if account else 0
+        need = needs.get(source, 0)
+        if need == current:
+            continue
+        if account is None:
+            account = accounts[source] = EstimateAccount(
+                estimate=estimate, source=source, cell=c.cell
+            )
+        entries.append(_entry(c.cell, EntryKind.RELEASE, current, estimate=estimate, actor=actor))
+        entries.append(_entry(c.cell, EntryKind.RESERVATION, need, estimate=estimate, actor=actor))
+        c.account.reserved += need - current
+        if c.sub is not None:
+            c.sub.reserved += need - current
+        account.reserved = need
+    _save(locked, accounts.values(), entries)
+
+
+@transaction.atomic
+def ledger_release(*, estimate: Estimate, actor: Any) -> None:
+    """Release any reservation of the estimate (returned or withdrawn after appraisal)."""
+    held = [a for a in EstimateAccount.objects.filter(estimate=estimate) if a.reserved]
+    if not held:
+        return
+    locked = _lock_cells(
+        estimate.plan,
+        estimate.level,
+        [a.source for a in held],
+        commune=_commune_of(estimate),
+        actor=actor,
+        grows=False,
+    )
+    accounts = _accounts(estimate)
+    entries = []
+    for source, c in sorted(locked.items()):
+        account = accounts[source]
+        entries.append(
+            _entry(c.cell, EntryKind.RELEASE, account.reserved, estimate=estimate, actor=actor)
+        )
+        c.account.reserved -= account.reserved
+        if c.sub is not None:
+            c.sub.reserved -= account.reserved
+        account.reserved = 0
+    _save(locked, accounts.values(), entries)
+
+
+@transaction.atomic
+def ledger_commit(*, estimate: Estimate, actor: Any) -> None:
+    """At approval: turn the reservation into a commitment of the approved amounts per
+    source (the lines' ``approved_amount``; None counts as the appraised amount)."""
+    approved = {s: v for s, v in _line_amounts(estimate, "approved").items() if v}
+    total = sum(approved.values())
+    if estimate.approved_amount is not None and estimate.approved_amount != total:
+        raise RuleViolation(
+            _("The approved total %(total)s differs from the sum of the approved lines %(sum)s.")
+            % {"total": format_vnd(estimate.approved_amount), "sum": format_vnd(total)},
+            field="approved_amount",
+        )
+    existing = {a.source: a for a in EstimateAccount.objects.filter(estimate=estimate)}
+    if any(a.approved for a in existing.values()):
+        raise RuleViolation(
+            _("Estimate %(number)s is already approved: its money is committed.")
+            % {"number": estimate.number}
+        )
+    if not any(a.reserved for a in existing.values()):
+        raise RuleViolation(
+            _(
+                "Estimate %(number)s holds no reservation on the envelope: Finance-Planning "
+                "must forward it after appraisal first."
+            )
+            % {"number": estimate.number}
+        )
+    commune = _commune_of(estimate)
+    sources = set(approved) | set(existing)
+    locked = _lock_cells(estimate.plan, estimate.level, sources, commune=commune, actor=actor)
+    accounts = _accounts(estimate)
+    entries: list[Entry] = []
+    errors = []
+    for source, c in sorted(locked.items()):
+        account = accounts.get(source) or EstimateAccount(
+            estimate=estimate, source=source, cell=c.cell
+        )
+        accounts[source] = account
+        need = approved.get(source, 0)
+        released = account.reserved
+        c.account.reserved -= released
+        if c.sub is not None:
+            c.sub.reserved -= released
+        if need > c.account.free:
+            errors.append(_shortfall_message(c.label, need, c.account.free, _("The envelope")))
+        if c.sub is not None and need > c.sub.free:
+            errors.append(
+                _shortfall_message(
+                    c.label,
+                    need,
+                    c.sub.free,
+                    _("The sub-envelope of %(commune)s") % {"commune": commune},
+                )
+            )
+        entries.append(_entry(c.cell, EntryKind.RELEASE, released, estimate=estimate, actor=actor))
+        entries.append(_entry(c.cell, EntryKind.COMMITMENT, need, estimate=estimate, actor=actor))
+        c.account.committed += need
+        if c.sub is not None:
+            c.sub.committed += need
+        account.reserved = 0
+        account.approved = need
+    if errors:
+        raise RuleViolation(" ".join(errors), field="approved_amount")
+    _save(locked, [a for a in accounts.values() if a.pk or a.approved], entries)
+
+
+# ---------------------------------------------------------------------------------------
+# Commune sub-envelopes.
+
+
+@transaction.atomic
+def subenvelope_set(
+    *, plan: Plan, commune: Unit, source: str, amount: int, actor: Any
+) -> SubEnvelope:
+    """Give a commune its share of the commune-level cell of ``source``.
+
+    The shares of a cell, plus what communes without a share already hold on it, never
+    exceed the cell; a share is never set below what its commune has reserved or committed.
+    """
+    amount = _amount(amount, field="amount")
+    source = _source(source)
+    if not PlanCommune.objects.filter(plan=plan, commune=commune).exists():
+        raise RuleViolation(
+            _("%(commune)s is not a commune of plan %(plan)s.")
+            % {"commune": commune, "plan": plan.number},
+            field="commune",
+        )
+    c = _lock_cells(plan, Level.COMMUNE, [source], commune=commune, actor=actor)[source]
+    usage = commune_usage(c.cell)
+    reserved, committed = usage.get(commune.pk, (0, 0))
+    if amount < reserved + committed:
+        raise RuleViolation(
+            _(
+                "%(commune)s already holds %(used)s of “%(source)s” (reserved or committed): "
+                "its share cannot be lower."
+            )
+            % {"commune": commune, "used": format_vnd(reserved + committed), "source": c.label},
+            field="amount",
+        )
+    others = SubEnvelope.objects.filter(cell=c.cell).exclude(commune=commune)
+    shared = {s.commune_id: s.amount for s in others}
+    unshared_use = sum(
+        r + m for pk, (r, m) in usage.items() if pk not in shared and pk != commune.pk
+    )
+    total = sum(shared.values()) + unshared_use + amount
+    if total > c.account.allocated:
+        raise RuleViolation(
+            _(
+                "The communes' shares of “%(source)s” would come to %(total)s, more than the "
+                "cell's %(cell)s, by %(excess)s."
+            )
+            % {
+                "source": c.label,
+                "total": format_vnd(total),
+                "cell": format_vnd(c.account.allocated),
+                "excess": format_vnd(total - c.account.allocated),
+            },
+            field="amount",
+        )
+    sub = c.sub or SubEnvelope(cell=c.cell, commune=commune)
+    sub.amount = amount
+    sub.reserved = reserved
+    sub.committed = committed
+    sub.updated_by = _actor(actor)
+    sub.save()
+    return sub
+
+
+# ---------------------------------------------------------------------------------------
+# Disbursement.
+
+
+@transaction.atomic
+def disbursement_record(
+    *,
+    estimate: Estimate,
+    actor: Any,
+    kind: str,
+    paid_on: dt.date,
+    amount: int,
+    source: str,
+    document_type: str,
+    document_number: str,
+    payee: str,
+    note: str = "",
+) -> Disbursement:
+    """Record an advance or a payment. The disbursements of a source never exceed what was
+    approved on it (checked under the lock, and a constraint on the balance row)."""
+    if kind not in DisbursementKind.values:
+        raise RuleViolation(_("Choose advance or payment."), field="kind")
+    amount = _amount(amount, field="amount", positive=True)
+    source = _source(source)
+    if document_type not in DocumentType.values:
+        raise RuleViolation(_("Choose the type of treasury document."), field="document_type")
+    document_number = _text(
+        document_number,
+        field="document_number",
+        max_length=80,
+        message=_("Enter the treasury document number."),
+    )
+    payee = _text(payee, field="payee", max_length=200, message=_("Enter who was paid."))
+    if not isinstance(paid_on, dt.date) or isinstance(paid_on, dt.datetime):
+        raise RuleViolation(_("Enter the date it was paid."), field="paid_on")
+    if paid_on > timezone.localdate():
+        raise RuleViolation(_("The payment date cannot be in the future."), field="paid_on")
+    _require_status(estimate, EstimateStatus.APPROVED)
+    c = _lock_cells(
+        estimate.plan, estimate.level, [source], commune=None, actor=actor, grows=False
+    )[source]
+    account = _accounts(estimate).get(source)
+    remaining = account.remaining if account else 0
+    if amount > remaining:
+        raise RuleViolation(
+            _(
+                "Only %(remaining)s of “%(source)s” remains to be disbursed on estimate "
+                "%(number)s; %(amount)s was asked, %(excess)s too much."
+            )
+            % {
+                "remaining": format_vnd(remaining),
+                "source": c.label,
+                "number": estimate.number,
+                "amount": format_vnd(amount),
+                "excess": format_vnd(amount - remaining),
+            },
+            field="amount",
+        )
+    assert account is not None  # noqa: S101 - remaining > 0 implies an account
+    account.disbursed += amount
+    if kind == DisbursementKind.ADVANCE:
+        account.advances_outstanding += amount
+    c.account.disbursed += amount
+    entry = _entry(
+        c.cell,
+        EntryKind.DISBURSEMENT,
+        amount,
+        estimate=estimate,
+        actor=actor,
+        document=document_number,
+        note=note,
+    )
+    _save({source: c}, [account], [entry])
+    return Disbursement.objects.create(
+        estimate=estimate,
+        kind=kind,
+        source=source,
+        paid_on=paid_on,
+        amount=amount,
+        document_type=document_type,
+        document_number=document_number,
+        payee=payee,
+        note=str(note or "")[:500],
+        clear_by=advance_clear_by(paid_on) if kind == DisbursementKind.ADVANCE else None,
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def advance_clear(
+    *, disbursement: Disbursement, actor: Any, cleared_on: dt.date, document: str
+) -> Disbursement:
+    """An advance was justified with payment documents (thanh toán tạm ứng): it is no longer
+    outstanding. No money moves; the disbursed total already counts it."""
+    document = _text(
+        document,
+        field="document",
+        max_length=120,
+        message=_("Enter the document that clears the advance."),
+    )
+    account = EstimateAccount.objects.select_for_update().get(
+        estimate_id=disbursement.estimate_id, source=disbursement.source
+    )
+    advance = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+    if advance.kind != DisbursementKind.ADVANCE:
+        raise RuleViolation(_("Only an advance is cleared."), field="kind")
+    if advance.cleared_on is not None:
+        return advance
+    if cleared_on < advance.paid_on:
+        raise RuleViolation(
+            _("An advance cannot be cleared before it was paid."), field="cleared_on"
+        )
+    account.advances_outstanding -= advance.amount
+    account.save(update_fields=["advances_outstanding"])
+    advance.cleared_on = cleared_on
+    advance.clearance_document = document
+    advance.save(update_fields=["cleared_on", "clearance_document"])
+    return advance
+
+
+# ---------------------------------------------------------------------------------------
+# Settlement.
+
+
+def split_unspent(unspent: dict[str, int], carried: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Split each source's unspent money into (returned, carried): carry-over is taken from
+    the sources in :data:`CARRY_ORDER`, the rest is returned. The caller has checked that
+    ``carried <= sum(unspent.values())``."""
+    carry: dict[str, int] = {}
+    back: dict[str, int] = {}
+    left = carried
+    for source in CARRY_ORDER:
+        take = min(left, unspent.get(source, 0))
+        carry[source] = take
+        back[source] = unspent.get(source, 0) - take
+        left -= take
+    return back, carry
+
+
+@transaction.atomic
+def settlement_submit(
+    *,
+    estimate: Estimate,
+    actor: Any,
+    lines: Sequence[dict[str, Any]],
+    returned: int,
+    return_document: str,
+    carried: int,
+    carried_use_by: dt.date | None,
+) -> Settlement:
+    """The spending unit reports what each approved line actually cost, and what happens to
+    the rest. ``spent + returned + carried == disbursed`` to the đồng (in total, and no
+    source may report more spent than was disbursed on it); the unspent money is split
+    among sources by :func:`split_unspent`. A new submission replaces a pending or returned
+    one."""
+    _require_status(estimate, EstimateStatus.APPROVED)
+    returned = _amount(returned, field="returned")
+    carried = _amount(carried, field="carried")
+    return_document = str(return_document or "").strip()
+    if returned and not return_document:
+        raise RuleViolation(
+            _("Enter the number of the document the unspent money was returned with."),
+            field="return_document",
+        )
+    if len(return_document) > 120:
+        raise RuleViolation(
+            _("At most %(n)s characters, please.") % {"n": 120}, field="return_document"
+        )
+    if carried and carried_use_by is None:
+        raise RuleViolation(
+            _("Money carried over needs the date by which it must be used."),
+            field="carried_use_by",
+        )
+    if carried and carried_use_by is not None and carried_use_by <= estimate.plan.period_end:
+        raise RuleViolation(
+            _("Money carried over is used in a later year: its use-by date must be after %(end)s.")
+            % {"end": estimate.plan.period_end.strftime("%d/%m/%Y")},
+            field="carried_use_by",
+        )
+    approved_lines = {
+        line.pk: line
+        for line in EstimateLine.objects.filter(estimate=estimate).order_by("position")
+    }
+    reported: dict[int, tuple[int, str]] = {}
+    for n, item in enumerate(lines):
+        line_id = item.get("line_id")
+        line = approved_lines.get(line_id)  # type: ignore[arg-type]
+        if line is None:
+            raise RuleViolation(
+                _("Item %(n)s is not a line of this estimate.") % {"n": n + 1}, field="lines"
+            )
+        if line_id in reported:
+            raise RuleViolation(
+                _("Line %(pos)s is reported twice.") % {"pos": line.position}, field="lines"
+            )
+        spent = _amount(item.get("spent"), field="lines")
+        ceiling = line.approved_amount or 0
+        if spent > ceiling:
+            raise RuleViolation(
+                _("Line %(pos)s: %(spent)s spent is more than the %(approved)s approved.")
+                % {
+                    "pos": line.position,
+                    "spent": format_vnd(spent),
+                    "approved": format_vnd(ceiling),
+                },
+                field="lines",
+            )
+        reported[line.pk] = (spent, str(item.get("note") or "")[:500])
+    missing = [
+        line.position
+        for line in approved_lines.values()
+        if line.approved_amount and line.pk not in reported
+    ]
+    if missing:
+        raise RuleViolation(
+            _("Report what was spent on every approved line (missing: %(lines)s).")
+            % {"lines": ", ".join(str(p) for p in missing)},
+            field="lines",
+        )
+    accounts = _accounts(estimate)
+    disbursed = {s: a.disbursed for s, a in accounts.items()}
+    spent_by_source: dict[str, int] = defaultdict(int)
+    for line_id, (spent, _note) in reported.items():
+        spent_by_source[approved_lines[line_id].source] += spent
+    for source, spent in sorted(spent_by_source.items()):
+        if spent > disbursed.get(source, 0):
+            raise RuleViolation(
+                _(
+                    "%(spent)s is reported spent from “%(source)s”, but only %(disbursed)s "
+                    "was disbursed."
+                )
+                % {
+                    "spent": format_vnd(spent),
+                    "source": source_label(estimate.plan, source),
+                    "disbursed": format_vnd(disbursed.get(source, 0)),
+                },
+                field="lines",
+            )
+    total_spent = sum(spent_by_source.values())
+    total_disbursed = sum(disbursed.values())
+    if total_spent + returned + carried != total_disbursed:
+        raise RuleViolation(
+            _(
+                "The settlement does not balance: spent %(spent)s + returned %(returned)s + "
+                "carried over %(carried)s = %(sum)s, but %(disbursed)s was disbursed "
+                "(a difference of %(diff)s)."
+            )
+            % {
+                "spent": format_vnd(total_spent),
+                "returned": format_vnd(returned),
+                "carried": format_vnd(carried),
+                "sum": format_vnd(total_spent + returned + carried),
+                "disbursed": format_vnd(total_disbursed),
+                "diff": format_vnd(abs(total_disbursed - total_spent - returned - carried)),
+            },
+            field="returned",
+        )
+    settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
+    if settlement is not None and settlement.status == SettlementStatus.VERIFIED:
+        raise RuleViolation(_("This settlement is already verified and closed."))
+    settlement = settlement or Settlement(estimate=estimate)
+    settlement.status = SettlementStatus.PENDING
+    settlement.spent = total_spent
+    settlement.disbursed = total_disbursed
+    settlement.returned = returned
+    settlement.return_document = return_document if returned else ""
+    settlement.carried = carried
+    settlement.carried_use_by = carried_use_by if carried else None
+    settlement.submitted_by = actor
+    settlement.submitted_at = timezone.now()
+    settlement.save()
+    settlement.lines.all().delete()
+    SettlementLine.objects.bulk_create(
+        [
+            SettlementLine(settlement=settlement, line_id=line_id, spent=spent, note=note)
+            for line_id, (spent, note) in reported.items()
+        ]
+    )
+    return settlement
+
+
+@transaction.atomic
+def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
+    """Finance-Planning closes the settlement: the spending, the return and the carry-over
+    (a tranche with its use-by date) are entered in the ledger, what was approved but never
+    disbursed goes back to the envelope, and every outstanding advance is cleared (its
+    ``cleared_on`` is the verification date and it has no clearance document of its own:
+    the settlement justifies it)."""
+    _require_status(estimate, EstimateStatus.SETTLEMENT)
+    settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
+    if settlement is None or settlement.status != SettlementStatus.PENDING:
+        raise RuleViolation(_("There is no settlement awaiting verification."))
+    held = list(EstimateAccount.objects.filter(estimate=estimate).values_list("source", flat=True))
+    commune = _commune_of(estimate)
+    locked = _lock_cells(
+        estimate.plan, estimate.level, held, commune=commune, actor=actor, grows=False
+    )
+    accounts = _accounts(estimate)
+    spent_by_source: dict[str, int] = defaultdict(int)
+    for sl in settlement.lines.select_related("line"):
+        spent_by_source[sl.line.source] += sl.spent
+    disbursed = {s: a.disbursed for s, a in accounts.items()}
+    if sum(disbursed.values()) != settlement.disbursed or any(
+        spent_by_source[s] > disbursed.get(s, 0) for s in spent_by_source
+    ):
+        raise RuleViolation(
+            _("The disbursements changed since the settlement was submitted: it must be redone.")
+        )
+    unspent = {s: disbursed[s] - spent_by_source.get(s, 0) for s in disbursed}
+    back, carry = split_unspent(unspent, settlement.carried)
+    entries: list[Entry] = []
+    doc = settlement.return_document
+    for source, c in sorted(locked.items()):
+        account = accounts[source]
+        lapse = account.approved - account.lapsed - account.disbursed
+        spent = spent_by_source.get(source, 0)
+        ret, car = back.get(source, 0), carry.get(source, 0)
+        entries += [
+            _entry(c.cell, EntryKind.SPENT, spent, estimate=estimate, actor=actor),
+            _entry(c.cell, EntryKind.RETURN, ret, estimate=estimate, actor=actor, document=doc),
+            _entry(c.cell, EntryKind.CARRY_OVER, car, estimate=estimate, actor=actor),
+            _entry(c.cell, EntryKind.LAPSE, lapse, estimate=estimate, actor=actor),
+        ]
+        account.spent += spent
+        account.returned += ret
+        account.carried += car
+        account.lapsed += lapse
+        account.advances_outstanding = 0
+        c.account.spent += spent
+        c.account.returned += ret
+        c.account.carried += car
+        c.account.committed -= lapse
+        if c.sub is not None:
+            c.sub.committed -= lapse
+        if car:
+            if settlement.carried_use_by is None:  # a constraint holds this; never true
+                raise RuleViolation(
+                    _("Money carried over needs the date by which it must be used.")
+                )
+            Tranche.objects.create(
+                origin=estimate,
+                plan=estimate.plan,
+                source=source,
+                level=estimate.level,
+                commune=commune,
+                year=estimate.plan.year + 1,
+                amount=car,
+                use_by=settlement.carried_use_by,
+            )
+    _save(locked, accounts.values(), entries)
+    today = timezone.localdate()
+    Disbursement.objects.filter(
+        estimate=estimate, kind=DisbursementKind.ADVANCE, cleared_on__isnull=True
+    ).update(cleared_on=today)
+    settlement.status = SettlementStatus.VERIFIED
+    settlement.verified_by = actor
+    settlement.verified_at = timezone.now()
+    settlement.save(update_fields=["status", "verified_by", "verified_at"])
+
+
+@transaction.atomic
+def settlement_reopen(*, estimate: Estimate, actor: Any, reason: str) -> None:
+    """Finance-Planning returns the pending settlement for correction, with a reason."""
+    reason = _text(
+        reason, field="reason", max_length=2000, message=_("Say what must be corrected.")
+    )
+    _require_status(estimate, EstimateStatus.SETTLEMENT)
+    settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
+    if settlement is None or settlement.status != SettlementStatus.PENDING:
+        raise RuleViolation(_("There is no settlement awaiting verification."))
+    settlement.status = SettlementStatus.RETURNED
+    settlement.reopen_reason = reason
+    settlement.save(update_fields=["status", "reopen_reason"])
+
+
+# ---------------------------------------------------------------------------------------
+# Cost norms.
+
+
+@dataclass(frozen=True)
+class NormFinding:
+    """One way a line departs from its cost norm, in words a person can act on."""
+
+    kind: str  # "validity", "unit_price", "quantity", "times"
+    message: str
+    citation: str
+    norm_code: str
+
+
+def norm_check_line(line: EstimateLine, on_date: dt.date) -> list[NormFinding]:
+    """How a line departs from its norm on a date (none for a line without a norm).
+
+    A warning when the line is drafted; at appraisal it blocks unless Finance-Planning
+    keeps it with a reason (:func:`norm_appraisal_check`). A line whose appraised amount
+    was cut to what the norm allows for its quantity and days passes on price.
+    """
+    norm = line.norm
+    if norm is None:
+        return []
+    found: list[NormFinding] = []
+
+    def add(kind: str, message: str) -> None:
+        found.append(
+            NormFinding(
+                kind=kind,
+                message=f"{message} ({norm.citation})",
+                citation=norm.citation,
+                norm_code=norm.code,
+            )
+        )
+
+    if on_date < norm.valid_from or (norm.valid_to is not None and on_date > norm.valid_to):
+        add(
+            "validity",
+            _("The norm “%(item)s” is not in force on %(date)s (in force %(from)s – %(to)s).")
+            % {
+                "item": norm.item,
+                "date": on_date.strftime("%d/%m/%Y"),
+                "from": norm.valid_from.strftime("%d/%m/%Y"),
+                "to": norm.valid_to.strftime("%d/%m/%Y") if norm.valid_to else "…",
+            },
+        )
+    quantity_ok = norm.max_quantity is None or line.quantity <= norm.max_quantity
+    times_ok = norm.max_times is None or line.times <= norm.max_times
+    ceiling = norm.max_unit_price * line.quantity * line.times
+    cut_to_norm = line.appraised_amount is not None and line.appraised_amount <= ceiling
+    if quantity_ok and times_ok and cut_to_norm:
+        return found
+    if line.unit_price > norm.max_unit_price:
+        add(
+            "unit_price",
+            _("Unit price %(price)s is above the norm of %(max)s per %(unit)s for “%(item)s”.")
+            % {
+                "price": format_vnd(line.unit_price),
+                "max": format_vnd(norm.max_unit_price),
+                "unit": norm.unit,
+                "item": norm.item,
+            },
+        )
+    if not quantity_ok:
+        add(
+            "quantity",
+            _("Quantity %(q)s is above the norm's maximum of %(max)s for “%(item)s”.")
+            % {"q": line.quantity, "max": norm.max_quantity, "item": norm.item},
+        )
+    if not times_ok:
+        add(
+            "times",
+            _("%(t)s days/times is above the norm's maximum of %(max)s for “%(item)s”.")
+            % {"t": line.times, "max": norm.max_times, "item": norm.item},
+        )
+    return found
+
+
+@transaction.atomic
+def norm_appraisal_check(
+    *, estimate: Estimate, actor: Any, on_date: dt.date, overrides: dict[int, str] | None = None
+) -> list[NormOverride]:
+    """At appraisal: every line must meet its norm, unless Finance-Planning keeps it with a
+    written reason (``overrides``: line id → reason), which is recorded. Raises
+    RuleViolation listing the lines that neither meet their norm nor have a reason."""
+    overrides = overrides or {}
+    refused = []
+    kept: list[NormOverride] = []
+    for line in estimate.lines.select_related("norm").order_by("position"):
+        findings = norm_check_line(line, on_date)
+        if not findings:
+            continue
+        reason = str(overrides.get(line.pk) or "").strip()
+        text = " ".join(f.message for f in findings)
+        if reason:
+            kept.append(NormOverride(line=line, findings=text, reason=reason, created_by=actor))
+        else:
+            refused.append(_("Line %(pos)s: %(text)s") % {"pos": line.position, "text": text})
+    if refused:
+        raise RuleViolation(
+            " ".join(refused)
+            + " "
+            + _("Lower these lines to the norm, or give a reason to keep them."),
+            field="lines",
+        )
+    return NormOverride.objects.bulk_create(kept)
+
+
+NORM_FIELDS = (
+    "code",
+    "item",
+    "unit",
+    "max_unit_price",
+    "max_quantity",
+    "max_times",
+    "valid_from",
+    "valid_to",
+    "citation",
+)
+
+
+def _norm_lock(code: str) -> None:
+    """Serialise writes of one norm code. On PostgreSQL a transaction-scoped advisory lock
+    (there may be no row to lock yet); SQLite allows one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ledger.norm:{code}"])
+
+
+def _norm_clean(values: dict[str, Any]) -> dict[str, Any]:
+    code = str(values.get("code") or "").strip()
+    if not code or slugify(code) != code:
+        raise RuleViolation(
+            _("A norm code is lower-case letters, digits and hyphens."), field="code"
+        )
+    values["code"] = code
+    values["item"] = _text(
+        values.get("item"), field="item", max_length=200, message=_("Name the item.")
+    )
+    values["unit"] = _text(
+        values.get("unit"), field="unit", max_length=50, message=_("Enter the unit of measure.")
+    )
+    values["citation"] = _text(
+        values.get("citation"),
+        field="citation",
+        max_length=300,
+        message=_("Cite the legal text the norm comes from."),
+    )
+    values["max_unit_price"] = _amount(
+        values.get("max_unit_price"), field="max_unit_price", positive=True
+    )
+    for key in ("max_quantity", "max_times"):
+        value = values.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0
+        ):
+            raise RuleViolation(_("A maximum is a whole number above zero, or empty."), field=key)
+    valid_from, valid_to = values.get("valid_from"), values.get("valid_to")
+    if not isinstance(valid_from, dt.date):
+        raise RuleViolation(_("Enter the date the norm applies from."), field="valid_from")
+    if valid_to is not None and (not isinstance(valid_to, dt.date) or valid_to < valid_from):
+        raise RuleViolation(_("A norm cannot end before it starts."), field="valid_to")
+    return values
+
+
+def _norm_refuse_overlap(
+    values: dict[str, Any], exclude_pk: int | None, *, lock: bool = True
+) -> None:
+    if lock:
+        _norm_lock(values["code"])
+    clash = Norm.objects.filter(code=values["code"])
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    clash = clash.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=values["valid_from"]))
+    if values["valid_to"] is not None:
+        clash = clash.filter(valid_from__lte=values["valid_to"])
+    if lock:
+        clash = clash.select_for_update()
+    other = clash.order_by("valid_from").first()
+    if other is not None:
+        raise RuleViolation(
+            _(
+                "Norm “%(code)s” already applies from %(from)s to %(to)s: validity periods of "
+                "one norm cannot overlap. End the earlier one first."
+            )
+            % {
+                "code": other.code,
+                "from": other.valid_from.strftime("%d/%m/%Y"),
+                "to": other.valid_to.strftime("%d/%m/%Y") if other.valid_to else "…",
+            },
+            field="valid_from",
+        )
+
+
+@transaction.atomic
+def norm_create(
+    *,
+    code: str,
+    item: str,
+    unit: str,
+    max_unit_price: int,
+    valid_from: dt.date,
+    citation: str,
+    max_quantity: int | None = None,
+    max_times: int | None = None,
+    valid_to: dt.date | None = None,
+) -> Norm:
+    """Add a cost norm; refused when its validity overlaps another of the same code.
+
+    The overlap rule is a locked check here, not a database constraint: an
+    ``ExclusionConstraint`` (with btree_gist) is PostgreSQL-only and cannot be migrated on
+    the SQLite embedded default, so it is not used.
+    """
+    values = _norm_clean(
+        {
+            "code": code,
+            "item": item,
+            "unit": unit,
+            "max_unit_price": max_unit_price,
+            "max_quantity": max_quantity,
+            "max_times": max_times,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "citation": citation,
+        }
+    )
+    _norm_refuse_overlap(values, None)
+    return Norm.objects.create(**values)
+
+
+@transaction.atomic
+def norm_update(*, norm: Norm, **changes: Any) -> Norm:
+    """Change a norm's fields (any of code, item, unit, max_unit_price, max_quantity,
+    max_times, valid_from, valid_to, citation), with the same checks as :func:`norm_create`."""
+    unknown = set(changes) - set(NORM_FIELDS)
+    if unknown:
+        raise TypeError(f"norm_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    current = Norm.objects.select_for_update().get(pk=norm.pk)
+    values = {key: getattr(current, key) for key in NORM_FIELDS} | changes
+    values = _norm_clean(values)
+    _norm_refuse_overlap(values, current.pk)
+    for key, value in values.items():
+        setattr(current, key, value)
+    current.save(update_fields=list(NORM_FIELDS))
+    return current
+
+
+def norm_validate(*, norm: Norm | None = None, **values: Any) -> None:
+    """The checks of :func:`norm_create`/:func:`norm_update` without writing or locking,
+    for a form to show the message next to the field; the services check again under
+    the lock when they save."""
+    unknown = set(values) - set(NORM_FIELDS)
+    if unknown:
+        raise TypeError(f"norm_validate() got unexpected fields: {', '.join(sorted(unknown))}")
+    current = {key: getattr(norm, key) for key in NORM_FIELDS} if norm else {}
+    checked = _norm_clean(current | values)
+    _norm_refuse_overlap(checked, norm.pk if norm else None, lock=False)

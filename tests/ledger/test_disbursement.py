@@ -1,0 +1,128 @@
+"""Advances and payments: never more than approved per source; advances cleared in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+
+from core.errors import RuleViolation
+from estimates.models import EnvelopeCell, Plan
+from ledger.models import Disbursement, Entry, EstimateAccount
+from ledger.selectors import advances_overdue, cell_balances, estimate_money, ledger_reconcile
+from ledger.services import advance_clear
+from tests.factories import estimate_with_lines
+
+from .conftest import approve, forward, pay
+
+
+@pytest.fixture
+def approved(plan: Plan, actor: Any) -> Any:
+    estimate = estimate_with_lines(("current", 100_000_000), ("carried", 20_000_000))
+    return approve(forward(estimate, actor), actor)
+
+
+def test_payments_up_to_the_approved_amount(approved: Any, actor: Any, plan: Plan) -> None:
+    pay(approved, actor, 60_000_000)
+    pay(approved, actor, 40_000_000, kind="advance")
+    pay(approved, actor, 20_000_000, source="carried")
+    money = estimate_money(approved)
+    assert (money.approved, money.disbursed, money.remaining) == (120_000_000, 120_000_000, 0)
+    assert money.advances_outstanding == 40_000_000
+    assert len(money.disbursements) == 3
+    commune_current = {(c.level, c.source): c for c in cell_balances(plan)}["commune", "current"]
+    assert commune_current.disbursed == 100_000_000
+    assert ledger_reconcile(plan) == []
+
+
+def counts() -> tuple[int, int, int]:
+    return (
+        Disbursement.objects.count(),
+        Entry.objects.filter(kind="disbursement").count(),
+        sum(EstimateAccount.objects.values_list("disbursed", flat=True)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"amount": 100_000_001}, "100.000.000 ₫"),  # above what is left
+        ({"amount": 20_000_001, "source": "carried"}, "1 ₫ too much"),
+        ({"amount": -5}, "negative"),
+        ({"amount": 0}, "more than zero"),
+        ({"amount": 1.5}, "whole number"),
+        ({"amount": "1000"}, "whole number"),
+        ({"amount": True}, "whole number"),
+        ({"kind": "gift"}, "advance or payment"),
+        ({"source": "elsewhere"}, "funding source"),
+        ({"document_type": "napkin"}, "treasury document"),
+        ({"document_number": "  "}, "document number"),
+        ({"payee": ""}, "who was paid"),
+        ({"paid_on": dt.date(2099, 1, 1)}, "future"),
+    ],
+)
+def test_bad_disbursement_is_refused_and_writes_nothing(
+    approved: Any, actor: Any, changes: dict[str, Any], message: str
+) -> None:
+    before = counts()
+    amount = changes.pop("amount", 1_000)
+    with pytest.raises(RuleViolation, match=message):
+        pay(approved, actor, amount, **changes)
+    assert counts() == before
+
+
+@pytest.mark.parametrize("status", ["approval", "settlement", "closed", "draft"])
+def test_payment_on_an_estimate_that_is_not_approved_is_refused(
+    plan: Plan, actor: Any, status: str
+) -> None:
+    estimate = approve(forward(estimate_with_lines(("current", 10_000_000)), actor), actor)
+    type(estimate).objects.filter(pk=estimate.pk).update(status=status)
+    estimate.refresh_from_db()
+    with pytest.raises(RuleViolation, match="cannot be done now"):
+        pay(estimate, actor, 1_000)
+    assert counts() == (0, 0, 0)
+
+
+def test_source_that_was_not_approved_has_nothing_to_disburse(plan: Plan, actor: Any) -> None:
+    estimate = approve(forward(estimate_with_lines(("current", 10_000_000)), actor), actor)
+    with pytest.raises(RuleViolation, match="Only 0 ₫"):
+        pay(estimate, actor, 1, source="carried")
+
+
+def test_overdue_advances_are_those_past_the_end_of_the_next_month(
+    approved: Any, actor: Any
+) -> None:
+    late = pay(approved, actor, 1_000_000, kind="advance", paid_on=dt.date(2024, 5, 31))
+    in_time = pay(approved, actor, 1_000_000, kind="advance", paid_on=dt.date(2024, 6, 1))
+    pay(approved, actor, 1_000_000, paid_on=dt.date(2024, 1, 2))  # a payment is never overdue
+    assert late.clear_by == dt.date(2024, 6, 30)
+    assert in_time.clear_by == dt.date(2024, 7, 31)
+    assert list(advances_overdue(dt.date(2024, 6, 30))) == []
+    assert list(advances_overdue(dt.date(2024, 7, 1))) == [late]
+    advance_clear(disbursement=late, actor=actor, cleared_on=dt.date(2024, 7, 2), document="TT-1")
+    assert list(advances_overdue(dt.date(2024, 8, 1))) == [in_time]
+    assert estimate_money(approved).advances_outstanding == 1_000_000
+
+
+def test_december_advance_is_due_at_the_end_of_january(approved: Any, actor: Any) -> None:
+    with time_machine.travel(dt.datetime(2025, 3, 1, tzinfo=dt.UTC)):
+        advance = pay(approved, actor, 1_000, kind="advance", paid_on=dt.date(2024, 12, 15))
+    assert advance.clear_by == dt.date(2025, 1, 31)
+
+
+def test_amounts_of_tens_of_thousands_of_billions_round_trip(plan: Plan, actor: Any) -> None:
+    huge = 98_765_432_109_876  # ≈ 98,765 billion đồng
+    EnvelopeCell.objects.filter(plan=plan, level="district", source="current").update(
+        amount=huge + 1
+    )
+    estimate = estimate_with_lines(("current", huge), level="district")
+    approve(forward(estimate, actor), actor)
+    pay(estimate, actor, huge - 1)
+    pay(estimate, actor, 1)
+    account = EstimateAccount.objects.get(estimate=estimate)
+    assert (account.approved, account.disbursed) == (huge, huge)
+    district = {(c.level, c.source): c for c in cell_balances(plan)}["district", "current"]
+    assert (district.allocated, district.committed, district.free) == (huge + 1, huge, 1)
+    assert ledger_reconcile(plan) == []

@@ -1,0 +1,191 @@
+"""Settlement: spent + returned + carried over = disbursed, to the đồng."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from core.errors import RuleViolation
+from estimates.models import Estimate, EstimateStatus, Plan
+from ledger.models import Disbursement, Entry, Settlement, SettlementLine, Tranche
+from ledger.selectors import cell_balances, ledger_reconcile
+from ledger.services import settlement_reopen, settlement_submit, settlement_verify
+from tests.factories import estimate_with_lines
+
+from .conftest import approve, forward, pay, set_status
+
+USE_BY = dt.date(2025, 12, 31)
+
+
+@pytest.fixture
+def paid(plan: Plan, actor: Any) -> Estimate:
+    """Approved 100.000.000 (current, two lines 60 + 40) + 20.000.000 (carried); disbursed
+    90.000.000 of current (one advance of 30) and 20.000.000 of carried."""
+    estimate = estimate_with_lines(
+        ("current", 60_000_000), ("current", 40_000_000), ("carried", 20_000_000)
+    )
+    approve(forward(estimate, actor), actor)
+    pay(estimate, actor, 60_000_000)
+    pay(estimate, actor, 30_000_000, kind="advance")
+    pay(estimate, actor, 20_000_000, source="carried")
+    return estimate
+
+
+def lines(estimate: Estimate, *spent: int) -> list[dict[str, Any]]:
+    return [
+        {"line_id": line.pk, "spent": amount, "note": f"line {line.position}"}
+        for line, amount in zip(estimate.lines.order_by("position"), spent, strict=True)
+    ]
+
+
+def submit(estimate: Estimate, actor: Any, *spent: int, **kw: Any) -> Settlement:
+    args: dict[str, Any] = {
+        "returned": 0,
+        "return_document": "",
+        "carried": 0,
+        "carried_use_by": None,
+    } | kw
+    return settlement_submit(estimate=estimate, actor=actor, lines=lines(estimate, *spent), **args)
+
+
+def test_settle_return_and_carry_over(paid: Estimate, actor: Any, plan: Plan) -> None:
+    # disbursed 110: spent 55 + 30 + 15 = 100, returned 4, carried 6
+    submit(
+        paid,
+        actor,
+        55_000_000,
+        30_000_000,
+        15_000_000,
+        returned=4_000_000,
+        return_document="GNT-12",
+        carried=6_000_000,
+        carried_use_by=USE_BY,
+    )
+    set_status(paid, EstimateStatus.SETTLEMENT)
+    settlement_verify(estimate=paid, actor=actor)
+    settlement = Settlement.objects.get(estimate=paid)
+    assert settlement.status == "verified"
+    # Unspent: current 5, carried 5. Carry-over takes current first (5) then carried (1);
+    # the rest of carried (4) is returned.
+    tranches = {t.source: (t.amount, t.use_by, t.year) for t in Tranche.objects.all()}
+    assert tranches == {
+        "current": (5_000_000, USE_BY, 2025),
+        "carried": (1_000_000, USE_BY, 2025),
+    }
+    by_cell = {(c.level, c.source): c for c in cell_balances(plan)}
+    current, carried = by_cell["commune", "current"], by_cell["commune", "carried"]
+    assert (current.spent, current.returned, current.carried) == (85_000_000, 0, 5_000_000)
+    assert (carried.spent, carried.returned, carried.carried) == (15_000_000, 4_000_000, 1_000_000)
+    # 10.000.000 approved and never disbursed goes back to the envelope
+    assert current.committed == current.disbursed == 90_000_000
+    assert not Disbursement.objects.filter(kind="advance", cleared_on__isnull=True).exists()
+    assert ledger_reconcile(plan) == []
+
+
+def ledger_counts() -> tuple[int, ...]:
+    return (
+        Settlement.objects.count(),
+        SettlementLine.objects.count(),
+        Entry.objects.count(),
+        Tranche.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("spent", "kw", "message"),
+    [
+        # does not balance, by one đồng either way (disbursed 110.000.000)
+        ((60_000_000, 30_000_000, 19_999_999), {}, "difference of 1 ₫"),
+        ((60_000_000, 30_000_000, 20_000_000), {"returned": 1, "return_document": "G"}, "of 1 ₫"),
+        # returned without its document
+        ((50_000_000, 30_000_000, 20_000_000), {"returned": 10_000_000}, "document"),
+        # carried over without a use-by date, or with one inside the plan's year
+        ((50_000_000, 30_000_000, 20_000_000), {"carried": 10_000_000}, "used"),
+        (
+            (50_000_000, 30_000_000, 20_000_000),
+            {"carried": 10_000_000, "carried_use_by": dt.date(2024, 12, 31)},
+            "after 31/12/2024",
+        ),
+        # a line spent above its approval
+        ((61_000_000, 29_000_000, 20_000_000), {}, "more than the"),
+        # more spent from a source than was disbursed on it
+        ((60_000_000, 40_000_000, 10_000_000), {}, "only 90.000.000 ₫ was disbursed"),
+        # negative and non-integer amounts
+        ((60_000_000, 30_000_000, 20_000_000), {"returned": -1}, "negative"),
+        ((60_000_000, 30_000_000, 20_000_000), {"carried": 0.5}, "whole number"),
+        ((-1, 30_000_000, 20_000_000), {}, "negative"),
+        ((60_000_000, 30_000_000, "20.000.000"), {}, "whole number"),
+    ],
+)
+def test_bad_settlement_is_refused_and_writes_nothing(
+    paid: Estimate, actor: Any, spent: tuple[int, ...], kw: dict[str, Any], message: str
+) -> None:
+    before = ledger_counts()
+    with pytest.raises(RuleViolation, match=message):
+        submit(paid, actor, *spent, **kw)
+    assert ledger_counts() == before
+
+
+def test_every_approved_line_must_be_reported(paid: Estimate, actor: Any) -> None:
+    first = paid.lines.order_by("position").first()
+    assert first is not None
+    with pytest.raises(RuleViolation, match="missing: 2, 3"):
+        settlement_submit(
+            estimate=paid,
+            actor=actor,
+            lines=[{"line_id": first.pk, "spent": 1, "note": ""}],
+            returned=0,
+            return_document="",
+            carried=0,
+            carried_use_by=None,
+        )
+    with pytest.raises(RuleViolation, match="not a line"):
+        settlement_submit(
+            estimate=paid,
+            actor=actor,
+            lines=[{"line_id": -1, "spent": 1}],
+            returned=0,
+            return_document="",
+            carried=0,
+            carried_use_by=None,
+        )
+
+
+def test_returned_settlement_is_corrected_and_resubmitted(paid: Estimate, actor: Any) -> None:
+    submit(paid, actor, 60_000_000, 30_000_000, 20_000_000)
+    set_status(paid, EstimateStatus.SETTLEMENT)
+    with pytest.raises(RuleViolation):
+        settlement_reopen(estimate=paid, actor=actor, reason="  ")
+    settlement_reopen(estimate=paid, actor=actor, reason="Thiếu chứng từ dòng 2")
+    assert Settlement.objects.get().status == "returned"
+    set_status(paid, EstimateStatus.APPROVED)
+    submit(
+        paid, actor, 60_000_000, 25_000_000, 20_000_000, returned=5_000_000, return_document="GNT-1"
+    )
+    settlement = Settlement.objects.get()
+    assert (settlement.status, settlement.spent, settlement.returned) == (
+        "pending",
+        105_000_000,
+        5_000_000,
+    )
+    assert SettlementLine.objects.count() == 3
+
+
+def test_verify_needs_a_pending_settlement(paid: Estimate, actor: Any) -> None:
+    set_status(paid, EstimateStatus.SETTLEMENT)
+    with pytest.raises(RuleViolation, match="no settlement"):
+        settlement_verify(estimate=paid, actor=actor)
+    assert not Entry.objects.filter(kind="spent").exists()
+
+
+def test_nothing_disbursed_settles_at_zero_and_frees_the_commitment(plan: Plan, actor: Any) -> None:
+    estimate = approve(forward(estimate_with_lines(("current", 10_000_000)), actor), actor)
+    submit(estimate, actor, 0)
+    set_status(estimate, EstimateStatus.SETTLEMENT)
+    settlement_verify(estimate=estimate, actor=actor)
+    current = {(c.level, c.source): c for c in cell_balances(plan)}["commune", "current"]
+    assert current.committed == 0
+    assert current.free == current.allocated
+    assert ledger_reconcile(plan) == []
