@@ -196,7 +196,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         paid_on=dt.date(2024, 6, 5),
         amount=3_000_000,
         source="current",
-        document_type="Giấy rút dự toán",
+        document_type="withdrawal_order",
         document_number="TU-0615",
         payee="Hội LHPN xã Sì Lở Lầu",
     )
@@ -227,7 +227,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         paid_on=dt.date(2024, 5, 20),
         amount=4_400_000,
         source="current",
-        document_type="Ủy nhiệm chi",
+        document_type="payment_order",
         document_number="UNC-0520",
         payee="Hội LHPN xã Sì Lở Lầu",
     )

@@ -35,6 +35,7 @@ from estimates.models import (
     Plan,
     Source,
 )
+from ledger import services as ledger
 from organization import permissions as perms
 from organization.models import Unit, UnitKind
 from workflows import engine
@@ -533,7 +534,7 @@ def estimate_return(
             raise RuleViolation(_("This estimate cannot be returned there."), field="to")
         from_status = estimate.status
         if from_status == S.APPROVAL:
-            _ledger().ledger_release(estimate=estimate, actor=actor)
+            ledger.ledger_release(estimate=estimate, actor=actor)
             estimate.approved_amount = None
         _move(
             estimate,
@@ -608,19 +609,16 @@ def estimate_appraise(
                 )
             line.appraised_amount = appraised
             line.appraisal_note = note
-        findings = _norm_findings(estimate, list(lines.values()))
-        if findings and not override:
-            raise RuleViolation(
-                _(
-                    "Lines break cost norms: %(findings)s. Lower them, or give a written "
-                    "reason to override."
-                )
-                % {"findings": "; ".join(findings)},
-                field="norm_override_reason",
-            )
         EstimateLine.objects.bulk_update(lines.values(), ["appraised_amount", "appraisal_note"])
         estimate.appraised_amount = sum(line.appraised_amount or 0 for line in lines.values())
-        _ledger().ledger_reserve(estimate=estimate, actor=actor)
+        kept = ledger.norm_appraisal_check(
+            estimate=estimate,
+            actor=actor,
+            on_date=estimate.start_date,
+            overrides=dict.fromkeys(lines, override) if override else None,
+        )
+        findings = [f"{o.line.position}: {o.findings}" for o in kept]
+        ledger.ledger_reserve(estimate=estimate, actor=actor)
         _move(
             estimate,
             authority=authority,
@@ -654,7 +652,7 @@ def estimate_approve(
             source: sum(line.approved_amount or 0 for line in lines if line.source == source)
             for source in Source.values
         }
-        _ledger().ledger_commit(estimate=estimate, actor=actor)
+        ledger.ledger_commit(estimate=estimate, actor=actor)
         _move(
             estimate,
             authority=authority,
@@ -679,7 +677,7 @@ def estimate_withdraw(
         _expect(estimate, *EDITABLE_STATUSES, *IN_REVIEW_STATUSES)
         reason = _reason(reason, required=True, what=_("for withdrawing the estimate"))
         if estimate.status == S.APPROVAL:
-            _ledger().ledger_release(estimate=estimate, actor=actor)
+            ledger.ledger_release(estimate=estimate, actor=actor)
         _move(
             estimate,
             authority=authority,
@@ -694,24 +692,6 @@ def estimate_withdraw(
 
 # --------------------------------------------------------------------------------------
 # Money: the ledger does the arithmetic; these services hold the state, rights and audit.
-
-
-def _ledger() -> Any:
-    from ledger import services as ledger_services
-
-    return ledger_services
-
-
-def _norm_findings(estimate: Estimate, lines: list[EstimateLine]) -> list[str]:
-    try:
-        from ledger.services import norm_check_line
-    except ImportError:
-        return []
-    findings: list[str] = []
-    for line in lines:
-        if line.norm_id is not None:
-            findings.extend(str(f) for f in norm_check_line(line, estimate.start_date))
-    return findings
 
 
 def estimate_disburse(
@@ -734,7 +714,7 @@ def estimate_disburse(
         estimate = _lock(estimate_id)
         authority = _authority(actor, estimate, perms.DISBURSE, Stage.DISBURSEMENT, acting_for)
         _expect(estimate, S.APPROVED)
-        disbursement = _ledger().disbursement_record(
+        disbursement = ledger.disbursement_record(
             estimate=estimate,
             actor=actor,
             kind=kind,
@@ -787,7 +767,7 @@ def estimate_settle(
         authority = _authority(actor, estimate, perms.DRAFT, Stage.SETTLEMENT, acting_for)
         _expect(estimate, S.APPROVED)
         comment = _reason(comment, required=False, what="")
-        settlement = _ledger().settlement_submit(
+        settlement = ledger.settlement_submit(
             estimate=estimate,
             actor=actor,
             lines=list(lines),
@@ -826,7 +806,7 @@ def estimate_verify_settlement(
         authority = _authority(actor, estimate, perms.VERIFY, Stage.VERIFICATION, acting_for)
         _expect(estimate, S.SETTLEMENT)
         comment = _reason(comment, required=False, what="")
-        _ledger().settlement_verify(estimate=estimate, actor=actor)
+        ledger.settlement_verify(estimate=estimate, actor=actor)
         _move(
             estimate,
             authority=authority,
@@ -847,7 +827,7 @@ def estimate_return_settlement(
         authority = _authority(actor, estimate, perms.VERIFY, Stage.VERIFICATION, acting_for)
         _expect(estimate, S.SETTLEMENT)
         reason = _reason(reason, required=True, what=_("for returning the settlement"))
-        _ledger().settlement_reopen(estimate=estimate, actor=actor, reason=reason)
+        ledger.settlement_reopen(estimate=estimate, actor=actor, reason=reason)
         _move(
             estimate,
             authority=authority,

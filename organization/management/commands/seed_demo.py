@@ -3,6 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from approvals.demo import demo_estimates_create
+from estimates.selectors import plan_get_default
 from organization.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
 from organization.models import Role
 
@@ -14,6 +16,11 @@ class Command(BaseCommand):
         if not demo_allowed():
             raise CommandError(_("Demo users are disabled in these settings (DEMO_ENABLED)."))
         users = demo_users_create()
+        plan = plan_get_default()
+        if plan is not None:
+            made = demo_estimates_create(plan)
+            if made:
+                self.stdout.write(_("%(n)s demo estimates created.") % {"n": len(made)})
         self.stdout.write(_("Demo logins (password for all: %(pw)s):") % {"pw": DEMO_PASSWORD})
         self.stdout.write(f"  {'admin':<14} {_('administrator')}")
         for demo in users:
