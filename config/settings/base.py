@@ -110,7 +110,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Celery: JSON only, acknowledge late with idempotent tasks, one message at a time per
 # worker process, and a visibility timeout longer than any task's hard time limit.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
