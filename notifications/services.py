@@ -3,8 +3,8 @@
 The path of a notice::
 
     transition (approvals.services)          ── one transaction ──
-      └─ event_emit()  → OutboxEvent row + on_commit(relay_kick)
-    relay (beat every few seconds, and kicked on commit)
+      └─ event_emit()  → OutboxEvent row + on_commit(relay_now)
+    relay: right after commit for that event (relay_now), and by beat every few seconds
       └─ outbox_relay() → SELECT … FOR UPDATE SKIP LOCKED, publish to Redis, mark published
     worker
       └─ event_handle() → Delivery unique on (event, recipient, channel): in-app, e-mail
@@ -21,6 +21,7 @@ import datetime
 import logging
 import smtplib
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -73,15 +74,15 @@ PERMANENT_EMAIL_ERRORS: tuple[type[Exception], ...] = (
 # --- writing events -----------------------------------------------------------------------
 
 
-def relay_kick() -> None:
-    """Ask a worker to publish pending events now. Never raises: if the broker is down the
-    beat's relay publishes them when it is back."""
-    from .tasks import relay_outbox
+def relay_now(event_ids: list[int]) -> None:
+    """Publish these just-committed events now, from the committing process (the "kick").
+    Never raises: if the broker is down the beat's relay publishes them when it is back."""
+    from .tasks import publish_event
 
     try:
-        relay_outbox.apply_async(retry=False, expires=settings.NOTIFICATIONS_RELAY_INTERVAL * 6)
+        outbox_relay(publish=publish_event, only=event_ids)
     except Exception:
-        log.warning("Could not kick the outbox relay; the periodic relay will", exc_info=True)
+        log.warning("Could not publish events %s now; the periodic relay will", event_ids)
 
 
 def _outbox_write(
@@ -104,7 +105,7 @@ def _outbox_write(
         data=data or {},
         recipients=list(recipients),
     )
-    transaction.on_commit(relay_kick)
+    transaction.on_commit(partial(relay_now, [event.pk]))
     return event
 
 
@@ -142,14 +143,17 @@ def event_emit(
 # --- the relay ----------------------------------------------------------------------------
 
 
-def outbox_relay(*, publish: Callable[[int], object], batch: int = 100) -> int:
+def outbox_relay(
+    *, publish: Callable[[int], object], batch: int = 100, only: list[int] | None = None
+) -> int:
     """Publish one batch of pending events; returns how many were published.
 
     Rows are claimed with ``FOR UPDATE SKIP LOCKED``: two relays running at once never
     publish the same row. An event published but not fully handled after
     ``NOTIFICATIONS_REPUBLISH_AFTER`` seconds is published again, at most
     ``NOTIFICATIONS_MAX_PUBLISH`` times. If publishing fails (broker down) the batch stops
-    and the rows stay pending for the next run.
+    and the rows stay pending for the next run. ``only`` restricts the run to some events
+    (the kick after a commit publishes just the events of that transaction).
     """
     now = timezone.now()
     stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_REPUBLISH_AFTER)
@@ -159,6 +163,7 @@ def outbox_relay(*, publish: Callable[[int], object], batch: int = 100) -> int:
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(processed_at__isnull=True, publish_count__lt=settings.NOTIFICATIONS_MAX_PUBLISH)
             .filter(Q(published_at__isnull=True) | Q(published_at__lt=stale))
+            .filter(Q(pk__in=only) if only is not None else Q())
             .order_by("pk")
             .only("pk")[:batch]
         )
@@ -194,24 +199,6 @@ def _email_off(user_ids: Iterable[int], kind: str) -> set[int]:
     )
 
 
-def _in_app_deliver(event: OutboxEvent, user: User, message: Message) -> None:
-    with transaction.atomic():
-        _, created = Delivery.objects.get_or_create(
-            event=event,
-            recipient=user,
-            channel=Channel.IN_APP,
-            defaults={"status": DeliveryStatus.SENT, "attempts": 1, "sent_at": timezone.now()},
-        )
-        if created:
-            Notification.objects.create(
-                recipient=user,
-                event=event,
-                title=message.title[:300],
-                body=message.body,
-                url=message.url,
-            )
-
-
 def _email_body(message: Message, language: str) -> str:
     with translation.override(language):
         return render_to_string(
@@ -223,35 +210,33 @@ def _email_body(message: Message, language: str) -> str:
         ).strip()
 
 
-def _email_deliver(event: OutboxEvent, user: User, message: Message, language: str) -> None:
-    address = user.email or ""
-    delivery, _ = Delivery.objects.get_or_create(
-        event=event, recipient=user, channel=Channel.EMAIL, defaults={"address": address}
-    )
-    if delivery.status != DeliveryStatus.PENDING:
-        return
+def _message_id(delivery: Delivery) -> str:
+    """The same Message-ID for every attempt of one delivery: should a crash between sending
+    and recording make us send twice, mail clients still show one message."""
+    domain = str(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "localhost"
+    return f"<delivery-{delivery.pk}.event-{delivery.event_id}@{domain}>"
+
+
+def _email_send(delivery_id: int, message: Message, language: str) -> None:
+    """Send one pending e-mail delivery, unless another worker holds it or it is done."""
     with transaction.atomic():
         # Whoever holds the pending row sends it; a second worker on the same message skips.
         # If this process dies while sending, the lock goes with it and the row stays pending.
         locked = (
             Delivery.objects.select_for_update(skip_locked=True)
-            .filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
             .first()
         )
         if locked is None:
             return
         locked.attempts += 1
-        if not address:
-            locked.status = DeliveryStatus.FAILED
-            locked.error = "The recipient has no e-mail address."
-            locked.save(update_fields=["status", "error", "attempts"])
-            return
         email = EmailMessage(
             subject=f"[{settings.NOTIFICATIONS_EMAIL_SUBJECT_PREFIX}] {message.title}",
             body=_email_body(message, language),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[address],
+            to=[locked.address],
             headers={
+                "Message-ID": _message_id(locked),
                 "Content-Language": language,
                 "Auto-Submitted": "auto-generated",
                 "X-Project8-Delivery": str(locked.pk),
@@ -283,9 +268,18 @@ def _channels(kind: str) -> tuple[str, ...]:
     return (Channel.IN_APP, Channel.EMAIL)
 
 
+NO_ADDRESS = "The recipient has no e-mail address."
+
+
 def event_handle(*, event_id: int) -> None:
     """Deliver one event to each of its recipients on each of their channels. Safe to run
-    any number of times, concurrently: each (event, recipient, channel) is delivered once."""
+    any number of times, concurrently: each (event, recipient, channel) is delivered once.
+
+    One transaction records every in-app notice and every e-mail to send (inserts that skip
+    rows already there, so a concurrent run adds nothing); then each e-mail is sent in a
+    transaction of its own holding its row; then the event is marked done if nothing is
+    left pending (a failed e-mail is retried when the relay publishes the event again).
+    """
     event = (
         OutboxEvent.objects.select_related("estimate__unit", "actor", "acting_for")
         .filter(pk=event_id)
@@ -294,24 +288,78 @@ def event_handle(*, event_id: int) -> None:
     if event is None:
         log.info("Outbox event %s no longer exists", event_id)
         return
-    OutboxEvent.objects.filter(pk=event_id).update(handled_count=F("handled_count") + 1)
     if event.processed_at is not None:
+        OutboxEvent.objects.filter(pk=event_id).update(handled_count=F("handled_count") + 1)
         return
     users = list(User.objects.filter(pk__in=event.recipients, is_active=True).order_by("pk"))
     languages = _languages(u.pk for u in users)
     email_off = _email_off((u.pk for u in users), event.kind)
     channels = _channels(event.kind)
+    messages: dict[int, tuple[Message, str]] = {}
     for user in users:
         language = languages.get(user.pk, settings.NOTIFICATIONS_DEFAULT_LANGUAGE)
-        message = message_for(event, user, language)
+        messages[user.pk] = (message_for(event, user, language), language)
+    now = timezone.now()
+    email_to = [u for u in users if Channel.EMAIL in channels and u.pk not in email_off]
+    with transaction.atomic():
+        OutboxEvent.objects.filter(pk=event_id).update(handled_count=F("handled_count") + 1)
         if Channel.IN_APP in channels:
-            _in_app_deliver(event, user, message)
-        if Channel.EMAIL in channels and user.pk not in email_off:
-            _email_deliver(event, user, message, language)
-    if not Delivery.objects.filter(event=event, status=DeliveryStatus.PENDING).exists():
-        OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
-            processed_at=timezone.now()
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(
+                        event=event,
+                        recipient=u,
+                        channel=Channel.IN_APP,
+                        status=DeliveryStatus.SENT,
+                        attempts=1,
+                        sent_at=now,
+                    )
+                    for u in users
+                ],
+                ignore_conflicts=True,
+            )
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        recipient=u,
+                        event=event,
+                        title=messages[u.pk][0].title[:300],
+                        body=messages[u.pk][0].body,
+                        url=messages[u.pk][0].url,
+                    )
+                    for u in users
+                ],
+                ignore_conflicts=True,
+            )
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    event=event,
+                    recipient=u,
+                    channel=Channel.EMAIL,
+                    address=u.email,
+                    status=DeliveryStatus.PENDING if u.email else DeliveryStatus.FAILED,
+                    attempts=0 if u.email else 1,
+                    error="" if u.email else NO_ADDRESS,
+                )
+                for u in email_to
+            ],
+            ignore_conflicts=True,
         )
+    pending = Delivery.objects.filter(
+        event=event, channel=Channel.EMAIL, status=DeliveryStatus.PENDING
+    ).values_list("pk", "recipient_id")
+    for delivery_id, recipient_id in pending:
+        if recipient_id not in messages:  # deactivated since: nobody to write to
+            Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+                status=DeliveryStatus.FAILED, error="The recipient is no longer active."
+            )
+            continue
+        message, language = messages[recipient_id]
+        _email_send(delivery_id, message, language)
+    OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).exclude(
+        deliveries__status=DeliveryStatus.PENDING
+    ).update(processed_at=timezone.now())
 
 
 # --- reminders and escalation -------------------------------------------------------------

@@ -14,16 +14,18 @@ from . import services
 _RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
-def _publish(event_id: int) -> None:
+def publish_event(event_id: int) -> None:
+    """Put one outbox event on the broker for a worker to deliver."""
     event_deliver.apply_async(args=(event_id,), retry=True, retry_policy=_RETRY_POLICY)
 
 
 @shared_task(name="notifications.relay_outbox", acks_late=True, time_limit=60, soft_time_limit=50)
 def relay_outbox() -> int:
-    """Publish pending outbox events (run by beat every few seconds and kicked on commit)."""
+    """Publish pending outbox events (beat runs it every few seconds; each commit also
+    publishes its own events at once, see ``services.relay_now``)."""
     total = 0
     for _ in range(20):
-        sent = services.outbox_relay(publish=_publish)
+        sent = services.outbox_relay(publish=publish_event)
         total += sent
         if sent < 100:
             break

@@ -16,10 +16,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from django.conf import settings
-from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail import EmailMessage
 
 from config.celery import app as celery_app
+from notifications.mail_backends import DirectoryBackend
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -38,24 +38,17 @@ def wait_for(check: Callable[[], object], *, timeout: float, what: str) -> objec
         time.sleep(0.05)
 
 
-class MailboxBackend(BaseEmailBackend):
-    """Writes each message to its own file in EMAIL_FILE_PATH. Sending to an address that
-    contains "slow" first leaves a marker and sleeps (once per address), so a test can kill
-    the worker in the middle of a delivery."""
+class MailboxBackend(DirectoryBackend):
+    """Sending to an address that contains "slow" first leaves a marker and sleeps (once
+    per address), so a test can kill the worker in the middle of a delivery."""
 
-    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
-        directory = Path(str(settings.EMAIL_FILE_PATH))
-        for message in email_messages:
-            to = message.to[0]
-            if "slow" in to:
-                marker = directory / f"sending-{to}"
-                if not marker.exists():
-                    marker.touch()
-                    time.sleep(float(os.environ.get("MAILBOX_SLOW_SECONDS", "30")))
-            tmp = directory / f".{uuid.uuid4().hex}.tmp"
-            tmp.write_bytes(message.message().as_bytes())
-            tmp.rename(directory / f"{uuid.uuid4().hex}.eml")
-        return len(email_messages)
+    def before_write(self, message: EmailMessage, directory: Path) -> None:
+        to = message.to[0]
+        if "slow" in to:
+            marker = directory / f"sending-{to}"
+            if not marker.exists():
+                marker.touch()
+                time.sleep(float(os.environ.get("MAILBOX_SLOW_SECONDS", "30")))
 
 
 def mailbox_read(directory: Path) -> list[email.message.Message]:
@@ -169,11 +162,15 @@ class Worker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(
-            lambda: b" ready." in log.read_bytes() or self._died(),
-            timeout=30,
-            what="the Celery worker to be ready",
-        )
+        try:
+            wait_for(
+                lambda: b" ready." in log.read_bytes() or self._died(),
+                timeout=30,
+                what="the Celery worker to be ready",
+            )
+        except AssertionError:
+            self.kill()
+            raise
         if self._died():
             raise AssertionError(f"worker died:\n{log.read_text()[-3000:]}")
 

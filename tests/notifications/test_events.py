@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import time
 
 import pytest
 from django.core import mail
@@ -266,3 +267,54 @@ def test_a_stuck_event_stops_being_published(estimate: Estimate, people: People,
     for _ in range(4):
         services.outbox_relay(publish=published.append)
     assert published == [event.pk, event.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_relays_never_publish_the_same_row(
+    estimate: Estimate, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from django.db import connection
+
+    monkeypatch.setattr(services, "relay_now", lambda event_ids: None)  # leave them pending
+
+    events = [
+        services.event_emit(kind=EventKind.SUBMITTED, estimate=estimate, actor=people.drafter)
+        for _ in range(3)
+    ]
+    first_is_publishing = threading.Event()
+    release = threading.Event()
+    published: list[tuple[str, int]] = []
+
+    def slow_publish(pk: int) -> None:
+        published.append(("first", pk))
+        first_is_publishing.set()
+        release.wait(timeout=10)
+
+    def first_relay() -> None:
+        try:
+            services.outbox_relay(publish=slow_publish, batch=2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_relay)
+    thread.start()
+    assert first_is_publishing.wait(timeout=10)
+    # The first relay holds its two rows; the second skips them (without waiting) and
+    # takes only what is left.
+    started = time.monotonic()
+    services.outbox_relay(publish=lambda pk: published.append(("second", pk)))
+    assert time.monotonic() - started < 5
+    release.set()
+    thread.join(timeout=10)
+    assert sorted(published) == [
+        ("first", events[0].pk),
+        ("first", events[1].pk),
+        ("second", events[2].pk),
+    ]
+    assert list(OutboxEvent.objects.order_by("pk").values_list("publish_count", flat=True)) == [
+        1,
+        1,
+        1,
+    ]
