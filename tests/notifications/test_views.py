@@ -95,3 +95,39 @@ def test_overdue_page(estimate: Estimate, people: People, client: Client) -> Non
     assert estimate.number in page
     client.force_login(people.accountant)
     assert estimate.number not in client.get("/notifications/overdue/").content.decode()
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_list_and_overdue_pages_do_not_grow_with_the_data(
+    plan, estimate: Estimate, people: People, client: Client
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+
+    from django.utils import timezone
+
+    from notifications import services
+    from tests.factories import estimate_make
+
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            e = estimate_make(plan, created_by=people.drafter, status=EstimateStatus.REVIEW)
+            Estimate.objects.filter(pk=e.pk).update(status_changed_at=long_ago)
+            event = services.event_emit(kind=EventKind.SUBMITTED, estimate=e, actor=people.drafter)
+            services.event_handle(event_id=event.pk)
+
+    client.force_login(people.reviewer)
+    add(2)
+    few = (_queries(client, "/notifications/"), _queries(client, "/notifications/overdue/"))
+    add(8)
+    many = (_queries(client, "/notifications/"), _queries(client, "/notifications/overdue/"))
+    assert few == many
