@@ -4,8 +4,11 @@ holidays. Outbox rows and deliveries are records: read-only here."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from . import services
 from .models import (
     ChannelPreference,
     Delivery,
@@ -51,6 +54,12 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["status", "channel"]
     list_select_related = ["event", "recipient"]
     search_fields = ["recipient__username", "address", "error"]
+    actions = ["retry"]
+
+    @admin.action(description=_("Try the selected failed e-mails again"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        count = services.deliveries_retry(delivery_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d e-mails will be tried again.") % {"count": count})
 
 
 @admin.register(Notification)

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -69,6 +69,9 @@ PERMANENT_EMAIL_ERRORS: tuple[type[Exception], ...] = (
     smtplib.SMTPSenderRefused,
     UnicodeError,
 )
+
+
+NO_ADDRESS = "The recipient has no e-mail address."
 
 
 # --- writing events -----------------------------------------------------------------------
@@ -230,6 +233,11 @@ def _email_send(delivery_id: int, message: Message, language: str) -> None:
         if locked is None:
             return
         locked.attempts += 1
+        if not locked.address:
+            locked.status = DeliveryStatus.FAILED
+            locked.error = NO_ADDRESS
+            locked.save(update_fields=["status", "error", "attempts"])
+            return
         email = EmailMessage(
             subject=f"[{settings.NOTIFICATIONS_EMAIL_SUBJECT_PREFIX}] {message.title}",
             body=_email_body(message, language),
@@ -266,9 +274,6 @@ def _channels(kind: str) -> tuple[str, ...]:
     if kind == EventKind.DIGEST:
         return (Channel.EMAIL,)
     return (Channel.IN_APP, Channel.EMAIL)
-
-
-NO_ADDRESS = "The recipient has no e-mail address."
 
 
 def event_handle(*, event_id: int) -> None:
@@ -360,6 +365,27 @@ def event_handle(*, event_id: int) -> None:
     OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).exclude(
         deliveries__status=DeliveryStatus.PENDING
     ).update(processed_at=timezone.now())
+
+
+def deliveries_retry(*, delivery_ids: Iterable[int]) -> int:
+    """An administrator asks for failed e-mails to be tried again (after fixing an address,
+    say): they become pending with a fresh attempt count, and their events are published
+    again by the relay. Returns how many deliveries were reset."""
+    with transaction.atomic():
+        failed = Delivery.objects.select_for_update().filter(
+            pk__in=list(delivery_ids), channel=Channel.EMAIL, status=DeliveryStatus.FAILED
+        )
+        event_ids = set(failed.values_list("event_id", flat=True))
+        current_address = User.objects.filter(pk=OuterRef("recipient_id")).values("email")[:1]
+        count = failed.update(
+            status=DeliveryStatus.PENDING, attempts=0, address=Subquery(current_address)
+        )
+        OutboxEvent.objects.filter(pk__in=event_ids).update(
+            processed_at=None, published_at=None, publish_count=0
+        )
+        for event_id in event_ids:
+            transaction.on_commit(partial(relay_now, [event_id]))
+    return count
 
 
 # --- reminders and escalation -------------------------------------------------------------

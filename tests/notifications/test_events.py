@@ -318,3 +318,24 @@ def test_two_relays_never_publish_the_same_row(
         1,
         1,
     ]
+
+
+def test_an_administrator_can_retry_failed_emails_once_fixed(
+    estimate: Estimate, people: People, django_capture_on_commit_callbacks
+) -> None:
+    people.reviewer2.email = ""
+    people.reviewer2.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        event = transition(
+            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
+        )
+    failed = Delivery.objects.get(event=event, recipient=people.reviewer2, channel=Channel.EMAIL)
+    assert failed.status == DeliveryStatus.FAILED
+    people.reviewer2.email = "reviewer2@example.org"
+    people.reviewer2.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deliveries_retry(delivery_ids=[failed.pk]) == 1
+    failed.refresh_from_db()
+    assert (failed.status, failed.address) == (DeliveryStatus.SENT, "reviewer2@example.org")
+    assert sorted(m.to[0] for m in mail.outbox) == ["reviewer2@example.org", "reviewer@example.org"]
+    assert Notification.objects.filter(event=event).count() == 2  # the bell is not repeated

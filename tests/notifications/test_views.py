@@ -131,3 +131,21 @@ def test_list_and_overdue_pages_do_not_grow_with_the_data(
     add(8)
     many = (_queries(client, "/notifications/"), _queries(client, "/notifications/overdue/"))
     assert few == many
+
+
+def test_failures_are_visible_to_the_administrator(
+    estimate: Estimate, people: People, client: Client, django_capture_on_commit_callbacks
+) -> None:
+    people.reviewer2.email = ""
+    people.reviewer2.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(
+            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
+        )
+    client.force_login(people.admin)
+    page = client.get("/admin/notifications/delivery/?status__exact=failed").content.decode()
+    assert "The recipient has no e-mail address." in page
+    assert "reviewer2" in page
+    for model in ("outboxevent", "notification", "reminder", "digest", "stagedeadline", "holiday"):
+        assert client.get(f"/admin/notifications/{model}/").status_code == 200, model
+    assert client.get("/admin/delegations/delegation/").status_code == 200
