@@ -80,12 +80,17 @@ NO_ADDRESS = "The recipient has no e-mail address."
 def relay_now(event_ids: list[int]) -> None:
     """Publish these just-committed events now, from the committing process (the "kick").
     Never raises: if the broker is down the beat's relay publishes them when it is back."""
-    from .tasks import publish_event
+    from .tasks import event_deliver, publish_event
 
+    # Without a broker (eager mode, the embedded default) there is no beat to pick up what
+    # failed earlier: every commit then relays everything still pending.
+    only = None if event_deliver.app.conf.task_always_eager else event_ids
     try:
-        outbox_relay(publish=publish_event, only=event_ids)
+        outbox_relay(publish=publish_event, only=only)
     except Exception:
-        log.warning("Could not publish events %s now; the periodic relay will", event_ids)
+        log.warning(
+            "Could not publish events %s now; the periodic relay will", event_ids, exc_info=True
+        )
 
 
 def _outbox_write(

@@ -159,3 +159,20 @@ def test_two_jobs_at_once_send_each_reminder_once(
     assert sorted(results) == [0, 1]
     assert Reminder.objects.count() == 1
     assert OutboxEvent.objects.filter(kind=EventKind.REMINDER).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_tick_command_runs_the_jobs_once(
+    waiting: Estimate, people: People, django_capture_on_commit_callbacks
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with on(6), django_capture_on_commit_callbacks(execute=True):
+        call_command("notifications_tick", stdout=out)
+        call_command("notifications_tick", stdout=out)
+    assert out.getvalue().splitlines()[0].startswith("reminders: 1, digests: 2")
+    assert out.getvalue().splitlines()[1].startswith("reminders: 0, digests: 0")
+    assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 0
