@@ -11,7 +11,7 @@ class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of my e-mails"), choices=settings.LANGUAGES)
     email = forms.MultipleChoiceField(
         label=_("Send me an e-mail for"),
-        choices=EventKind.choices,
+        choices=[(k, label) for k, label in EventKind.choices if k != EventKind.CREATED],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Notifications in the application are always on."),

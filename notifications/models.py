@@ -19,6 +19,7 @@ from estimates.models import EstimateStatus
 class EventKind(models.TextChoices):
     """What happened. The estimate codes are the audit actions (docs/ARCHITECTURE.md)."""
 
+    CREATED = "estimate.created", _("Estimate created")
     SUBMITTED = "estimate.submitted", _("Estimate submitted")
     FORWARDED = "estimate.forwarded", _("Estimate forwarded to appraisal")
     RETURNED = "estimate.returned", _("Estimate returned")
@@ -37,6 +38,7 @@ class EventKind(models.TextChoices):
 #: The kinds a transition may emit (``event_emit``); the others are written by periodic jobs.
 TRANSITION_KINDS = frozenset(
     {
+        EventKind.CREATED,
         EventKind.SUBMITTED,
         EventKind.FORWARDED,
         EventKind.RETURNED,

@@ -520,8 +520,8 @@ def notifications_mark_all_read(*, user: User) -> int:
     )
 
 
-#: The kinds a user may switch e-mail on or off for (all of them).
-PREFERENCE_KINDS: tuple[str, ...] = tuple(EventKind.values)
+#: The kinds a user may switch e-mail on or off for (all that anyone is told about).
+PREFERENCE_KINDS: tuple[str, ...] = tuple(k for k in EventKind.values if k != EventKind.CREATED)
 
 
 def preferences_update(*, user: User, language: str, email_enabled: Iterable[str]) -> None:

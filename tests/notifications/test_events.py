@@ -339,3 +339,13 @@ def test_an_administrator_can_retry_failed_emails_once_fixed(
     assert (failed.status, failed.address) == (DeliveryStatus.SENT, "reviewer2@example.org")
     assert sorted(m.to[0] for m in mail.outbox) == ["reviewer2@example.org", "reviewer@example.org"]
     assert Notification.objects.filter(event=event).count() == 2  # the bell is not repeated
+
+
+def test_creation_is_recorded_and_nobody_is_told(
+    estimate: Estimate, people: People, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event = services.event_emit(kind=EventKind.CREATED, estimate=estimate, actor=people.drafter)
+    event.refresh_from_db()
+    assert event.recipients == [] and event.processed_at is not None
+    assert not Delivery.objects.exists()
