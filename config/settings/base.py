@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "ledger",
     "workflows",
     "notifications",
+    "delegations",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -116,10 +120,63 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 100
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT.")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Publishing gives up quickly when Redis is down (the outbox keeps the event), instead
+    # of retrying the connection for ever inside a web request.
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "socket_connect_timeout": 3,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work (``make beat``). Every entry expires before the next one is due, so a
+# stopped worker never finds a pile of stale relay runs; nothing is scheduled with a long
+# ETA or countdown: reminders are database rows found by the reminder job.
+NOTIFICATIONS_RELAY_INTERVAL = env.float("NOTIFICATIONS_RELAY_INTERVAL", default=5.0)
+NOTIFICATIONS_REMINDER_INTERVAL = env.float("NOTIFICATIONS_REMINDER_INTERVAL", default=600.0)
+CELERY_BEAT_SCHEDULE = {
+    "notifications-relay": {
+        "task": "notifications.relay_outbox",
+        "schedule": NOTIFICATIONS_RELAY_INTERVAL,
+        "options": {"expires": NOTIFICATIONS_RELAY_INTERVAL},
+    },
+    "notifications-reminders": {
+        "task": "notifications.reminders_run",
+        "schedule": NOTIFICATIONS_REMINDER_INTERVAL,
+        "options": {"expires": NOTIFICATIONS_REMINDER_INTERVAL},
+    },
+    "notifications-digest": {
+        "task": "notifications.digests_run",
+        "schedule": crontab(hour=env.int("NOTIFICATIONS_DIGEST_HOUR", default=7), minute=0),
+        "options": {"expires": 3600},
+    },
+}
+
+# Notifications (see notifications/ and docs/ARCHITECTURE.md).
+# Working days a stage may take before reminders and escalation; an administrator
+# overrides these per stage in the admin (notifications.StageDeadline).
+NOTIFICATIONS_STAGE_DEADLINES = {"review": 5, "appraisal": 5, "approval": 3}
+NOTIFICATIONS_ESCALATE_AFTER = 2  # working days after the deadline
+# Where a link to an estimate points (appended to SITE_URL in e-mails).
+NOTIFICATIONS_ESTIMATE_PATH = "/estimates/{pk}/"
+NOTIFICATIONS_DEFAULT_LANGUAGE = "vi"
+NOTIFICATIONS_EMAIL_SUBJECT_PREFIX = env("NOTIFICATIONS_EMAIL_SUBJECT_PREFIX", default="Dự án 8")
+# An e-mail is tried at most this many times, then recorded as failed.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=3)
+# An event published but not fully handled after this many seconds is published again
+# (a worker killed in the middle of it, a broker that lost the message).
+NOTIFICATIONS_REPUBLISH_AFTER = env.float("NOTIFICATIONS_REPUBLISH_AFTER", default=600.0)
+# An event is published at most this many times, then left for an administrator.
+NOTIFICATIONS_MAX_PUBLISH = env.int("NOTIFICATIONS_MAX_PUBLISH", default=10)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
@@ -127,6 +184,7 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="du-an-8@localhost")
 # The address links in e-mails point to.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -1,0 +1,122 @@
+"""Helpers for benchmarks: Django on a database of its own, and a real Celery worker."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def django_database(label: str) -> Iterator[str]:
+    """Set Django up on a fresh database ``bench_<label>`` (created, migrated, then dropped):
+    the development or test data are never touched. Yields the database name."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    # This process publishes to the broker for real; the worker does the work.
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    import django
+    from django.conf import settings
+
+    django.setup()
+    from django.test.utils import setup_databases, teardown_databases
+
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"bench_{label}"
+    old = setup_databases(verbosity=0, interactive=False, keepdb=False)
+    try:
+        yield str(settings.DATABASES["default"]["NAME"])
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        teardown_databases(old, verbosity=0)
+
+
+class Worker:
+    """``celery -A config worker -B`` (its beat runs the relay every second)."""
+
+    def __init__(self, *, database: str, workdir: Path, extra_env: dict[str, str]) -> None:
+        self.database = database
+        self.workdir = workdir
+        self.extra_env = extra_env
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = workdir / "worker.log"
+
+    def start(self) -> None:
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        env = {
+            **os.environ,
+            "DATABASE_URL": (
+                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+                f"{self.database}"
+            ),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_BROKER_URL": str(settings.CELERY_BROKER_URL),
+            "NOTIFICATIONS_RELAY_INTERVAL": "1",
+            "PYTHONPATH": str(ROOT),
+            **self.extra_env,
+        }
+        celery = str(Path(sys.executable).with_name("celery"))
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                celery,
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "-s",
+                str(self.workdir / "beat-schedule"),
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while b"ready." not in self.log.read_bytes():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"worker did not start:\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.proc = None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation; values need not be sorted."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q / 100
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)

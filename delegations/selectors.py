@@ -1,0 +1,121 @@
+"""Reads about delegations: who may act for whom, today.
+
+``acting_for_options`` is what the access gate asks: on whose behalf may this user use a
+unit permission? The answer holds only while the delegation is in force (a date check),
+only for the delegated role's permissions, and only while both people still hold the role.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
+from guardian.models import GroupObjectPermission
+
+from organization.models import Membership, Unit
+from organization.permissions import group_name
+
+from .models import Delegation
+
+
+def _in_force(on: datetime.date) -> QuerySet[Delegation]:
+    """Delegations in force on ``on`` whose both people still hold the delegated role."""
+    delegate_holds_role = Membership.objects.active().filter(
+        user_id=OuterRef("delegate_id"),
+        unit_id=OuterRef("membership__unit_id"),
+        role=OuterRef("membership__role"),
+    )
+    return (
+        Delegation.objects.active_on(on)
+        .filter(membership__is_active=True, delegator__is_active=True, delegate__is_active=True)
+        .filter(Exists(delegate_holds_role))
+        .select_related("delegator", "delegate", "membership__unit")
+    )
+
+
+def delegations_active_for(delegate: User, on: datetime.date) -> list[Delegation]:
+    """The delegations ``delegate`` may act under on ``on``."""
+    return list(_in_force(on).filter(delegate_id=delegate.pk).order_by("starts_on", "pk"))
+
+
+def delegations_for_user(user: User) -> dict[str, list[Delegation]]:
+    """A user's delegations, given and received, newest first (for their page)."""
+    qs = Delegation.objects.select_related("delegator", "delegate", "membership__unit").order_by(
+        "-starts_on", "-pk"
+    )
+    return {
+        "given": list(qs.filter(delegator_id=user.pk)),
+        "received": list(qs.filter(delegate_id=user.pk)),
+    }
+
+
+def _groups_holding(perm_codename: str, unit: Unit, names: Iterable[str]) -> set[str]:
+    """Which of the role groups ``names`` hold ``perm_codename`` on ``unit``."""
+    unit_ct = ContentType.objects.get_for_model(Unit)
+    return set(
+        GroupObjectPermission.objects.filter(
+            group__name__in=list(names),
+            permission__codename=perm_codename,
+            content_type=unit_ct,
+            object_pk=str(unit.pk),
+        ).values_list("group__name", flat=True)
+    )
+
+
+def acting_for_options(user: User, perm_codename: str, unit: Unit, on: datetime.date) -> list[User]:
+    """The delegators on whose behalf ``user`` may use ``perm_codename`` on ``unit`` on
+    ``on``: the delegate acts with the delegator's object permission, and the audit records
+    both. Two queries whatever the number of delegations."""
+    delegations = delegations_active_for(user, on)
+    if not delegations:
+        return []
+    names = {d.pk: group_name(d.membership.role, d.membership.unit) for d in delegations}
+    holding = _groups_holding(perm_codename, unit, names.values())
+    found: dict[int, User] = {}
+    for d in delegations:
+        if names[d.pk] in holding:
+            found.setdefault(d.delegator_id, d.delegator)
+    return list(found.values())
+
+
+def delegates_for(
+    delegator_ids: Iterable[int], perm_codename: str, unit: Unit, on: datetime.date
+) -> dict[int, list[User]]:
+    """For each delegator, the delegates acting for them with ``perm_codename`` on ``unit``
+    on ``on`` (who must also be told about the work they may now do)."""
+    ids = list(delegator_ids)
+    if not ids:
+        return {}
+    delegations = list(_in_force(on).filter(delegator_id__in=ids))
+    if not delegations:
+        return {}
+    names = {d.pk: group_name(d.membership.role, d.membership.unit) for d in delegations}
+    holding = _groups_holding(perm_codename, unit, names.values())
+    result: dict[int, list[User]] = defaultdict(list)
+    for d in delegations:
+        if names[d.pk] in holding and d.delegate not in result[d.delegator_id]:
+            result[d.delegator_id].append(d.delegate)
+    return dict(result)
+
+
+def person_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def actor_label(actor: User | None, acting_for: User | None) -> str:
+    """How history shows who acted: “Nguyễn B, acting for Trần A” when delegated."""
+    if actor is None:
+        return _("the system")
+    if acting_for is None or acting_for.pk == actor.pk:
+        return person_name(actor)
+    return _("%(actor)s, acting for %(principal)s") % {
+        "actor": person_name(actor),
+        "principal": person_name(acting_for),
+    }

@@ -1,0 +1,61 @@
+"""Thin views: the bell's list, opening a notification, preferences, overdue work."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.auth import request_user
+
+from . import selectors, services
+from .forms import PreferencesForm
+
+
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notifications_for(request_user(request)), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/list.html", {"page": page})
+
+
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the notification read and go where it points."""
+    notification = services.notification_open(user=request_user(request), notification_id=pk)
+    target = notification.url or reverse("notification_list")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("notification_list")
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_all_read(user=request_user(request))
+    return redirect("notification_list")
+
+
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            services.preferences_update(
+                user=request_user(request),
+                language=form.cleaned_data["language"],
+                email_enabled=form.cleaned_data["email"],
+            )
+            messages.success(request, _("Your notification preferences were saved."))
+            return redirect("notification_preferences")
+    else:
+        language, enabled = services.preferences_for(request_user(request))
+        form = PreferencesForm(initial={"language": language, "email": sorted(enabled)})
+    return render(request, "notifications/preferences.html", {"form": form})
+
+
+def overdue_list(request: HttpRequest) -> HttpResponse:
+    items = selectors.overdue_for_user(request_user(request))
+    return render(request, "notifications/overdue.html", {"items": items})
