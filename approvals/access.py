@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from core.errors import Forbidden
+from delegations.selectors import acting_for_options
 from estimates.models import Estimate, EstimateStatus
 from organization import permissions as perms
 from organization.models import Role, Unit
@@ -175,9 +177,8 @@ def authority_check(
         raise Http404(_("No such estimate."))
     principal = actor
     if acting_for is not None:
-        from delegations.selectors import acting_for_options
-
-        if acting_for not in acting_for_options(actor, codename, estimate.unit):
+        options = acting_for_options(actor, codename, estimate.unit, timezone.localdate())
+        if acting_for not in options:
             raise Forbidden(_("You hold no delegation to act for this person on this estimate."))
         principal = acting_for
     granted = _role_granting(principal, codename, estimate.unit)

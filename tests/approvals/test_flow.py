@@ -175,13 +175,13 @@ def test_appraisal_may_cut_but_never_raise(make_estimate: Make, people: People) 
     est = make_estimate("appraisal")
     first = est.lines.order_by("position").first()
     assert first is not None
-    with pytest.raises(RuleViolation, match="không được tăng"):
+    with pytest.raises(RuleViolation, match="never raise"):
         services.estimate_appraise(
             actor=people["tckh"],
             estimate_id=est.pk,
             cuts=[services.LineCut(first.pk, first.amount + 1, "x")],
         )
-    with pytest.raises(RuleViolation, match="lý do"):
+    with pytest.raises(RuleViolation, match="reason"):
         services.estimate_appraise(
             actor=people["tckh"],
             estimate_id=est.pk,
@@ -201,6 +201,6 @@ def test_appraisal_may_cut_but_never_raise(make_estimate: Make, people: People) 
 def test_stale_action_is_a_conflict(make_estimate: Make, people: People) -> None:
     est = make_estimate("review")
     services.estimate_forward(actor=people["hoi.huyen"], estimate_id=est.pk)
-    with pytest.raises(Conflict, match="Người khác vừa xử lý"):
+    with pytest.raises(Conflict, match="Someone else has just acted"):
         services.estimate_forward(actor=people["hoi.huyen"], estimate_id=est.pk)
     assert AuditEntry.objects.filter(estimate=est, action="estimate.forwarded").count() == 1

@@ -16,7 +16,7 @@ People = dict[str, AbstractUser]
 
 #: The pinned ceilings: a change that adds queries to a transition must raise these
 #: knowingly.
-CEILINGS = {"submit": 33, "forward": 29, "return": 29, "withdraw": 19}
+CEILINGS = {"submit": 36, "forward": 32, "return": 31, "withdraw": 21}
 
 
 def _noise(template: Estimate, count: int) -> None:
@@ -93,5 +93,5 @@ def test_transition_queries_do_not_grow_with_the_data(
     _noise(make_estimate("draft"), 500)
     large = _measure(make_estimate, people)
     assert large == small, f"10 estimates: {small}; 500 estimates: {large}"
-    for name, count in large.items():
-        assert count <= CEILINGS[name], f"{name}: {count} queries (ceiling {CEILINGS[name]})"
+    over = {name: n for name, n in large.items() if n > CEILINGS[name]}
+    assert not over, f"more queries than pinned: {over} (pinned {CEILINGS})"

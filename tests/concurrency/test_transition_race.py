@@ -1,5 +1,6 @@
 """Eight people completing the same task at the same instant, on PostgreSQL with real
-threads: exactly one transition, one audit entry and one next task, every time."""
+threads: exactly one transition, one audit entry, one notification event and one next
+task, every time."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from approvals.audit import audit_verify
 from approvals.models import AuditEntry
 from core.errors import Conflict
 from estimates.models import Plan
+from notifications.models import OutboxEvent
 from organization.demo import demo_users_create
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
@@ -74,6 +76,7 @@ def test_eight_threads_forward_the_same_estimate(plan: Plan) -> None:
         est.refresh_from_db()
         assert est.status == "appraisal"
         assert AuditEntry.objects.filter(estimate=est, action="estimate.forwarded").count() == 1
+        assert OutboxEvent.objects.filter(estimate=est, kind="estimate.forwarded").count() == 1
         tasks = Counter(t.flow_task.name for t in process_for(est).task_set.all())
         assert tasks["appraise"] == 1
         assert tasks["review"] == 1
