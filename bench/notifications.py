@@ -58,32 +58,31 @@ def _setup_people() -> tuple[User, list[int]]:
 
 
 def _estimates(count: int, drafter: User, prefix: str) -> list[int]:
+    """Drafts made through the approval service (each with its flow process)."""
     import datetime
 
-    from estimates.models import Estimate, Level, Plan
+    from approvals.services import EstimateInput, LineInput, estimate_create
+    from estimates.models import Plan
     from organization.models import Unit
 
     plan = Plan.objects.get()
-    content = plan.contents.order_by("sort_order").first()
-    assert content is not None  # noqa: S101
-    activity = content.activities.order_by("sort_order").first()
+    activity = plan.contents.order_by("sort_order")[0].activities.order_by("sort_order")[0]
     unit = Unit.objects.get(code="si-lo-lau")
-    rows = Estimate.objects.bulk_create(
-        Estimate(
+    return [
+        estimate_create(
+            actor=drafter,
             plan=plan,
-            number=f"{prefix}-{i:05d}",
-            level=Level.COMMUNE,
             unit=unit,
-            content=content,
-            activity=activity,
-            title=f"Bench {i}",
-            start_date=datetime.date(2024, 5, 1),
-            end_date=datetime.date(2024, 6, 30),
-            created_by=drafter,
-        )
+            data=EstimateInput(
+                activity_id=activity.pk,
+                title=f"{prefix} {i}",
+                start_date=datetime.date(2024, 5, 1),
+                end_date=datetime.date(2024, 6, 30),
+                lines=[LineInput("Bench", "người", 1, 100_000)],
+            ),
+        ).pk
         for i in range(count)
-    )
-    return [e.pk for e in rows]
+    ]
 
 
 def _stamp(committed: dict[int, float], pk: int) -> None:
@@ -93,23 +92,18 @@ def _stamp(committed: dict[int, float], pk: int) -> None:
 def _emit(
     estimate_ids: list[int], drafter: User, rate: float, on_half: Any = None
 ) -> dict[int, float]:
+    """Submit each draft for review through the real service; stamp the commit time."""
     from django.db import transaction
-    from django.utils import timezone
 
-    from estimates.models import Estimate, EstimateStatus
-    from notifications.services import event_emit
+    from approvals.services import estimate_submit
 
     committed: dict[int, float] = {}
     for i, pk in enumerate(estimate_ids):
         if on_half is not None and i == len(estimate_ids) // 2:
             on_half()
         with transaction.atomic():
-            estimate = Estimate.objects.select_for_update().get(pk=pk)
-            estimate.status = EstimateStatus.REVIEW
-            estimate.status_changed_at = timezone.now()
-            estimate.save(update_fields=["status", "status_changed_at"])
             transaction.on_commit(partial(_stamp, committed, pk))
-            event_emit(kind="estimate.submitted", estimate=estimate, actor=drafter)
+            estimate_submit(actor=drafter, estimate_id=pk)
         time.sleep(1 / rate)
     return committed
 
