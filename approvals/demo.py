@@ -240,6 +240,74 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         ],
         comment="Đã chi đủ cho 2 sản phụ sinh thường.",
     )
+    # Nậm Xe: one settled with money returned and closed, and one withdrawn.
+    closed = create(
+        users["hoi.namxe"],
+        commune_b,
+        _input(
+            plan,
+            "GS.1",
+            "Giám sát thực hiện bình đẳng giới tại các thôn bản Nậm Xe",
+            [
+                LineInput("Công tác phí đoàn giám sát", "người", 5, 150_000, 2),
+                LineInput("Văn phòng phẩm, in biểu mẫu", "bộ", 10, 30_000, 1, "carried"),
+            ],
+            dt.date(2024, 4, 22),
+            villages_b,
+            women=5,
+        ),
+    )
+    _approve(closed, users["hoi.namxe"], users)
+    for amount, source, number in (
+        (1_500_000, "current", "UNC-0420"),
+        (300_000, "carried", "UNC-0421"),
+    ):
+        services.estimate_disburse(
+            actor=users["ketoan"],
+            estimate_id=closed.pk,
+            kind="payment",
+            paid_on=dt.date(2024, 4, 20),
+            amount=amount,
+            source=source,
+            document_type="payment_order",
+            document_number=number,
+            payee="Hội LHPN xã Nậm Xe",
+        )
+    travel, stationery = closed.lines.order_by("position")
+    services.estimate_settle(
+        actor=users["hoi.namxe"],
+        estimate_id=closed.pk,
+        lines=[
+            {"line_id": travel.pk, "spent": 1_200_000, "note": "Đoàn đi 4 người"},
+            {"line_id": stationery.pk, "spent": 300_000, "note": ""},
+        ],
+        returned=300_000,
+        return_document="GNT-0510",
+        comment="Nộp trả 300.000 đồng công tác phí không dùng hết.",
+    )
+    services.estimate_verify_settlement(
+        actor=users["tckh"], estimate_id=closed.pk, comment="Chứng từ hợp lệ."
+    )
+    withdrawn = create(
+        users["hoi.namxe"],
+        commune_b,
+        _input(
+            plan,
+            "2.3",
+            "Tuyên truyền phòng chống bạo lực gia đình tháng 6",
+            lines_dialogue(),
+            dt.date(2024, 6, 20),
+            villages_b,
+            women=60,
+            men=30,
+        ),
+    )
+    services.estimate_submit(actor=users["hoi.namxe"], estimate_id=withdrawn.pk)
+    services.estimate_withdraw(
+        actor=users["hoi.namxe"],
+        estimate_id=withdrawn.pk,
+        reason="Lồng ghép vào hội nghị tuyên truyền của UBND xã, không cần kinh phí riêng.",
+    )
     return made
 
 
