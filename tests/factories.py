@@ -172,3 +172,64 @@ def estimates_make(
         estimate_make(plan, drafter, status=statuses[i % len(statuses)], users=users, **kw)
         for i in range(count)
     ]
+
+
+def estimate_form_data(
+    plan: Plan,
+    unit: Unit,
+    *,
+    lines: Sequence[dict[str, Any]] | None = None,
+    initial_lines: int = 0,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """What the estimate form posts: header fields and a ``lines`` formset, as typed
+    (dates dd/mm/yyyy, amounts with dots)."""
+    level = "commune" if unit.kind == UnitKind.COMMUNE else "district"
+    if lines is None:
+        lines = [
+            {
+                "description": "Hội trường",
+                "unit_of_measure": "buổi",
+                "quantity": "2",
+                "unit_price": "1.500.000",
+                "times": "1",
+                "source": Source.CURRENT,
+            }
+        ]
+    data: dict[str, Any] = {
+        "unit": unit.pk,
+        "activity": activity_for(plan, level).pk,
+        "title": "Tập huấn bình đẳng giới",
+        "purpose": "",
+        "start_date": "01/06/2024",
+        "end_date": "02/06/2024",
+        "villages": [v.pk for v in villages_of(unit)[:2]],
+        "participants_women": "30",
+        "participants_girls": "0",
+        "participants_men": "10",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": str(initial_lines),
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "200",
+    }
+    for i, line in enumerate(lines):
+        for key, value in line.items():
+            data[f"lines-{i}-{key}"] = value
+    data.update(overrides)
+    return data
+
+
+def line_form_rows(estimate: Estimate) -> list[dict[str, Any]]:
+    """The existing lines of ``estimate`` as the edit form posts them back."""
+    return [
+        {
+            "line_id": str(line.pk),
+            "description": line.description,
+            "unit_of_measure": line.unit_of_measure,
+            "quantity": str(line.quantity),
+            "unit_price": str(line.unit_price),
+            "times": str(line.times),
+            "source": line.source,
+        }
+        for line in estimate.lines.order_by("position")
+    ]
