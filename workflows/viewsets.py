@@ -129,7 +129,7 @@ class EstimateFlowApp(FlowAppViewset):
         return EstimateProcess.objects.filter(
             flow_class=EstimateFlow,
             artifact_object_id__in=visible_estimate_ids(request.user),
-        )
+        ).order_by("-created", "-pk")
 
     def get_context_data(self, request: HttpRequest) -> dict[str, Any]:
         """The inbox and queue counts of viewflow's menu, filtered like the lists."""
