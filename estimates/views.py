@@ -63,6 +63,11 @@ def _detail(estimate: Estimate | int) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("estimates:detail", args=[pk]))
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The posted data on POST (even when empty, so the form is bound), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _page(request: HttpRequest, queryset: QuerySet[Estimate]) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -186,7 +191,7 @@ def estimate_create(request: HttpRequest) -> HttpResponse:
     if not unit_ids:
         raise Forbidden(_("Your role does not draft estimates."))
     units = Unit.objects.filter(pk__in=unit_ids).order_by("kind", "sort_order", "name")
-    form = EstimateForm(request.POST or None, plan=plan, units=units)
+    form = EstimateForm(_posted(request), plan=plan, units=units)
     formset = _line_formset(request, [])
 
     def create(data: services.EstimateInput) -> Estimate:
@@ -222,7 +227,7 @@ def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, _("Only a draft or a returned estimate can be edited."))
         return _detail(estimate)
     form = EstimateForm(
-        request.POST or None,
+        _posted(request),
         initial=EstimateForm.initial_for(estimate),
         plan=estimate.plan,
         unit=estimate.unit,
@@ -406,7 +411,7 @@ def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.VIEW)
     if request.method == "GET" and not estimate_actions(request.user, estimate).return_:
         raise Forbidden(_("You cannot return this estimate now."))
-    form = ReturnForm(request.POST or None, estimate=estimate)
+    form = ReturnForm(_posted(request), estimate=estimate)
     return _act(
         request,
         estimate,
@@ -424,7 +429,7 @@ def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
 def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.APPRAISE)
     lines = list(estimate.lines.select_related("norm").order_by("position"))
-    form = AppraiseForm(request.POST or None, lines=lines)
+    form = AppraiseForm(_posted(request), lines=lines)
     return _act(
         request,
         estimate,
@@ -449,7 +454,7 @@ def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         estimate,
-        ApproveForm(request.POST or None),
+        ApproveForm(_posted(request)),
         lambda d: services.estimate_approve(
             actor=request.user, estimate_id=estimate.pk, comment=d["comment"]
         ),
@@ -465,7 +470,7 @@ def estimate_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         estimate,
-        WithdrawForm(request.POST or None),
+        WithdrawForm(_posted(request)),
         lambda d: services.estimate_withdraw(
             actor=request.user, estimate_id=estimate.pk, reason=d["reason"]
         ),
