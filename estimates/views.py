@@ -34,6 +34,7 @@ from approvals.selectors import (
     estimate_waiting_on,
     version_diff,
 )
+from approvals.services import RETURN_TARGETS
 from core.errors import Conflict, Forbidden, RuleViolation
 from estimates.models import EDITABLE_STATUSES, Estimate, EstimateVersion, Source
 from estimates.selectors import plan_get_default
@@ -351,10 +352,19 @@ def _act(
     title: str,
     button: str,
     done: str,
+    available: bool = True,
     template: str = "estimates/action.html",
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """GET shows the action's page; POST validates and calls the service."""
+    """GET shows the action's page (or sends back to the estimate when the action is not
+    open to the user now); POST validates and calls the service. A POST made from a page
+    that showed another status than the estimate's current one is a conflict (409)."""
+    if request.method == "GET" and not available:
+        messages.warning(request, _("This action is not open to you on this estimate now."))
+        return _detail(estimate)
+    seen = request.POST.get("seen_status") if request.method == "POST" else None
+    if seen and seen != estimate.status:
+        raise _moved_on(estimate)
     if request.method == "POST" and form.is_valid():
         try:
             run(form.cleaned_data)
@@ -366,6 +376,16 @@ def _act(
     context = {"estimate": estimate, "form": form, "title": title, "button": button}
     context.update(extra or {})
     return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
+def _moved_on(estimate: Estimate) -> Conflict:
+    return Conflict(
+        _(
+            "Someone else has just acted on this estimate: it is now “%(status)s”. "
+            "Reload the page to see what changed."
+        )
+        % {"status": estimate.get_status_display()}
+    )
 
 
 def _estimate_for(request: HttpRequest, pk: int, perm: str) -> Estimate:
@@ -409,8 +429,8 @@ def estimate_forward(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.VIEW)
-    if request.method == "GET" and not estimate_actions(request.user, estimate).return_:
-        raise Forbidden(_("You cannot return this estimate now."))
+    if request.method == "POST" and estimate.status not in RETURN_TARGETS:
+        raise _moved_on(estimate)
     form = ReturnForm(_posted(request), estimate=estimate)
     return _act(
         request,
@@ -421,6 +441,7 @@ def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         title=_("Return for revision"),
         button=_("Return"),
+        available=estimate_actions(request.user, estimate).return_,
         done=_("The estimate was returned."),
     )
 
@@ -443,6 +464,7 @@ def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         title=_("Appraise"),
         button=_("Appraise and send for approval"),
+        available=estimate_actions(request.user, estimate).appraise,
         done=_("The estimate was appraised and sent for approval."),
         template="estimates/appraise.html",
     )
@@ -460,6 +482,7 @@ def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         title=_("Approve"),
         button=_("Approve"),
+        available=estimate_actions(request.user, estimate).approve,
         done=_("The estimate was approved."),
     )
 
@@ -476,5 +499,6 @@ def estimate_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         title=_("Withdraw"),
         button=_("Withdraw"),
+        available=estimate_actions(request.user, estimate).withdraw,
         done=_("The estimate was withdrawn."),
     )

@@ -325,3 +325,37 @@ def test_approve_needs_the_confirmation_box(
     assert response.status_code == 400
     assert response.context["form"].errors["confirm"]
     assert status_of(in_appraisal) == "appraisal"
+
+
+def test_a_return_posted_from_a_stale_page_is_409(
+    client: Client, users: dict[str, Any], in_review: Estimate
+) -> None:
+    """A return posted from a page that showed another status is refused with 409, even
+    from someone who may return the estimate at its new status."""
+    from approvals import services
+
+    services.estimate_forward(actor=users["hoi.huyen"], estimate_id=in_review.pk)
+    data = {"reason": "Thiếu", "to": "drafter", "seen_status": "review"}
+    response = post(client, users["tckh"], "return", in_review, data)
+    assert response.status_code == 409
+    assert status_of(in_review) == "appraisal"
+
+
+def test_a_return_when_nothing_can_be_returned_is_409(
+    client: Client, users: dict[str, Any], draft: Estimate
+) -> None:
+    response = post(client, users["hoi.huyen"], "return", draft, {"reason": "x", "to": "drafter"})
+    assert response.status_code == 409
+    assert status_of(draft) == "draft"
+
+
+@pytest.mark.parametrize(
+    ("username", "action"), [("pho.chutich", "approve"), ("hoi.huyen", "return")]
+)
+def test_an_action_page_not_open_now_sends_back_to_the_estimate(
+    client: Client, users: dict[str, Any], in_appraisal: Estimate, username: str, action: str
+) -> None:
+    client.force_login(users[username])
+    response = client.get(reverse(f"estimates:{action}", args=[in_appraisal.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("estimates:detail", args=[in_appraisal.pk])
