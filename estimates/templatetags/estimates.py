@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from approvals.access import estimate_inbox_for_user
 from estimates.models import EstimateStatus, Source
@@ -24,6 +25,28 @@ def inbox_count(context: dict[str, Any]) -> int:
         cached = estimate_inbox_for_user(user).count()
         request._inbox_count = cached  # type: ignore[union-attr]
     return cached
+
+
+ACTION_LABELS: dict[str, Any] = {
+    "estimate.created": _("created"),
+    "estimate.edited": _("edited"),
+    "estimate.submitted": _("submitted"),
+    "estimate.forwarded": _("forwarded"),
+    "estimate.returned": _("returned for revision"),
+    "estimate.appraised": _("appraised"),
+    "estimate.approved": _("approved"),
+    "estimate.withdrawn": _("withdrawn"),
+    "estimate.disbursed": _("disbursed"),
+    "estimate.settlement_submitted": _("settlement submitted"),
+    "estimate.settlement_returned": _("settlement returned"),
+    "estimate.closed": _("closed"),
+}
+
+
+@register.filter
+def action_label(value: str) -> Any:
+    """estimate.returned -> "returned for revision" (the dotted code when unknown)."""
+    return ACTION_LABELS.get(value, value)
 
 
 @register.filter

@@ -3,9 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from estimates.models import Estimate, Plan
 from tests.factories import estimate_make, role_users
+
+
+@pytest.fixture(autouse=True)
+def english(client: Client) -> None:
+    """The pages in English, so that assertions on messages hold once the Vietnamese
+    catalogue translates them (the product is Vietnamese by default)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture

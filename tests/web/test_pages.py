@@ -39,6 +39,7 @@ def test_detail_renders_for_every_role_that_may_see_it(
     assert in_review.number in html
     assert "3.000.000 ₫" in html  # line 1: 2 × 1.500.000
     assert 'class="status review"' in html
+    assert 'lang="en"' in html  # tests/web/conftest.py: english
 
 
 def test_commune_officer_sees_nothing_of_another_commune(
@@ -194,3 +195,29 @@ def test_district_womens_union_drafts_for_the_district(
     client.force_login(users["hoi.huyen"])
     form = client.get(reverse("estimates:create")).context["form"]
     assert [u.code for u in form.fields["unit"].queryset] == ["phong-tho"]
+
+
+def test_history_names_whom_a_delegate_acted_for(
+    client: Client, users: dict[str, Any], in_review: Estimate
+) -> None:
+    from django.db import transaction
+
+    from approvals.audit import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            action="estimate.forwarded",
+            actor=users["ketoan"],
+            acting_for=users["hoi.huyen"],
+            role="district_wu",
+            unit_name="Hội LHPN huyện Phong Thổ",
+            estimate=in_review,
+            stage="review",
+            from_status="review",
+            to_status="appraisal",
+            comment="Thay mặt khi vắng",
+        )
+    client.force_login(users["hoi.silolau"])
+    html = client.get(reverse("estimates:detail", args=[in_review.pk])).content.decode()
+    assert "acting for Cán bộ Hội LHPN huyện (hoi.huyen)" in html
+    assert "Thay mặt khi vắng" in html
