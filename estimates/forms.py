@@ -30,8 +30,11 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class VillageChoiceField(forms.ModelMultipleChoiceField):
+    #: Name the commune too (set when the user may draft for several units).
+    with_commune = False
+
     def label_from_instance(self, obj: Unit) -> str:
-        return obj.name
+        return f"{obj.parent} · {obj.name}" if self.with_commune and obj.parent else obj.name
 
 
 class ActivityChoiceField(forms.ModelChoiceField):
@@ -89,6 +92,8 @@ class EstimateForm(forms.Form):
             parents = units.values_list("pk", flat=True)
             if len(units) == 1:
                 fields["unit"].initial = units[0].pk
+            else:
+                fields["villages"].with_commune = True
         self.fixed_unit = unit
         fields["villages"].queryset = (
             Unit.objects.filter(kind=UnitKind.VILLAGE, parent_id__in=parents)

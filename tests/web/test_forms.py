@@ -297,3 +297,30 @@ def test_vnd_field_minimum() -> None:
 
     with pytest.raises(ValidationError):
         VndField(min_value=1).clean("0")
+
+
+def test_a_user_drafting_for_two_communes_cannot_mix_their_villages(
+    plan: Plan, client: Client, users: dict[str, Any]
+) -> None:
+    from organization.models import Membership, Role, Unit
+    from organization.permissions import access_sync
+
+    officer = users["hoi.silolau"]
+    Membership.objects.create(
+        user=officer, unit=Unit.objects.get(code="nam-xe.hlhpn"), role=Role.COMMUNE_WU_OFFICER
+    )
+    access_sync()
+    client.force_login(officer)
+    form = client.get(reverse("estimates:create")).context["form"]
+    assert {u.code for u in form.fields["unit"].queryset} == {"si-lo-lau", "nam-xe"}
+    assert "Nậm Xe · " in client.get(reverse("estimates:create")).content.decode()
+    mixed = [villages_of(commune("si-lo-lau"))[0].pk, villages_of(commune("nam-xe"))[0].pk]
+    response = create(
+        client, officer, estimate_form_data(plan, commune("si-lo-lau"), villages=mixed)
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["villages"] == ["Choose villages of Sì Lở Lầu only."]
+    assert not Estimate.objects.exists()
+    good = estimate_form_data(plan, commune("nam-xe"))
+    assert create(client, officer, good).status_code == 302
+    assert Estimate.objects.get().unit.code == "nam-xe"
