@@ -3,7 +3,7 @@ services (never by writing a status directly), so every estimate has its audit t
 its viewflow process like a real one.
 
     users = role_users()                    # the demo people, one per role
-    est = estimate_make(plan, users["hoi.silolau"], status="review")
+    est = estimate_drive(plan, users["hoi.silolau"], status="review")
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from approvals import services
 from approvals.services import EstimateInput, LineInput
 from estimates.models import Activity, Estimate, EstimateStatus, Plan, Source
 from organization.demo import demo_users_create
-from organization.models import Membership, Unit, UnitKind
-from organization.permissions import access_sync
+from organization.models import Unit, UnitKind
 
 S = EstimateStatus
 
-#: Who drives each step in ``estimate_make`` (usernames of organization.demo).
+#: Who drives each step in ``estimate_drive`` (usernames of organization.demo).
 REVIEWER = "hoi.huyen"
 APPRAISER = "tckh"
 APPROVER = "pho.chutich"
@@ -34,17 +33,6 @@ def role_users() -> dict[str, Any]:
     memberships and object permissions in place."""
     demo_users_create()
     return {u.username: u for u in get_user_model().objects.all()}
-
-
-def user_with_role(role: str, unit_code: str, username: str | None = None) -> Any:
-    """A new user holding ``role`` in the unit ``unit_code`` (grants synced)."""
-    unit = Unit.objects.get(code=unit_code)
-    user = get_user_model().objects.create_user(
-        username or f"{role}.{unit_code}".replace("_", "-"), password="x"
-    )
-    Membership.objects.create(user=user, unit=unit, role=role)
-    access_sync()
-    return user
 
 
 def commune(code: str) -> Unit:
@@ -119,7 +107,7 @@ def estimate_input(
     return EstimateInput(**values)
 
 
-def estimate_make(
+def estimate_drive(
     plan: Plan,
     drafter: Any,
     *,
@@ -160,16 +148,16 @@ def estimate_make(
     services.estimate_approve(actor=users[APPROVER], estimate_id=estimate.pk)
     if status == S.APPROVED:
         return Estimate.objects.get(pk=estimate.pk)
-    raise ValueError(f"estimate_make cannot reach {status!r}")
+    raise ValueError(f"estimate_drive cannot reach {status!r}")
 
 
-def estimates_make(
+def estimates_drive(
     plan: Plan, drafter: Any, count: int, *, statuses: Sequence[str] = (S.DRAFT,), **kw: Any
 ) -> list[Estimate]:
     """``count`` estimates, cycling through ``statuses``, all through the services."""
     users = {u.username: u for u in get_user_model().objects.all()}
     return [
-        estimate_make(plan, drafter, status=statuses[i % len(statuses)], users=users, **kw)
+        estimate_drive(plan, drafter, status=statuses[i % len(statuses)], users=users, **kw)
         for i in range(count)
     ]
 

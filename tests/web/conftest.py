@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_make, role_users
+from tests.factories import estimate_drive, role_users
 
 
 @pytest.fixture(autouse=True)
@@ -26,21 +26,21 @@ def users(plan: Plan) -> dict[str, Any]:
 @pytest.fixture
 def draft(plan: Plan, users: dict[str, Any]) -> Estimate:
     """A draft of Sì Lở Lầu."""
-    return estimate_make(plan, users["hoi.silolau"])
+    return estimate_drive(plan, users["hoi.silolau"])
 
 
 @pytest.fixture
 def in_review(plan: Plan, users: dict[str, Any]) -> Estimate:
     """A Sì Lở Lầu estimate waiting for the district Women's Union."""
-    return estimate_make(plan, users["hoi.silolau"], status="review", users=users)
+    return estimate_drive(plan, users["hoi.silolau"], status="review", users=users)
 
 
 @pytest.fixture
 def in_appraisal(plan: Plan, users: dict[str, Any]) -> Estimate:
-    return estimate_make(plan, users["hoi.silolau"], status="appraisal", users=users)
+    return estimate_drive(plan, users["hoi.silolau"], status="appraisal", users=users)
 
 
 @pytest.fixture
 def nam_xe(plan: Plan, users: dict[str, Any]) -> Estimate:
     """An estimate of Nậm Xe, in review."""
-    return estimate_make(plan, users["hoi.namxe"], status="review", users=users)
+    return estimate_drive(plan, users["hoi.namxe"], status="review", users=users)

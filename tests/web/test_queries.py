@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from estimates.models import Estimate, Plan
-from tests.factories import estimates_make
+from tests.factories import estimates_drive
 
 #: Pinned query counts, for the district Women's Union officer (who sees every commune).
 #: Session and user (2), the permission look-ups (one per codename, cached per request),
@@ -36,7 +36,7 @@ def test_query_counts_are_pinned_and_do_not_grow(
     name: str,
 ) -> None:
     officer = users["hoi.silolau"]
-    estimates_make(plan, officer, 10, statuses=STATUSES)
+    estimates_drive(plan, officer, 10, statuses=STATUSES)
     estimate = Estimate.objects.filter(status="returned").earliest("pk")
     url = pages(estimate)[name]
     client.force_login(users["hoi.huyen"])
@@ -44,7 +44,7 @@ def test_query_counts_are_pinned_and_do_not_grow(
 
     with django_assert_num_queries(PINNED[name]):
         small = client.get(url)
-    estimates_make(plan, officer, 90, statuses=STATUSES)
+    estimates_drive(plan, officer, 90, statuses=STATUSES)
     with django_assert_num_queries(PINNED[name]):
         large = client.get(url)
     assert small.status_code == large.status_code == 200
@@ -58,8 +58,8 @@ def test_query_counts_are_pinned_and_do_not_grow(
 def test_the_commune_officer_list_is_pinned_too(
     plan: Plan, client: Client, users: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
-    estimates_make(plan, users["hoi.silolau"], 30, statuses=STATUSES)
-    estimates_make(plan, users["hoi.namxe"], 5)
+    estimates_drive(plan, users["hoi.silolau"], 30, statuses=STATUSES)
+    estimates_drive(plan, users["hoi.namxe"], 5)
     client.force_login(users["hoi.silolau"])
     client.get(reverse("estimates:list"))
     with django_assert_max_num_queries(PINNED["list"]):
