@@ -135,6 +135,8 @@ def test_inbox_lists_what_waits_for_me_and_the_menu_counts_it(
     client.force_login(users["tckh"])
     html = client.get(reverse("estimates:inbox")).content.decode()
     assert in_appraisal.number in html and in_review.number not in html
+    client.force_login(users["quansat"])  # nothing waits for an observer: no badge
+    assert 'class="badge"' not in client.get(reverse("estimates:inbox")).content.decode()
 
 
 def test_after_login_the_inbox_is_home_when_something_waits(
