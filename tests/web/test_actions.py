@@ -143,6 +143,8 @@ def test_withdraw_asks_for_confirmation_and_a_reason(
         ("hoi.silolau", "appraise", {}),
         ("quansat", "withdraw", {"reason": "x", "confirm": "on"}),
         ("hoi.huyen", "withdraw", {"reason": "x", "confirm": "on"}),  # not the drafting unit
+        ("tckh", "return", {"reason": "x", "to": "drafter"}),  # not at the review stage
+        ("hoi.silolau", "return", {"reason": "x", "to": "drafter"}),  # the drafter
     ],
 )
 def test_the_wrong_actor_gets_403_and_nothing_changes(
