@@ -2,14 +2,24 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
+from viewflow.urls import Site
 
 from core import views as core_views
 from organization import views as org_views
+from workflows.flows import EstimateFlow
+from workflows.viewsets import EstimateFlowApp
+
+workflow_site = Site(
+    title=_("Project 8 workflow"), viewsets=[EstimateFlowApp(EstimateFlow, icon="assignment")]
+)
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("organization/", org_views.unit_tree, name="unit_tree"),
+    path("estimates/", include("estimates.urls")),
+    path("workflow/", workflow_site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -1,0 +1,321 @@
+"""Forms of the estimate pages. Each lists its fields explicitly: whatever else is posted
+(status, approved amounts, unit of an existing estimate, author...) is never read.
+
+Forms only parse what was typed; the rules are in ``approvals.services``, whose
+``RuleViolation`` messages the views put back on the field they name (``add_service_error``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from approvals.services import MAX_LINES, RETURN_TARGETS, EstimateInput, LineCut, LineInput
+from core.forms import VndField
+from estimates.models import Activity, Estimate, EstimateLine, Norm, Plan, Source
+from organization.models import Unit, UnitKind
+
+DATE_WIDGET = forms.DateInput(
+    format="%d/%m/%Y", attrs={"placeholder": _("dd/mm/yyyy"), "inputmode": "numeric"}
+)
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return obj.name
+
+
+class VillageChoiceField(forms.ModelMultipleChoiceField):
+    #: Name the commune too (set when the user may draft for several units).
+    with_commune = False
+
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{obj.parent} · {obj.name}" if self.with_commune and obj.parent else obj.name
+
+
+class ActivityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Activity) -> str:
+        return f"{obj.code} {obj.title}"
+
+
+class EstimateForm(forms.Form):
+    """The header of an estimate. ``units`` are the units the user may draft for (create
+    only; an existing estimate keeps its unit)."""
+
+    unit = UnitChoiceField(label=_("Spending unit"), queryset=Unit.objects.none())
+    activity = ActivityChoiceField(label=_("Activity"), queryset=Activity.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=300)
+    purpose = forms.CharField(
+        label=_("Purpose"), required=False, max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DATE_WIDGET)
+    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET)
+    villages = VillageChoiceField(
+        label=_("Villages served"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    participants_women = forms.IntegerField(
+        label=_("Women"), min_value=0, max_value=1_000_000, initial=0
+    )
+    participants_girls = forms.IntegerField(
+        label=_("Girls"), min_value=0, max_value=1_000_000, initial=0
+    )
+    participants_men = forms.IntegerField(
+        label=_("Men"), min_value=0, max_value=1_000_000, initial=0
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        plan: Plan,
+        units: QuerySet[Unit] | None = None,
+        unit: Unit | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["activity"].queryset = Activity.objects.filter(content__plan=plan).order_by(
+            "content__sort_order", "sort_order"
+        )
+        if unit is not None:  # editing: the unit is fixed
+            del self.fields["unit"]
+            parents: Iterable[int] = [unit.pk]
+        else:
+            units = units if units is not None else Unit.objects.none()
+            fields["unit"].queryset = units
+            parents = units.values_list("pk", flat=True)
+            if len(units) == 1:
+                fields["unit"].initial = units[0].pk
+            else:
+                fields["villages"].with_commune = True
+        self.fixed_unit = unit
+        fields["villages"].queryset = (
+            Unit.objects.filter(kind=UnitKind.VILLAGE, parent_id__in=parents)
+            .select_related("parent")
+            .order_by("parent__sort_order", "sort_order", "name")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unit = self.fixed_unit or data.get("unit")
+        villages = data.get("villages") or []
+        if unit is not None and any(v.parent_id != unit.pk for v in villages):
+            self.add_error("villages", _("Choose villages of %(unit)s only.") % {"unit": unit})
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The activity ends before it starts."))
+        return data
+
+    @classmethod
+    def initial_for(cls, estimate: Estimate) -> dict[str, Any]:
+        return {
+            "activity": estimate.activity_id,
+            "title": estimate.title,
+            "purpose": estimate.purpose,
+            "start_date": estimate.start_date,
+            "end_date": estimate.end_date,
+            "villages": list(estimate.villages.all()),
+            "participants_women": estimate.participants_women,
+            "participants_girls": estimate.participants_girls,
+            "participants_men": estimate.participants_men,
+        }
+
+
+class NormChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Norm) -> str:
+        return f"{obj.item} ({obj.citation})"
+
+
+class LineForm(forms.Form):
+    """One cost line. The amount is computed on the server."""
+
+    line_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    description = forms.CharField(label=_("Description"), max_length=300)
+    unit_of_measure = forms.CharField(label=_("Unit"), max_length=50)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
+    unit_price = VndField(label=_("Unit price (đồng)"), min_value=1)
+    times = forms.IntegerField(label=_("Days / times"), min_value=1, max_value=10_000, initial=1)
+    source = forms.ChoiceField(
+        label=_("Funding source"), choices=Source.choices, initial=Source.CURRENT
+    )
+    norm = NormChoiceField(
+        label=_("Cost norm"), queryset=Norm.objects.all(), required=False, empty_label="—"
+    )
+
+    def line_input(self) -> LineInput:
+        d = self.cleaned_data
+        return LineInput(
+            description=d["description"],
+            unit_of_measure=d["unit_of_measure"],
+            quantity=d["quantity"],
+            unit_price=d["unit_price"],
+            times=d["times"],
+            source=d["source"],
+            norm_id=d["norm"].pk if d.get("norm") else None,
+            line_id=d.get("line_id"),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def filled_forms(self) -> list[LineForm]:
+        """The rows that hold a line: existing lines and filled new rows, unless ticked
+        for deletion."""
+        initial = self.initial_form_count()
+        return [
+            form
+            for i, form in enumerate(self.forms)
+            if (i < initial or form.has_changed()) and not form.cleaned_data.get("DELETE")
+        ]
+
+
+#: Blank rows offered under the lines, so "add a line" works without JavaScript.
+BLANK_ROWS = 2
+LineFormSet = forms.formset_factory(
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=BLANK_ROWS,
+    can_delete=True,
+    max_num=MAX_LINES,
+    validate_max=True,
+    absolute_max=MAX_LINES,
+)
+
+
+def line_initial(lines: Iterable[EstimateLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "line_id": line.pk,
+            "description": line.description,
+            "unit_of_measure": line.unit_of_measure,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "times": line.times,
+            "source": line.source,
+            "norm": line.norm_id,
+        }
+        for line in lines
+    ]
+
+
+def estimate_input(form: EstimateForm, lines: list[LineForm]) -> EstimateInput:
+    d = form.cleaned_data
+    return EstimateInput(
+        activity_id=d["activity"].pk,
+        title=d["title"],
+        purpose=d["purpose"],
+        start_date=d["start_date"],
+        end_date=d["end_date"],
+        village_ids=[v.pk for v in d["villages"]],
+        participants_women=d["participants_women"],
+        participants_girls=d["participants_girls"],
+        participants_men=d["participants_men"],
+        lines=[line.line_input() for line in lines],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Actions
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+
+RETURN_LABELS = {
+    "drafter": _("to the drafting unit"),
+    "review": _("to the district Women's Union (review)"),
+    "appraisal": _("to Finance-Planning (appraisal)"),
+}
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for returning"), max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+    to = forms.ChoiceField(label=_("Return"), widget=forms.RadioSelect)
+
+    #: Service field names -> form field names.
+    service_fields = {"comment": "reason"}
+
+    def __init__(self, *args: Any, estimate: Estimate, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        targets = list(RETURN_TARGETS.get(estimate.status, {}))
+        if estimate.level == "district":
+            targets = [t for t in targets if t != "review"]
+        field: Any = self.fields["to"]
+        field.choices = [(t, RETURN_LABELS[t]) for t in targets]
+        if targets:
+            field.initial = targets[0]
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"), max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm: the estimate will be withdrawn for good."), required=True
+    )
+    service_fields = {"comment": "reason"}
+
+
+class ApproveForm(CommentForm):
+    confirm = forms.BooleanField(
+        label=_("I confirm the approval of the appraised amounts."), required=True
+    )
+
+
+class AppraiseForm(forms.Form):
+    """One appraised amount (and reason, when changed) per line, an optional comment and
+    an optional written reason to override the cost norms."""
+
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    norm_override_reason = forms.CharField(
+        label=_("Reason to override the cost norms (only if a line breaks a norm)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, lines: list[EstimateLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"line-{line.pk}"] = VndField(
+                label=_("Appraised amount, line %(n)s") % {"n": line.position},
+                initial=line.appraised_amount if line.appraised_amount is not None else line.amount,
+            )
+            self.fields[f"reason-{line.pk}"] = forms.CharField(
+                label=_("Reason for the change, line %(n)s") % {"n": line.position},
+                required=False,
+                max_length=500,
+            )
+
+    def rows(self) -> list[tuple[EstimateLine, Any, Any]]:
+        return [(line, self[f"line-{line.pk}"], self[f"reason-{line.pk}"]) for line in self.lines]
+
+    def cuts(self) -> list[LineCut]:
+        d = self.cleaned_data
+        return [
+            LineCut(
+                line_id=line.pk,
+                appraised_amount=d[f"line-{line.pk}"],
+                reason=d.get(f"reason-{line.pk}", ""),
+            )
+            for line in self.lines
+        ]

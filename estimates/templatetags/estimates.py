@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from approvals.access import estimate_inbox_for_user
+from estimates.models import EstimateStatus, Source
+from organization.models import Role
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def inbox_count(context: dict[str, Any]) -> int:
+    """How many estimates wait for the user (for the menu)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    cached: int | None = getattr(request, "_inbox_count", None)
+    if cached is None:
+        cached = estimate_inbox_for_user(user).count()
+        request._inbox_count = cached  # type: ignore[union-attr]
+    return cached
+
+
+ACTION_LABELS: dict[str, Any] = {
+    "estimate.created": _("created"),
+    "estimate.edited": _("edited"),
+    "estimate.submitted": _("submitted"),
+    "estimate.forwarded": _("forwarded"),
+    "estimate.returned": _("returned for revision"),
+    "estimate.appraised": _("appraised"),
+    "estimate.approved": _("approved"),
+    "estimate.withdrawn": _("withdrawn"),
+    "estimate.disbursed": _("disbursed"),
+    "estimate.settlement_submitted": _("settlement submitted"),
+    "estimate.settlement_returned": _("settlement returned"),
+    "estimate.closed": _("closed"),
+}
+
+
+@register.filter
+def action_label(value: str) -> Any:
+    """estimate.returned -> "returned for revision" (the dotted code when unknown)."""
+    return ACTION_LABELS.get(value, value)
+
+
+@register.filter
+def status_label(value: str) -> Any:
+    return EstimateStatus(value).label if value in EstimateStatus.values else value
+
+
+@register.filter
+def role_label(value: str) -> Any:
+    return Role(value).label if value in Role.values else value
+
+
+@register.filter
+def source_label(value: str) -> Any:
+    return Source(value).label if value in Source.values else value
+
+
+@register.filter
+def local_dt(value: Any) -> str:
+    """dd/mm/yyyy HH:MM in the site's time zone (Asia/Ho_Chi_Minh)."""
+    if value is None:
+        return ""
+    return str(timezone.localtime(value).strftime("%d/%m/%Y %H:%M"))

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "estimates"
+
+urlpatterns = [
+    path("", views.estimate_list, name="list"),
+    path("start/", views.estimate_start, name="start"),
+    path("inbox/", views.estimate_inbox, name="inbox"),
+    path("new/", views.estimate_create, name="create"),
+    path("<int:pk>/", views.estimate_detail, name="detail"),
+    path("<int:pk>/edit/", views.estimate_edit, name="edit"),
+    path("<int:pk>/versions/", views.estimate_versions, name="versions"),
+    path("<int:pk>/submit/", views.estimate_submit, name="submit"),
+    path("<int:pk>/forward/", views.estimate_forward, name="forward"),
+    path("<int:pk>/return/", views.estimate_return, name="return"),
+    path("<int:pk>/appraise/", views.estimate_appraise, name="appraise"),
+    path("<int:pk>/approve/", views.estimate_approve, name="approve"),
+    path("<int:pk>/withdraw/", views.estimate_withdraw, name="withdraw"),
+]

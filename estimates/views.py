@@ -1,0 +1,504 @@
+"""The estimate pages. Thin: parse the input, call one service of ``approvals.services``,
+show the result. Every read goes through ``approvals.access``; every rule is the
+service's. ``RuleViolation`` re-renders the form with the message at its field (HTTP 400);
+``Forbidden`` and ``Conflict`` become the 403 and 409 pages (``core.middleware``)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from approvals import services
+from approvals.access import (
+    access_estimate,
+    estimate_inbox_for_user,
+    estimate_list_for_user,
+    unit_ids_with,
+)
+from approvals.selectors import (
+    estimate_actions,
+    estimate_history,
+    estimate_latest_diff,
+    estimate_waiting_on,
+    version_diff,
+)
+from approvals.services import RETURN_TARGETS
+from core.errors import Conflict, Forbidden, RuleViolation
+from estimates.models import EDITABLE_STATUSES, Estimate, EstimateVersion, Source
+from estimates.selectors import plan_get_default
+from organization import permissions as perms
+from organization.models import Unit
+
+from .filters import EstimateFilter
+from .forms import (
+    AppraiseForm,
+    ApproveForm,
+    CommentForm,
+    EstimateForm,
+    LineForm,
+    LineFormSet,
+    ReturnForm,
+    WithdrawForm,
+    estimate_input,
+    line_initial,
+)
+
+PAGE_SIZE = 25
+LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
+
+
+def _detail(estimate: Estimate | int) -> HttpResponseRedirect:
+    pk = estimate if isinstance(estimate, int) else estimate.pk
+    return HttpResponseRedirect(reverse("estimates:detail", args=[pk]))
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The posted data on POST (even when empty, so the form is bound), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Estimate]) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def add_service_error(
+    form: forms.Form,
+    exc: RuleViolation,
+    line_forms: list[LineForm] | None = None,
+    line_errors: list[str] | None = None,
+) -> None:
+    """Put a service's message on the field it names, else on the form as a whole."""
+    name = getattr(form, "service_fields", {}).get(exc.field, exc.field)
+    match = LINE_FIELD.match(exc.field or "")
+    if match and line_forms is not None:
+        index, sub = int(match.group(1)), match.group(2)
+        if index < len(line_forms):
+            line_form = line_forms[index]
+            line_form.add_error(sub if sub in line_form.fields else None, exc.message)
+            return
+    if exc.field == "lines" and line_errors is not None:
+        line_errors.append(exc.message)
+        return
+    form.add_error(name if name in form.fields else None, exc.message)
+
+
+# ---------------------------------------------------------------------------------------
+# Lists
+
+
+def estimate_start(request: HttpRequest) -> HttpResponse:
+    """Where a user lands after logging in: the inbox when something waits for them."""
+    if estimate_inbox_for_user(request.user).exists():
+        return redirect("estimates:inbox")
+    return redirect("home")
+
+
+def estimate_list(request: HttpRequest) -> HttpResponse:
+    base = (
+        estimate_list_for_user(request.user)
+        .select_related("unit", "content")
+        .order_by("-created_at", "-pk")
+    )
+    filterset = EstimateFilter(request.GET or None, queryset=base, request=request)
+    queryset = filterset.qs if filterset.is_bound else base
+    if filterset.is_bound and not filterset.is_valid():
+        queryset = base.none()
+    return render(
+        request,
+        "estimates/list.html",
+        {"filter": filterset, "page": _page(request, queryset), "may_draft": _may_draft(request)},
+    )
+
+
+def estimate_inbox(request: HttpRequest) -> HttpResponse:
+    queryset = (
+        estimate_inbox_for_user(request.user)
+        .select_related("unit", "content")
+        .order_by("status_changed_at", "pk")
+    )
+    return render(
+        request,
+        "estimates/inbox.html",
+        {"page": _page(request, queryset), "may_draft": _may_draft(request)},
+    )
+
+
+def _may_draft(request: HttpRequest) -> bool:
+    return bool(unit_ids_with(request.user, perms.DRAFT))
+
+
+# ---------------------------------------------------------------------------------------
+# Drafting
+
+
+def _line_formset(request: HttpRequest, initial: list[dict[str, Any]]) -> Any:
+    if request.method != "POST":
+        return LineFormSet(prefix="lines", initial=initial)
+    data = request.POST.copy()
+    if "add_line" in data:
+        key = "lines-TOTAL_FORMS"
+        try:
+            total = int(data.get(key) or 0)
+        except ValueError:
+            total = 0
+        data[key] = str(total + 1)
+    return LineFormSet(data, prefix="lines")
+
+
+def _save_draft(
+    request: HttpRequest,
+    form: EstimateForm,
+    formset: Any,
+    run: Callable[[services.EstimateInput], Estimate],
+) -> tuple[Estimate | None, list[str]]:
+    """Validate the header and lines and call the service; on a refused input put the
+    message at its field. Returns the saved estimate, or None with the errors shown."""
+    line_errors: list[str] = []
+    if "add_line" in request.POST:
+        return None, line_errors
+    if not (form.is_valid() and formset.is_valid()):
+        return None, line_errors
+    lines = formset.filled_forms()
+    try:
+        return run(estimate_input(form, lines)), line_errors
+    except RuleViolation as exc:
+        add_service_error(form, exc, lines, line_errors)
+        return None, line_errors
+
+
+def _form_page(request: HttpRequest, context: dict[str, Any], *, failed: bool) -> HttpResponse:
+    status = 400 if failed and "add_line" not in request.POST else 200
+    return render(request, "estimates/form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def estimate_create(request: HttpRequest) -> HttpResponse:
+    plan = plan_get_default()
+    if plan is None:
+        raise Http404(_("No plan is loaded yet."))
+    unit_ids = unit_ids_with(request.user, perms.DRAFT)
+    if not unit_ids:
+        raise Forbidden(_("Your role does not draft estimates."))
+    units = Unit.objects.filter(pk__in=unit_ids).order_by("kind", "sort_order", "name")
+    form = EstimateForm(_posted(request), plan=plan, units=units)
+    formset = _line_formset(request, [])
+
+    def create(data: services.EstimateInput) -> Estimate:
+        unit = form.cleaned_data["unit"]
+        if unit.pk not in unit_ids_with(request.user, perms.DRAFT):  # never another unit
+            raise RuleViolation(_("You may draft estimates for your own unit only."), field="unit")
+        return services.estimate_create(actor=request.user, plan=plan, unit=unit, data=data)
+
+    line_errors: list[str] = []
+    if request.method == "POST":
+        estimate, line_errors = _save_draft(request, form, formset, create)
+        if estimate is not None:
+            messages.success(request, _("The estimate %(n)s was saved.") % {"n": estimate.number})
+            return _detail(estimate)
+    context = {"form": form, "formset": formset, "line_errors": line_errors, "plan": plan}
+    return _form_page(request, context, failed=request.method == "POST")
+
+
+@require_http_methods(["GET", "POST"])
+def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = access_estimate(
+        request.user,
+        pk,
+        perm=perms.DRAFT,
+        queryset=Estimate.objects.select_related("unit", "plan"),
+    )
+    if estimate.status not in EDITABLE_STATUSES:
+        if request.method == "POST":
+            raise Conflict(
+                _("This estimate is no longer a draft: it is now “%(status)s”.")
+                % {"status": estimate.get_status_display()}
+            )
+        messages.warning(request, _("Only a draft or a returned estimate can be edited."))
+        return _detail(estimate)
+    form = EstimateForm(
+        _posted(request),
+        initial=EstimateForm.initial_for(estimate),
+        plan=estimate.plan,
+        unit=estimate.unit,
+    )
+    formset = _line_formset(request, line_initial(estimate.lines.order_by("position")))
+
+    def update(data: services.EstimateInput) -> Estimate:
+        return services.estimate_update(actor=request.user, estimate_id=estimate.pk, data=data)
+
+    line_errors: list[str] = []
+    if request.method == "POST":
+        saved, line_errors = _save_draft(request, form, formset, update)
+        if saved is not None:
+            messages.success(request, _("The estimate was saved."))
+            return _detail(saved)
+    context = {
+        "form": form,
+        "formset": formset,
+        "line_errors": line_errors,
+        "estimate": estimate,
+        "plan": estimate.plan,
+    }
+    return _form_page(request, context, failed=request.method == "POST")
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+DETAIL_RELATED = ("unit", "plan", "content", "activity", "created_by", "submitted_by")
+
+
+def _totals(lines: list[Any]) -> list[dict[str, Any]]:
+    rows = []
+    for value, label in Source.choices:
+        mine = [line for line in lines if line.source == value]
+        if not mine:
+            continue
+        rows.append(
+            {
+                "label": label,
+                "requested": sum(line.amount for line in mine),
+                "appraised": _sum_or_none(line.appraised_amount for line in mine),
+                "approved": _sum_or_none(line.approved_amount for line in mine),
+            }
+        )
+    return rows
+
+
+def _sum_or_none(values: Any) -> int | None:
+    values = list(values)
+    return None if any(v is None for v in values) else sum(values)
+
+
+def _process_url(request: HttpRequest, estimate: Estimate) -> str | None:
+    from workflows.engine import process_for
+    from workflows.flows import EstimateFlow
+    from workflows.models import EstimateProcess
+
+    if not request.user.has_perm("workflows.view_estimateprocess"):
+        return None
+    try:
+        process = process_for(estimate)
+    except EstimateProcess.DoesNotExist:
+        return None
+    url: str = EstimateFlow.instance.reverse("process_detail", args=[process.pk])
+    return url
+
+
+def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = access_estimate(
+        request.user, pk, queryset=Estimate.objects.select_related(*DETAIL_RELATED)
+    )
+    lines = list(estimate.lines.select_related("norm").order_by("position"))
+    history = list(estimate_history(estimate))
+    actions = estimate_actions(request.user, estimate)
+    context = {
+        "estimate": estimate,
+        "lines": lines,
+        "totals": _totals(lines),
+        "villages": list(estimate.villages.order_by("sort_order", "name")),
+        "history": history,
+        "returns": [entry for entry in history if entry.action == "estimate.returned"],
+        "diff": estimate_latest_diff(estimate),
+        "waiting": estimate_waiting_on(estimate),
+        "actions": actions,
+        "return_form": ReturnForm(estimate=estimate) if actions.return_ else None,
+        "withdraw_form": WithdrawForm() if actions.withdraw else None,
+        "approve_form": ApproveForm() if actions.approve else None,
+        "comment_form": CommentForm(),
+        "process_url": _process_url(request, estimate),
+    }
+    return render(request, "estimates/detail.html", context)
+
+
+def estimate_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = access_estimate(request.user, pk, queryset=Estimate.objects.select_related("unit"))
+    versions = list(
+        EstimateVersion.objects.filter(estimate=estimate)
+        .select_related("created_by")
+        .order_by("-number")
+    )
+    diffs = [version_diff(old, new) for new, old in itertools.pairwise(versions)]
+    return render(
+        request,
+        "estimates/versions.html",
+        {"estimate": estimate, "versions": versions, "diffs": diffs},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Actions: each calls one service
+
+
+def _act(
+    request: HttpRequest,
+    estimate: Estimate,
+    form: forms.Form,
+    run: Callable[[dict[str, Any]], Any],
+    *,
+    title: str,
+    button: str,
+    done: str,
+    available: bool = True,
+    template: str = "estimates/action.html",
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """GET shows the action's page (or sends back to the estimate when the action is not
+    open to the user now); POST validates and calls the service. A POST made from a page
+    that showed another status than the estimate's current one is a conflict (409)."""
+    if request.method == "GET" and not available:
+        messages.warning(request, _("This action is not open to you on this estimate now."))
+        return _detail(estimate)
+    seen = request.POST.get("seen_status") if request.method == "POST" else None
+    if seen and seen != estimate.status:
+        raise _moved_on(estimate)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except RuleViolation as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, done)
+            return _detail(estimate)
+    context = {"estimate": estimate, "form": form, "title": title, "button": button}
+    context.update(extra or {})
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
+def _moved_on(estimate: Estimate) -> Conflict:
+    return Conflict(
+        _(
+            "Someone else has just acted on this estimate: it is now “%(status)s”. "
+            "Reload the page to see what changed."
+        )
+        % {"status": estimate.get_status_display()}
+    )
+
+
+def _estimate_for(request: HttpRequest, pk: int, perm: str) -> Estimate:
+    return access_estimate(
+        request.user, pk, perm=perm, queryset=Estimate.objects.select_related("unit")
+    )
+
+
+@require_POST
+def estimate_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = _estimate_for(request, pk, perms.DRAFT)
+    return _act(
+        request,
+        estimate,
+        CommentForm(request.POST),
+        lambda d: services.estimate_submit(
+            actor=request.user, estimate_id=estimate.pk, comment=d["comment"]
+        ),
+        title=_("Submit"),
+        button=_("Submit"),
+        done=_("The estimate was submitted."),
+    )
+
+
+@require_POST
+def estimate_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = _estimate_for(request, pk, perms.REVIEW)
+    return _act(
+        request,
+        estimate,
+        CommentForm(request.POST),
+        lambda d: services.estimate_forward(
+            actor=request.user, estimate_id=estimate.pk, comment=d["comment"]
+        ),
+        title=_("Forward to Finance-Planning"),
+        button=_("Forward"),
+        done=_("The estimate was forwarded to Finance-Planning."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = _estimate_for(request, pk, perms.VIEW)
+    if request.method == "POST" and estimate.status not in RETURN_TARGETS:
+        raise _moved_on(estimate)
+    form = ReturnForm(_posted(request), estimate=estimate)
+    return _act(
+        request,
+        estimate,
+        form,
+        lambda d: services.estimate_return(
+            actor=request.user, estimate_id=estimate.pk, reason=d["reason"], to=d["to"]
+        ),
+        title=_("Return for revision"),
+        button=_("Return"),
+        available=estimate_actions(request.user, estimate).return_,
+        done=_("The estimate was returned."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = _estimate_for(request, pk, perms.APPRAISE)
+    lines = list(estimate.lines.select_related("norm").order_by("position"))
+    form = AppraiseForm(_posted(request), lines=lines)
+    return _act(
+        request,
+        estimate,
+        form,
+        lambda d: services.estimate_appraise(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            cuts=form.cuts(),
+            comment=d["comment"],
+            norm_override_reason=d["norm_override_reason"],
+        ),
+        title=_("Appraise"),
+        button=_("Appraise and send for approval"),
+        available=estimate_actions(request.user, estimate).appraise,
+        done=_("The estimate was appraised and sent for approval."),
+        template="estimates/appraise.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = _estimate_for(request, pk, perms.APPROVE)
+    return _act(
+        request,
+        estimate,
+        ApproveForm(_posted(request)),
+        lambda d: services.estimate_approve(
+            actor=request.user, estimate_id=estimate.pk, comment=d["comment"]
+        ),
+        title=_("Approve"),
+        button=_("Approve"),
+        available=estimate_actions(request.user, estimate).approve,
+        done=_("The estimate was approved."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def estimate_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    estimate = _estimate_for(request, pk, perms.DRAFT)
+    return _act(
+        request,
+        estimate,
+        WithdrawForm(_posted(request)),
+        lambda d: services.estimate_withdraw(
+            actor=request.user, estimate_id=estimate.pk, reason=d["reason"]
+        ),
+        title=_("Withdraw"),
+        button=_("Withdraw"),
+        available=estimate_actions(request.user, estimate).withdraw,
+        done=_("The estimate was withdrawn."),
+    )

@@ -1,0 +1,109 @@
+"""The inbox, the estimate list and the detail page cost a fixed number of queries,
+whatever the number of estimates (10 or 500)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from estimates.models import Estimate, EstimateLine, Plan
+from tests.factories import estimates_drive
+
+#: Pinned query counts, for the district Women's Union officer (who sees every commune).
+#: Session and user (2), the permission look-ups (one per codename, cached per request),
+#: the page's own reads, and the menu's inbox count.
+PINNED = {"list": 15, "inbox": 12, "detail": 20}
+STATUSES = ("draft", "review", "appraisal", "returned")
+
+
+def bulk_estimates(like: Estimate, count: int) -> None:
+    """Many more estimates (with a line each) across the statuses, written in bulk: the
+    pages read them like any other."""
+    rows = Estimate.objects.bulk_create(
+        [
+            Estimate(
+                plan=like.plan,
+                number=f"BULK-{like.pk}-{n}",
+                level=like.level,
+                unit=like.unit,
+                content=like.content,
+                activity=like.activity,
+                title=f"Bulk {n}",
+                start_date=like.start_date,
+                end_date=like.end_date,
+                status=STATUSES[n % len(STATUSES)],
+                total_amount=100,
+                created_by=like.created_by,
+            )
+            for n in range(count)
+        ]
+    )
+    EstimateLine.objects.bulk_create(
+        [
+            EstimateLine(
+                estimate=e,
+                position=1,
+                description="x",
+                unit_of_measure="x",
+                quantity=1,
+                unit_price=100,
+                times=1,
+                source="current",
+                amount=100,
+            )
+            for e in rows
+        ]
+    )
+
+
+def pages(estimate: Estimate) -> dict[str, str]:
+    return {
+        "list": reverse("estimates:list"),
+        "inbox": reverse("estimates:inbox"),
+        "detail": reverse("estimates:detail", args=[estimate.pk]),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_query_counts_are_pinned_and_do_not_grow(
+    plan: Plan,
+    client: Client,
+    users: dict[str, Any],
+    django_assert_num_queries: Any,
+    name: str,
+) -> None:
+    officer = users["hoi.silolau"]
+    estimates_drive(plan, officer, 10, statuses=STATUSES)
+    estimate = Estimate.objects.filter(status="returned").earliest("pk")
+    url = pages(estimate)[name]
+    client.force_login(users["hoi.huyen"])
+    assert client.get(url).status_code == 200  # warm the content-type cache
+
+    with django_assert_num_queries(PINNED[name]):
+        small = client.get(url)
+    estimates_drive(plan, officer, 90, statuses=STATUSES)
+    bulk_estimates(estimate, 400)
+    assert Estimate.objects.count() == 500
+    with django_assert_num_queries(PINNED[name]):
+        large = client.get(url)
+    assert small.status_code == large.status_code == 200
+    if name == "list":
+        assert len(large.context["page"].object_list) == 25
+    if name == "inbox":
+        waiting = Estimate.objects.filter(status="review").count()
+        assert large.context["page"].paginator.count == waiting > 25
+
+
+def test_the_commune_officer_list_is_pinned_too(
+    plan: Plan, client: Client, users: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    estimates_drive(plan, users["hoi.silolau"], 30, statuses=STATUSES)
+    estimates_drive(plan, users["hoi.namxe"], 5)
+    client.force_login(users["hoi.silolau"])
+    client.get(reverse("estimates:list"))
+    with django_assert_max_num_queries(PINNED["list"]):
+        response = client.get(reverse("estimates:list"))
+    assert response.context["page"].paginator.count == 30

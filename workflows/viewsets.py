@@ -1,0 +1,137 @@
+"""viewflow's own pages (dashboard, inbox, queue, archive, task and process lists, charts),
+each limited to the estimates the user may see.
+
+viewflow does not filter its list views by object (upstream issue #505): out of the box a
+commune officer would list every commune's processes. Every list here keeps only the
+tasks and processes whose estimate is in ``approvals.access.estimate_list_for_user``;
+process and task detail pages go through ``EstimateFlow.has_view_permission``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from viewflow import viewprop
+from viewflow.workflow import STATUS, chart
+from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.flow import FlowAppViewset
+from viewflow.workflow.flow import views as vf_views
+
+from approvals.access import estimate_list_for_user
+
+from .flows import EstimateFlow
+from .models import EstimateProcess
+
+
+def visible_estimate_ids(user: Any) -> QuerySet[Any]:
+    """A subquery of the ids of the estimates ``user`` may see."""
+    return estimate_list_for_user(user).values("pk")
+
+
+def visible_tasks(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    return queryset.filter(process__artifact_object_id__in=visible_estimate_ids(user))
+
+
+class EstimateInboxView(vf_views.FlowInboxListView):
+    @viewprop
+    def queryset(self) -> QuerySet[Any]:
+        return visible_tasks(super().queryset, self.request.user)
+
+
+class EstimateQueueView(vf_views.FlowQueueListView):
+    @viewprop
+    def queryset(self) -> QuerySet[Any]:
+        return visible_tasks(super().queryset, self.request.user)
+
+
+class EstimateArchiveView(vf_views.FlowArchiveListView):
+    @viewprop
+    def queryset(self) -> QuerySet[Any]:
+        return visible_tasks(super().queryset, self.request.user)
+
+
+class EstimateTaskListView(vf_views.DashboardTaskListView):
+    @viewprop
+    def queryset(self) -> QuerySet[Any]:
+        return visible_tasks(super().queryset, self.request.user)
+
+
+class EstimateDashboardView(vf_views.DashboardView):
+    """The kanban board, column by column, of visible processes only (a rewrite of
+    ``DashboardView.get_context_data`` with the filter added)."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        manager = self.flow_class.task_class._default_manager
+        available = visible_tasks(manager.filter_available([self.flow_class], user), user)
+        sorted_nodes, _ = chart.topsort(self.flow_class)
+        nodes = [n for n in sorted_nodes if n.task_type in ["HUMAN", "JOB", "SUBPROCESS"]]
+        end_nodes = [n for n in sorted_nodes if n.task_type in ["END"]]
+        columns = [
+            {
+                "node": node,
+                "node_ref": get_task_ref(node),
+                "tasks": available.filter(
+                    Q(finished__isnull=True) | Q(status=STATUS.ERROR), flow_task=node
+                )[: self.MAX_ROWS],
+            }
+            for node in nodes
+        ]
+        finished = available.filter(finished__isnull=False, flow_task__in=end_nodes)[
+            : self.MAX_ROWS
+        ]
+        start_nodes = [
+            {"node": node, "can_execute": node.can_execute(user)}
+            for node in self.flow_class.instance.get_start_nodes()
+        ]
+        context: dict[str, Any] = {
+            "columns": columns,
+            "start_nodes": start_nodes,
+            "end_nodes": end_nodes,
+            "finished": finished,
+            **kwargs,
+        }
+        # Skip DashboardView's own (unfiltered) columns; keep the generic context.
+        return super(vf_views.DashboardView, self).get_context_data(**context)
+
+
+class EstimateChartView(vf_views.FlowChartView):
+    """The flow chart is public to role holders; a process's chart only to those who may
+    see the process."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None:
+            process = EstimateProcess.objects.filter(
+                pk=process_pk, flow_class=self.flow_class
+            ).first()
+            if process is None:
+                raise Http404
+            if not self.flow_class.instance.has_view_permission(request.user, process):
+                raise PermissionDenied
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)
+        return response
+
+
+class EstimateFlowApp(FlowAppViewset):
+    inbox_view_class = EstimateInboxView
+    queue_view_class = EstimateQueueView
+    archive_view_class = EstimateArchiveView
+    task_list_view_class = EstimateTaskListView
+    dashboard_view_class = EstimateDashboardView
+    chart_view_class = EstimateChartView
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """The process list (``DashboardProcessListView``)."""
+        return EstimateProcess.objects.filter(
+            flow_class=EstimateFlow,
+            artifact_object_id__in=visible_estimate_ids(request.user),
+        ).order_by("-created", "-pk")
+
+    def get_context_data(self, request: HttpRequest) -> dict[str, Any]:
+        """The inbox and queue counts of viewflow's menu, filtered like the lists."""
+        context: dict[str, Any] = super().get_context_data(request)
+        return {name: visible_tasks(queryset, request.user) for name, queryset in context.items()}
