@@ -611,6 +611,11 @@ def estimate_appraise(
             line.appraisal_note = note
         EstimateLine.objects.bulk_update(lines.values(), ["appraised_amount", "appraisal_note"])
         estimate.appraised_amount = sum(line.appraised_amount or 0 for line in lines.values())
+        if estimate.appraised_amount == 0:
+            raise RuleViolation(
+                _("Appraisal would leave nothing to spend: return the estimate instead."),
+                field="lines",
+            )
         kept = ledger.norm_appraisal_check(
             estimate=estimate,
             actor=actor,

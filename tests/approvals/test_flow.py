@@ -204,3 +204,12 @@ def test_stale_action_is_a_conflict(make_estimate: Make, people: People) -> None
     with pytest.raises(Conflict, match="Someone else has just acted"):
         services.estimate_forward(actor=people["hoi.huyen"], estimate_id=est.pk)
     assert AuditEntry.objects.filter(estimate=est, action="estimate.forwarded").count() == 1
+
+
+def test_appraisal_cutting_everything_is_refused(make_estimate: Make, people: People) -> None:
+    est = make_estimate("appraisal")
+    cuts = [services.LineCut(ln.pk, 0, "Không cần thiết") for ln in est.lines.all()]
+    with pytest.raises(RuleViolation, match="return the estimate instead"):
+        services.estimate_appraise(actor=people["tckh"], estimate_id=est.pk, cuts=cuts)
+    est.refresh_from_db()
+    assert (est.status, est.appraised_amount) == ("appraisal", None)
