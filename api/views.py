@@ -486,7 +486,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class DisbursementQuery(serializers.Serializer):
-    estimate = s._id(required=False)
+    estimate = serializers.IntegerField(min_value=1, max_value=s.ID_MAX, required=False)
     kind = serializers.ChoiceField(choices=s.DISBURSEMENT_KINDS, required=False)
     source = serializers.ChoiceField(choices=Source.choices, required=False)  # type: ignore[assignment]
     paid_from = serializers.DateField(required=False)
@@ -494,7 +494,7 @@ class DisbursementQuery(serializers.Serializer):
 
 
 class SettlementQuery(serializers.Serializer):
-    estimate = s._id(required=False)
+    estimate = serializers.IntegerField(min_value=1, max_value=s.ID_MAX, required=False)
     status = serializers.ChoiceField(choices=s.SETTLEMENT_STATUSES, required=False)
 
 
