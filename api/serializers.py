@@ -60,6 +60,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class UnitRefSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(read_only=True, help_text=_("The unit's stable key."))
+
     class Meta:
         model = Unit
         fields = ["id", "code", "name"]

@@ -23,7 +23,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from approvals import services
-from estimates.models import Estimate
+from estimates.models import Estimate, Plan
 
 MONEY = r"/(disburse|settle|verify-settlement|disbursements|settlements)/"
 LEDGER_READY = hasattr(services, "estimate_disburse")
@@ -71,3 +71,37 @@ def test_api_conforms_to_its_schema(case: Any, api_token: str) -> None:
         headers={"Authorization": f"Token {api_token}"},
         checks=[not_a_server_error, response_schema_conformance],
     )
+
+
+@pytest.mark.django_db
+def test_answers_about_real_objects_conform_to_the_schema(
+    api_token: str, plan: Plan, people: dict[str, Any]
+) -> None:
+    """Generated ids rarely hit a real object; these requests do, as several roles."""
+    checks = [not_a_server_error, response_schema_conformance]
+    estimates = list(Estimate.objects.order_by("pk"))
+    reads = [("/api/v1/plans/{id}/", plan.pk)] + [
+        (path, est.pk)
+        for est in estimates
+        for path in (
+            "/api/v1/estimates/{id}/",
+            "/api/v1/estimates/{id}/history/",
+            "/api/v1/estimates/{id}/versions/",
+        )
+    ]
+    for username in ("hoi.silolau", "hoi.huyen", "tckh", "kiemtoan"):
+        token, _ = Token.objects.get_or_create(user=people[username])
+        headers = {"Authorization": f"Token {token.key}"}
+        for path, pk in reads:
+            case = schema[path]["GET"].Case(path_parameters={"id": pk})
+            case.call_and_validate(headers=headers, checks=checks)
+        for path in ("/api/v1/plans/", "/api/v1/estimates/", "/api/v1/tasks/"):
+            schema[path]["GET"].Case().call_and_validate(headers=headers, checks=checks)
+    draft = next(est for est in estimates if est.status == "draft")
+    submit = schema["/api/v1/estimates/{id}/submit/"]["POST"].Case(
+        path_parameters={"id": draft.pk}, body={"comment": "Kính trình"}
+    )
+    response = submit.call_and_validate(
+        headers={"Authorization": f"Token {api_token}"}, checks=checks
+    )
+    assert response.status_code == 200
