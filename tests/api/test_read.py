@@ -238,3 +238,28 @@ def test_list_queries_do_not_grow_with_the_data(api: Client, plan: Plan, people:
     many = {url: count(url) for url in ("/api/v1/estimates/", "/api/v1/tasks/")}
     assert few == many
     assert max(many.values()) <= 12
+
+
+def test_detail_and_transition_queries_do_not_grow_with_the_lines(
+    api: Client, plan: Plan, people: People
+) -> None:
+    unit = Unit.objects.get(code="si-lo-lau")
+    client = api("hoi.silolau")
+
+    def measure(n_lines: int) -> tuple[int, int]:
+        est = services.estimate_create(
+            actor=people["hoi.silolau"],
+            plan=plan,
+            unit=unit,
+            data=estimate_input(
+                plan, lines=[line(description=f"Dòng {i}") for i in range(n_lines)]
+            ),
+        )
+        client.get(f"/api/v1/estimates/{est.pk}/")  # warm up
+        with CaptureQueriesContext(connection) as read:
+            assert client.get(f"/api/v1/estimates/{est.pk}/").status_code == 200
+        with CaptureQueriesContext(connection) as submit:
+            assert client.post(f"/api/v1/estimates/{est.pk}/submit/").status_code == 200
+        return len(read.captured_queries), len(submit.captured_queries)
+
+    assert measure(2) == measure(12)
