@@ -26,4 +26,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("delegations/", include("delegations.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
 ]

@@ -26,6 +26,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "guardian",
     "viewflow",
     "viewflow.workflow",
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "delegations",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +193,63 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="du-an-8@localhost")
 # The address links in e-mails point to.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# The REST API (/api/v1/): token or session authentication, JSON only, paginated lists with
+# a stable order, a request rate per user (one token per user), errors as
+# {"detail": ..., "field": ...}. See api/ and the README.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="120/min")
+API_PAGE_SIZE = 50
+#: How long a stored Idempotency-Key answer is replayed (hours).
+API_IDEMPOTENCY_HOURS = 24
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StablePageNumberPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerUserRateThrottle"],
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Project 8 estimates API",
+    "DESCRIPTION": (
+        "Plans, activity estimates, their lines, versions and history, the tasks waiting "
+        "for you, and the transitions of the approval chain (submit, forward, return, "
+        "appraise, approve, withdraw, disburse, settle, verify settlement) of Project 8 "
+        "(Plan 117/KH-UBND, Phong Thổ district, Lai Châu).\n\n"
+        "**Money** is always an integer number of whole Vietnamese đồng (VND), never a "
+        "decimal: 7.588.630.000 ₫ is `7588630000`.\n\n"
+        "**Authentication**: `Authorization: Token <key>`; get the key with "
+        "`POST /api/v1/token/`.\n\n"
+        "**Retries**: every write accepts an `Idempotency-Key` header; a retry with the same "
+        "key and body replays the first answer instead of acting twice.\n\n"
+        '**Errors** are `{"detail": message, "field": name or null}`: 400 bad input, '
+        "401 not authenticated, 403 your role may not, 404 no such object (or not yours to "
+        "see), 409 someone acted first, 422 idempotency key reused with another body, "
+        "429 too many requests."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "ENUM_NAME_OVERRIDES": {
+        "SourceEnum": "estimates.models.Source",
+        "LevelEnum": "estimates.models.Level",
+        "EstimateStatusEnum": "estimates.models.EstimateStatus",
+    },
+}
 
 # Demo users exist only where this is true (embedded default and development).
 DEMO_ENABLED = False

@@ -21,3 +21,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The API's rate limit is tested on its own (tests/api); elsewhere it must not get in the way.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="100000/min")

@@ -1,0 +1,483 @@
+"""The shape of what the API reads and answers. Input serializers check types, ranges and
+lengths only; every business rule (state, rights, envelope, norms, dates within the plan)
+is the services' (``approvals.services``), which the views call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from approvals.models import AuditEntry
+from estimates.models import (
+    Activity,
+    Content,
+    Estimate,
+    EstimateLine,
+    EstimateVersion,
+    Level,
+    Plan,
+    Source,
+)
+from organization.models import Unit
+
+from .actions import ACTION_NAMES
+from .fields import CleanCharField, MoneyField, MoneyOutField, StrictIntegerField
+
+#: The largest value a 32-bit count column holds (people, quantities, days).
+COUNT_MAX = 2**31 - 1
+#: The largest id.
+ID_MAX = 2**63 - 1
+
+
+def _id(**kwargs: Any) -> StrictIntegerField:
+    return StrictIntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def _count(**kwargs: Any) -> StrictIntegerField:
+    return StrictIntegerField(min_value=0, max_value=COUNT_MAX, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("What went wrong, for the user."))
+    field = serializers.CharField(
+        allow_null=True,
+        help_text=_("The input field at fault (dotted for nested input), or null."),
+    )
+    errors = serializers.JSONField(  # type: ignore[assignment]
+        required=False, help_text=_("Every input error, by field (bad input only).")
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Plans
+
+
+class UnitRefSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(read_only=True, help_text=_("The unit's stable key."))
+
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    area = UnitRefSerializer(read_only=True)
+    total_amount = MoneyOutField(read_only=True)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "number",
+            "title",
+            "year",
+            "issued_on",
+            "period_start",
+            "period_end",
+            "area",
+            "total_amount",
+        ]
+
+
+class EnvelopeCellSerializer(serializers.Serializer):
+    """One envelope cell (level × source). Further ledger figures join here as fields."""
+
+    level = serializers.ChoiceField(choices=Level.choices)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    allocated = MoneyOutField()
+    committed = MoneyOutField()
+    disbursed = MoneyOutField()
+    settled = MoneyOutField()
+    free = MoneyOutField()
+
+
+class PlanCommuneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="commune.pk")
+    code = serializers.CharField(source="commune.code")
+    name = serializers.CharField(source="commune.name")
+    village_count = serializers.IntegerField()
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    levels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Activity
+        fields = ["id", "code", "title", "levels"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Level.choices)))
+    def get_levels(self, activity: Activity) -> list[str]:
+        return [part.strip() for part in activity.levels.split(",") if part.strip()]
+
+
+class ContentSerializer(serializers.ModelSerializer):
+    activities = ActivitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Content
+        fields = ["id", "code", "title", "activities"]
+
+
+class PlanDetailSerializer(PlanSerializer):
+    issuer = UnitRefSerializer(read_only=True)
+    communes = PlanCommuneSerializer(many=True, read_only=True, source="api_communes")
+    contents = ContentSerializer(many=True, read_only=True, source="api_contents")
+    envelope = EnvelopeCellSerializer(many=True, read_only=True, source="api_envelope")
+
+    class Meta(PlanSerializer.Meta):
+        fields = [
+            *PlanSerializer.Meta.fields,
+            "issuer",
+            "signatory_name",
+            "signatory_title",
+            "programme",
+            "project",
+            "current_source_label",
+            "carried_source_label",
+            "carried_use_by",
+            "communes",
+            "contents",
+            "envelope",
+        ]
+
+
+# --------------------------------------------------------------------------------------
+# Estimates (answers)
+
+
+class ContentRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Content
+        fields = ["id", "code"]
+
+
+class ActivityRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Activity
+        fields = ["id", "code", "title"]
+
+
+class EstimateLineSerializer(serializers.ModelSerializer):
+    unit_price = MoneyOutField()
+    amount = MoneyOutField()
+    appraised_amount = MoneyOutField(allow_null=True)
+    approved_amount = MoneyOutField(allow_null=True)
+
+    class Meta:
+        model = EstimateLine
+        fields = [
+            "id",
+            "position",
+            "description",
+            "unit_of_measure",
+            "quantity",
+            "unit_price",
+            "times",
+            "source",
+            "norm",
+            "amount",
+            "appraised_amount",
+            "appraisal_note",
+            "approved_amount",
+        ]
+        read_only_fields = fields
+
+
+class EstimateSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer(read_only=True)
+    content = ContentRefSerializer(read_only=True)
+    activity = ActivityRefSerializer(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    total_amount = MoneyOutField(read_only=True)
+    appraised_amount = MoneyOutField(read_only=True, allow_null=True)
+    approved_amount = MoneyOutField(read_only=True, allow_null=True)
+    actions = serializers.SerializerMethodField(
+        help_text=_(
+            "What your roles allow on this estimate now. Segregation of duties is checked "
+            "when you act, so an action listed here may still be refused (403)."
+        )
+    )
+
+    class Meta:
+        model = Estimate
+        fields = [
+            "id",
+            "number",
+            "plan",
+            "level",
+            "unit",
+            "content",
+            "activity",
+            "title",
+            "status",
+            "status_display",
+            "status_changed_at",
+            "version",
+            "total_amount",
+            "appraised_amount",
+            "approved_amount",
+            "start_date",
+            "end_date",
+            "created_at",
+            "updated_at",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(ACTION_NAMES)))
+    def get_actions(self, estimate: Estimate) -> list[str]:
+        from .actions import actions_for
+
+        return actions_for(self.context["request"].user, estimate)
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    total_amount = MoneyOutField()
+    created_by = serializers.CharField(source="created_by.get_username")
+
+    class Meta:
+        model = EstimateVersion
+        fields = ["number", "total_amount", "created_at", "created_by"]
+        read_only_fields = fields
+
+
+class VersionSerializer(VersionSummarySerializer):
+    snapshot = serializers.JSONField(
+        help_text=_("The estimate as it was submitted (title, dates, villages, lines).")
+    )
+
+    class Meta(VersionSummarySerializer.Meta):
+        fields = [*VersionSummarySerializer.Meta.fields, "snapshot"]
+        read_only_fields = fields
+
+
+class EstimateDetailSerializer(EstimateSerializer):
+    villages = UnitRefSerializer(many=True, read_only=True)
+    lines = EstimateLineSerializer(many=True, read_only=True)
+    versions = VersionSummarySerializer(many=True, read_only=True)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True)
+    submitted_by = serializers.CharField(
+        source="submitted_by.get_username", read_only=True, allow_null=True
+    )
+
+    class Meta(EstimateSerializer.Meta):
+        fields = [
+            *EstimateSerializer.Meta.fields,
+            "purpose",
+            "villages",
+            "participants_women",
+            "participants_girls",
+            "participants_men",
+            "created_by",
+            "submitted_by",
+            "lines",
+            "versions",
+        ]
+        read_only_fields = fields
+
+
+class HistoryEntrySerializer(serializers.ModelSerializer):
+    amount = MoneyOutField(allow_null=True)
+    data = serializers.JSONField(  # type: ignore[assignment]
+        help_text=_("Details of the action (cuts, amounts by source).")
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "seq",
+            "created_at",
+            "action",
+            "stage",
+            "actor_name",
+            "acting_for_name",
+            "role",
+            "unit_name",
+            "from_status",
+            "to_status",
+            "amount",
+            "comment",
+            "data",
+        ]
+        read_only_fields = fields
+
+
+# --------------------------------------------------------------------------------------
+# Estimates (input)
+
+
+class LineWriteSerializer(serializers.Serializer):
+    id = _id(
+        required=False,
+        allow_null=True,
+        help_text=_("The id of an existing line being edited; omit for a new line."),
+    )
+    description = CleanCharField(max_length=300)
+    unit_of_measure = CleanCharField(max_length=50)
+    quantity = _count()
+    unit_price = MoneyField()
+    times = _count(default=1)
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.CURRENT)  # type: ignore[assignment]
+    norm = _id(required=False, allow_null=True, help_text=_("The id of a cost norm."))
+
+
+class EstimateWriteSerializer(serializers.Serializer):
+    plan = _id(
+        required=False,
+        help_text=_("The plan (on creation; the newest plan when omitted). Ignored on edit."),
+    )
+    unit = _id(
+        required=False,
+        help_text=_(
+            "The spending unit (on creation): your commune, or the district for a "
+            "district-level activity; when omitted, the one unit you draft for. Ignored on edit."
+        ),
+    )
+    activity = _id()
+    title = CleanCharField(max_length=300)
+    purpose = CleanCharField(max_length=5000, multiline=True, allow_blank=True, default="")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    villages = serializers.ListField(child=_id(), max_length=200, default=list)
+    participants_women = _count(default=0)
+    participants_girls = _count(default=0)
+    participants_men = _count(default=0)
+    lines = serializers.ListField(child=LineWriteSerializer(), max_length=200)
+
+
+# --------------------------------------------------------------------------------------
+# Transitions (input)
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = CleanCharField(max_length=5000, multiline=True, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = CleanCharField(max_length=5000, multiline=True)
+
+
+class ReturnSerializer(ReasonSerializer):
+    to = serializers.ChoiceField(
+        choices=[
+            ("drafter", _("to the drafter")),
+            ("review", _("to review")),
+            ("appraisal", _("to appraisal")),
+        ],
+        required=False,
+        help_text=_(
+            "Where to: from review to the drafter; from appraisal to the drafter or to "
+            "review; from approval to appraisal. Omitted: the first of these."
+        ),
+    )
+
+
+class LineCutSerializer(serializers.Serializer):
+    line_id = _id()
+    appraised_amount = MoneyField()
+    reason = CleanCharField(max_length=500, allow_blank=True, default="")
+
+
+class AppraiseSerializer(CommentSerializer):
+    cuts = serializers.ListField(child=LineCutSerializer(), max_length=200, default=list)
+    norm_override_reason = CleanCharField(
+        max_length=5000, multiline=True, allow_blank=True, default=""
+    )
+
+
+#: The disbursement kinds and treasury documents of the ledger (``ledger.models``).
+DISBURSEMENT_KINDS = [("advance", _("Advance")), ("payment", _("Payment"))]
+DOCUMENT_TYPES = [
+    ("withdrawal_order", _("Budget withdrawal order")),
+    ("payment_order", _("Payment order")),
+    ("cash_voucher", _("Cash voucher")),
+    ("other", _("Other treasury document")),
+]
+
+
+class DisburseSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DISBURSEMENT_KINDS)
+    paid_on = serializers.DateField()
+    amount = MoneyField(positive=True)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    document_type = serializers.ChoiceField(choices=DOCUMENT_TYPES)
+    document_number = CleanCharField(max_length=80)
+    payee = CleanCharField(max_length=200)
+    note = CleanCharField(max_length=500, allow_blank=True, default="")
+
+
+class SettlementLineSerializer(serializers.Serializer):
+    line_id = _id()
+    spent = MoneyField()
+    note = CleanCharField(max_length=500, allow_blank=True, default="")
+
+
+class SettleSerializer(serializers.Serializer):
+    lines = serializers.ListField(child=SettlementLineSerializer(), max_length=200)
+    returned = MoneyField(default=0)
+    return_document = CleanCharField(max_length=120, allow_blank=True, default="")
+    carried = MoneyField(default=0)
+    carried_use_by = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+# --------------------------------------------------------------------------------------
+# Money (answers)
+
+
+class DisbursementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    estimate = serializers.IntegerField(source="estimate_id")
+    estimate_number = serializers.CharField(source="estimate.number")
+    kind = serializers.ChoiceField(choices=DISBURSEMENT_KINDS)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    paid_on = serializers.DateField()
+    amount = MoneyOutField()
+    document_type = serializers.ChoiceField(choices=DOCUMENT_TYPES)
+    document_number = serializers.CharField()
+    payee = serializers.CharField()
+    note = serializers.CharField()
+    clear_by = serializers.DateField(allow_null=True)
+    cleared_on = serializers.DateField(allow_null=True)
+    recorded_at = serializers.DateTimeField()
+
+
+SETTLEMENT_STATUSES = [
+    ("pending", _("Awaiting verification")),
+    ("returned", _("Returned for correction")),
+    ("verified", _("Verified and closed")),
+]
+
+
+class SettlementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    estimate = serializers.IntegerField(source="estimate_id")
+    estimate_number = serializers.CharField(source="estimate.number")
+    status = serializers.ChoiceField(choices=SETTLEMENT_STATUSES)
+    disbursed = MoneyOutField()
+    spent = MoneyOutField()
+    returned = MoneyOutField()
+    return_document = serializers.CharField()
+    carried = MoneyOutField()
+    carried_use_by = serializers.DateField(allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    verified_at = serializers.DateTimeField(allow_null=True)
+
+
+# --------------------------------------------------------------------------------------
+# Tokens
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+    created = serializers.DateTimeField()

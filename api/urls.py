@@ -1,0 +1,48 @@
+"""/api/v1/: the REST API, its OpenAPI schema and its interactive docs.
+
+Every view here is exempt from the site's LoginRequiredMiddleware: the API authenticates
+by token (or session) itself and answers 401 in JSON rather than redirecting to the login
+page."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, path, re_path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("plans", views.PlanViewSet, basename="plan")
+router.register("estimates", views.EstimateViewSet, basename="estimate")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
+router.register("settlements", views.SettlementViewSet, basename="settlement")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    path("token/", views.TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        name="redoc",
+    ),
+    re_path(r"^(?P<path>.*)$", views.api_not_found, name="not-found"),
+]
+
+for pattern in urlpatterns:
+    if isinstance(pattern, URLPattern):
+        login_not_required(pattern.callback)

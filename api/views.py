@@ -1,0 +1,618 @@
+"""The REST API: thin views over the same selectors, access gate and services as the web
+pages. A view checks that the user may see the object (``approvals.access``: 404 when
+not), reads the input's shape (``api.serializers``), calls the service and answers with
+the estimate as it now is. The services decide everything else: rights, segregation of
+duties, state (409), rules (400), locking, audit and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals import services
+from approvals.access import (
+    access_estimate,
+    estimate_inbox_for_user,
+    estimate_list_for_user,
+    unit_ids_with,
+)
+from approvals.models import AuditEntry
+from core.errors import RuleViolation
+from estimates.models import Estimate, EstimateLine, EstimateVersion, Plan, Source
+from estimates.selectors import plan_communes, plan_contents, plan_envelope, plan_get_default
+from organization import permissions as perms
+from organization.models import Unit
+
+from . import serializers as s
+from .errors import NotAvailable
+from .filters import EstimateFilter
+from .idempotency import PARAMETER as IDEMPOTENCY_KEY
+from .idempotency import idempotent
+
+ERROR = OpenApiResponse(s.ErrorSerializer)
+READ_ERRORS: dict[int, OpenApiResponse] = {401: ERROR, 404: ERROR, 429: ERROR}
+LIST_ERRORS: dict[int, OpenApiResponse] = {400: ERROR, **READ_ERRORS}
+WRITE_ERRORS: dict[int, OpenApiResponse] = {
+    400: ERROR,
+    401: ERROR,
+    403: ERROR,
+    404: ERROR,
+    409: ERROR,
+    413: ERROR,
+    422: ERROR,
+    429: ERROR,
+}
+ID_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="The object's id."
+)
+
+
+def object_id(value: Any) -> int:
+    """A path id as an int, or 404 (never a database error for 'abc' or 10^30)."""
+    try:
+        pk = int(str(value))
+    except ValueError:
+        raise Http404(_("Not found.")) from None
+    if not 1 <= pk <= s.ID_MAX:
+        raise Http404(_("Not found."))
+    return pk
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any other address under /api/v1/: a JSON 404, not the site's HTML page."""
+    return JsonResponse({"detail": _("Not found."), "field": None}, status=404)
+
+
+# --------------------------------------------------------------------------------------
+# Plans
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Plans",
+        description="Every plan, newest first. Plans are public to every signed-in user.",
+        responses={200: s.PlanSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="A plan: header, area, catalogue and envelope",
+        parameters=[ID_PARAMETER],
+        responses={200: s.PlanDetailSerializer, **READ_ERRORS},
+    ),
+)
+class PlanViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.PlanSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Plan]:
+        return Plan.objects.select_related("area", "issuer").order_by("-year", "number", "pk")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        plan = self.get_queryset().filter(pk=object_id(kwargs["pk"])).first()
+        if plan is None:
+            raise Http404(_("No such plan."))
+        plan.api_communes = list(plan_communes(plan))  # type: ignore[attr-defined]
+        plan.api_contents = list(plan_contents(plan))  # type: ignore[attr-defined]
+        plan.api_envelope = plan_envelope(plan)  # type: ignore[attr-defined]
+        return Response(s.PlanDetailSerializer(plan, context={"request": request}).data)
+
+
+# --------------------------------------------------------------------------------------
+# Estimates
+
+
+def _detail_queryset() -> QuerySet[Estimate]:
+    return Estimate.objects.select_related(
+        "unit", "content", "activity", "created_by", "submitted_by"
+    ).prefetch_related(
+        "villages",
+        Prefetch("lines", queryset=EstimateLine.objects.order_by("position")),
+        Prefetch(
+            "versions",
+            queryset=EstimateVersion.objects.select_related("created_by").order_by("number"),
+        ),
+    )
+
+
+def _estimate_input(data: dict[str, Any]) -> services.EstimateInput:
+    return services.EstimateInput(
+        activity_id=data["activity"],
+        title=data["title"],
+        start_date=data["start_date"],
+        end_date=data["end_date"],
+        purpose=data["purpose"],
+        village_ids=list(data["villages"]),
+        participants_women=data["participants_women"],
+        participants_girls=data["participants_girls"],
+        participants_men=data["participants_men"],
+        lines=[
+            services.LineInput(
+                description=line["description"],
+                unit_of_measure=line["unit_of_measure"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                times=line["times"],
+                source=line["source"],
+                norm_id=line.get("norm"),
+                line_id=line.get("id"),
+            )
+            for line in data["lines"]
+        ],
+    )
+
+
+def _money_service(name: str) -> Callable[..., Any]:
+    """A money transition of ``approvals.services`` (it wraps the ledger), or 501 while the
+    ledger is not installed."""
+    function = getattr(services, name, None)
+    if function is None:
+        raise NotAvailable(_("Disbursement and settlement are not available yet."))
+    return function
+
+
+def _transition(summary: str, description: str, request: Any = None) -> Any:
+    return extend_schema(
+        summary=summary,
+        description=description,
+        parameters=[ID_PARAMETER, IDEMPOTENCY_KEY],
+        request=request,
+        responses={200: s.EstimateDetailSerializer, **WRITE_ERRORS},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Estimates you may see",
+        description=(
+            "Your communes' estimates (or every commune's, for district roles), newest first "
+            "unless `ordering` says otherwise; the id breaks ties."
+        ),
+        responses={200: s.EstimateSerializer(many=True), **LIST_ERRORS},
+    ),
+)
+class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.EstimateSerializer
+    filterset_class = EstimateFilter
+
+    def get_queryset(self) -> QuerySet[Estimate]:
+        return estimate_list_for_user(self.request.user).select_related(
+            "unit", "content", "activity"
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().filter_queryset(queryset)
+        ordering = [str(key) for key in queryset.query.order_by] or ["-created_at"]
+        return queryset.order_by(*ordering, "-pk")
+
+    def _estimate(self, pk: Any, *, perm: str = perms.VIEW) -> Estimate:
+        return access_estimate(
+            self.request.user, object_id(pk), perm=perm, queryset=_detail_queryset()
+        )
+
+    def _answer(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        estimate = self._estimate(pk)
+        context = self.get_serializer_context()
+        return Response(s.EstimateDetailSerializer(estimate, context=context).data, status=code)
+
+    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(
+        summary="An estimate with its lines and versions",
+        parameters=[ID_PARAMETER],
+        responses={200: s.EstimateDetailSerializer, **READ_ERRORS},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._answer(self._estimate(pk).pk)
+
+    @extend_schema(
+        summary="Draft a new estimate",
+        description=(
+            "Creates a draft for your unit (your commune, or the district for a "
+            "district-level activity). Amounts are whole đồng; each line's amount is "
+            "quantity × unit price × times, computed by the server."
+        ),
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.EstimateWriteSerializer,
+        responses={201: s.EstimateDetailSerializer, **WRITE_ERRORS},
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        data = self._input(s.EstimateWriteSerializer)
+        if "plan" in data:
+            plan = Plan.objects.filter(pk=data["plan"]).first()
+        else:
+            plan = plan_get_default()
+        if plan is None:
+            raise RuleViolation(_("No such plan."), field="plan")
+        if "unit" in data:
+            unit = Unit.objects.filter(pk=data["unit"]).first()
+        else:
+            own = unit_ids_with(request.user, perms.DRAFT)
+            unit = Unit.objects.filter(pk=next(iter(own))).first() if len(own) == 1 else None
+        if unit is None:
+            raise RuleViolation(_("Choose the unit the estimate is for."), field="unit")
+        estimate = services.estimate_create(
+            actor=request.user, plan=plan, unit=unit, data=_estimate_input(data)
+        )
+        return self._answer(estimate.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a draft or returned estimate",
+        description="Replaces the estimate's fields and lines (send `id` to keep a line).",
+        parameters=[ID_PARAMETER, IDEMPOTENCY_KEY],
+        request=s.EstimateWriteSerializer,
+        responses={200: s.EstimateDetailSerializer, **WRITE_ERRORS},
+    )
+    @idempotent
+    def update(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.EstimateWriteSerializer)
+        services.estimate_update(
+            actor=request.user, estimate_id=estimate.pk, data=_estimate_input(data)
+        )
+        return self._answer(estimate.pk)
+
+    @extend_schema(
+        summary="An estimate's history",
+        description="Every action on the estimate, oldest first, from the audit trail.",
+        parameters=[ID_PARAMETER],
+        responses={200: s.HistoryEntrySerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        entries = AuditEntry.objects.filter(estimate=estimate).order_by("seq")
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(s.HistoryEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="An estimate's submitted versions",
+        description="Each version as it was frozen on submission, oldest first.",
+        parameters=[ID_PARAMETER],
+        responses={200: s.VersionSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def versions(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        versions = (
+            EstimateVersion.objects.filter(estimate=estimate)
+            .select_related("created_by")
+            .order_by("number")
+        )
+        page = self.paginate_queryset(versions)
+        return self.get_paginated_response(s.VersionSerializer(page, many=True).data)
+
+    # ----------------------------------------------------------------------------------
+    # Transitions: POST /estimates/{id}/<action>/
+
+    @_transition(
+        "Submit",
+        "The drafting unit submits a draft or returned estimate (a new version is frozen).",
+        s.CommentSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def submit(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.CommentSerializer)
+        services.estimate_submit(actor=request.user, estimate_id=estimate.pk, **data)
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Forward",
+        "The district Women's Union forwards a reviewed estimate to Finance-Planning.",
+        s.CommentSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def forward(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.CommentSerializer)
+        services.estimate_forward(actor=request.user, estimate_id=estimate.pk, **data)
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Return for revision",
+        "With a reason: from review to the drafter; from appraisal to the drafter or to "
+        "review; from approval to appraisal.",
+        s.ReturnSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="return", filter_backends=[])
+    @idempotent
+    def return_(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.ReturnSerializer)
+        services.estimate_return(
+            actor=request.user, estimate_id=estimate.pk, reason=data["reason"], to=data.get("to")
+        )
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Appraise",
+        "Finance-Planning appraises: may lower lines (whole đồng, with a reason each), never "
+        "raise them; lines not listed keep their requested amount. Forwards to the approver.",
+        s.AppraiseSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def appraise(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.AppraiseSerializer)
+        services.estimate_appraise(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            cuts=[
+                services.LineCut(cut["line_id"], cut["appraised_amount"], cut["reason"])
+                for cut in data["cuts"]
+            ],
+            comment=data["comment"],
+            norm_override_reason=data["norm_override_reason"],
+        )
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Approve",
+        "The vice chair approves the appraised amounts.",
+        s.CommentSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def approve(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.CommentSerializer)
+        services.estimate_approve(actor=request.user, estimate_id=estimate.pk, **data)
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Withdraw",
+        "The drafting unit withdraws an estimate that is not yet approved, with a reason.",
+        s.ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def withdraw(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.ReasonSerializer)
+        services.estimate_withdraw(
+            actor=request.user, estimate_id=estimate.pk, reason=data["reason"]
+        )
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Record a disbursement",
+        "The accountant records an advance or a payment (whole đồng), never more than approved.",
+        s.DisburseSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def disburse(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.DisburseSerializer)
+        _money_service("estimate_disburse")(actor=request.user, estimate_id=estimate.pk, **data)
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Submit the settlement",
+        "The drafting unit reports what was spent per line; the unspent part is returned "
+        "(with its document) or carried over (with a use-by date).",
+        s.SettleSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def settle(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.SettleSerializer)
+        _money_service("estimate_settle")(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            lines=[dict(line) for line in data["lines"]],
+            returned=data["returned"],
+            return_document=data["return_document"],
+            carried=data["carried"],
+            carried_use_by=data["carried_use_by"],
+        )
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Verify the settlement",
+        "Finance-Planning verifies the settlement and closes the estimate.",
+        s.EmptySerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="verify-settlement",
+        url_name="verify-settlement",
+        filter_backends=[],
+    )
+    @idempotent
+    def verify_settlement(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        self._input(s.EmptySerializer)
+        _money_service("estimate_verify_settlement")(actor=request.user, estimate_id=estimate.pk)
+        return self._answer(estimate.pk)
+
+
+# --------------------------------------------------------------------------------------
+# Tasks
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Tasks waiting for you",
+        description=(
+            "Estimates in a status where one of your roles acts, the longest waiting first, "
+            "each with the actions your roles open on it."
+        ),
+        responses={200: s.EstimateSerializer(many=True), **LIST_ERRORS},
+    ),
+)
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.EstimateSerializer
+    filterset_class = EstimateFilter
+
+    def get_queryset(self) -> QuerySet[Estimate]:
+        return estimate_inbox_for_user(self.request.user).select_related(
+            "unit", "content", "activity"
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().filter_queryset(queryset)
+        ordering = [str(key) for key in queryset.query.order_by] or ["status_changed_at"]
+        return queryset.order_by(*ordering, "pk")
+
+
+# --------------------------------------------------------------------------------------
+# Disbursements and settlements (the ledger's records, read through the access gate)
+
+
+class DisbursementQuery(serializers.Serializer):
+    estimate = serializers.IntegerField(min_value=1, max_value=s.ID_MAX, required=False)
+    kind = serializers.ChoiceField(choices=s.DISBURSEMENT_KINDS, required=False)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)  # type: ignore[assignment]
+    paid_from = serializers.DateField(required=False)
+    paid_to = serializers.DateField(required=False)
+
+
+class SettlementQuery(serializers.Serializer):
+    estimate = serializers.IntegerField(min_value=1, max_value=s.ID_MAX, required=False)
+    status = serializers.ChoiceField(choices=s.SETTLEMENT_STATUSES, required=False)
+
+
+def _ledger_model(name: str) -> Any:
+    try:
+        from ledger import models as ledger_models
+    except ImportError:
+        raise NotAvailable(_("Disbursement and settlement are not available yet.")) from None
+    return getattr(ledger_models, name)
+
+
+class _LedgerListView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    filter_backends: list[Any] = []
+    query_serializer: type[serializers.Serializer]
+
+    def _query(self) -> dict[str, Any]:
+        query = self.query_serializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return dict(query.validated_data)
+
+    def _visible(self, model: Any) -> Any:
+        return model.objects.filter(
+            estimate__unit_id__in=unit_ids_with(self.request.user, perms.VIEW)
+        ).select_related("estimate")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Disbursements (advances and payments)",
+        description="On the estimates you may see, the latest payment first.",
+        parameters=[DisbursementQuery],
+        responses={200: s.DisbursementSerializer(many=True), 501: ERROR, **LIST_ERRORS},
+    )
+)
+class DisbursementViewSet(_LedgerListView):
+    serializer_class = s.DisbursementSerializer
+    query_serializer = DisbursementQuery
+
+    def get_queryset(self) -> Any:
+        query = self._query()
+        qs = self._visible(_ledger_model("Disbursement"))
+        if "estimate" in query:
+            qs = qs.filter(estimate_id=query["estimate"])
+        for name in ("kind", "source"):
+            if name in query:
+                qs = qs.filter(**{name: query[name]})
+        if "paid_from" in query:
+            qs = qs.filter(paid_on__gte=query["paid_from"])
+        if "paid_to" in query:
+            qs = qs.filter(paid_on__lte=query["paid_to"])
+        return qs.order_by("-paid_on", "-pk")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Settlements",
+        description="On the estimates you may see, the latest submitted first.",
+        parameters=[SettlementQuery],
+        responses={200: s.SettlementSerializer(many=True), 501: ERROR, **LIST_ERRORS},
+    )
+)
+class SettlementViewSet(_LedgerListView):
+    serializer_class = s.SettlementSerializer
+    query_serializer = SettlementQuery
+
+    def get_queryset(self) -> Any:
+        query = self._query()
+        qs = self._visible(_ledger_model("Settlement"))
+        if "estimate" in query:
+            qs = qs.filter(estimate_id=query["estimate"])
+        if "status" in query:
+            qs = qs.filter(status=query["status"])
+        return qs.order_by("-submitted_at", "-pk")
+
+
+# --------------------------------------------------------------------------------------
+# Tokens
+
+
+class TokenStatusSerializer(serializers.Serializer):
+    exists = serializers.BooleanField()
+    created = serializers.DateTimeField(allow_null=True)
+
+
+def _user(request: Request) -> Any:
+    """The authenticated user (IsAuthenticated has let only those through)."""
+    return request.user
+
+
+class TokenView(APIView):
+    """Your API token: create (or replace) it, see whether you have one, revoke it. Signed
+    in to the web site, open this address in the browser to do it from a form."""
+
+    @extend_schema(
+        summary="Whether you hold a token",
+        responses={200: TokenStatusSerializer, 401: ERROR, 429: ERROR},
+    )
+    def get(self, request: Request) -> Response:
+        token = Token.objects.filter(user=_user(request)).first()
+        return Response({"exists": token is not None, "created": token and token.created})
+
+    @extend_schema(
+        summary="Create a token (replacing the one you had)",
+        request=None,
+        responses={201: s.TokenSerializer, 401: ERROR, 403: ERROR, 429: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        Token.objects.filter(user=_user(request)).delete()
+        token = Token.objects.create(user=_user(request))
+        return Response(
+            {"token": token.key, "created": token.created}, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Revoke your token",
+        request=None,
+        responses={204: None, 401: ERROR, 403: ERROR, 429: ERROR},
+    )
+    def delete(self, request: Request) -> Response:
+        Token.objects.filter(user=_user(request)).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

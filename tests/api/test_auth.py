@@ -1,0 +1,114 @@
+"""Who gets in: tokens (created and revoked by their owner, or by an administrator),
+sessions, the public schema and docs, JSON answers instead of the login page, the rate
+limit per user."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from .conftest import Client, People
+
+PRIVATE = ["/api/v1/estimates/", "/api/v1/plans/", "/api/v1/tasks/", "/api/v1/token/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PRIVATE)
+def test_anonymous_gets_401_in_json_not_the_login_page(url: str) -> None:
+    response = APIClient().get(url)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.django_db
+def test_a_wrong_token_is_refused() -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = client.get("/api/v1/estimates/")
+    assert response.status_code == 401
+    assert set(response.json()) == {"detail", "field"}
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_public() -> None:
+    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    body = schema.json()
+    assert body["openapi"].startswith("3.")
+    assert "/api/v1/estimates/{id}/submit/" in body["paths"]
+    money = body["components"]["schemas"]["EstimateDetail"]["properties"]["total_amount"]
+    assert money["type"] == "integer"
+    assert "đồng" in money["description"]
+    docs = APIClient().get("/api/v1/docs/")
+    assert docs.status_code == 200
+    assert b"swagger" in docs.content.lower()
+
+
+def test_unknown_api_address_is_a_json_404(api: Client) -> None:
+    response = api("hoi.silolau").get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["field"] is None
+    assert response.json()["detail"]
+
+
+def test_user_creates_uses_and_revokes_their_token_from_a_session(people: People) -> None:
+    web = APIClient()
+    web.force_login(people["ketoan"])
+    assert web.get("/api/v1/token/").json() == {"exists": False, "created": None}
+    created = web.post("/api/v1/token/")
+    assert created.status_code == 201
+    key = created.json()["token"]
+    assert Token.objects.get(user=people["ketoan"]).key == key
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/estimates/").status_code == 200
+    assert client.get("/api/v1/token/").json()["exists"] is True
+
+    # a new token replaces the old one
+    replaced = client.post("/api/v1/token/").json()["token"]
+    assert replaced != key
+    assert client.get("/api/v1/estimates/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {replaced}")
+    assert client.delete("/api/v1/token/").status_code == 204
+    assert client.get("/api/v1/estimates/").status_code == 401
+    assert not Token.objects.filter(user=people["ketoan"]).exists()
+
+
+def test_session_writes_need_the_csrf_token(people: People) -> None:
+    web = APIClient(enforce_csrf_checks=True)
+    web.force_login(people["ketoan"])
+    response = web.post("/api/v1/token/")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not Token.objects.filter(user=people["ketoan"]).exists()
+
+
+def test_administrator_creates_tokens_by_command_and_sees_them_in_the_admin(
+    people: People,
+) -> None:
+    call_command("drf_create_token", "quansat", verbosity=0)
+    assert Token.objects.filter(user__username="quansat").exists()
+    admin = APIClient()
+    admin.force_login(people["sep"])
+    page = admin.get("/admin/authtoken/tokenproxy/")
+    assert page.status_code == 200
+    assert b"quansat" in page.content
+
+
+@override_settings(API_THROTTLE_RATE="3/min")
+def test_requests_are_rate_limited_per_user(api: Client) -> None:
+    for _ in range(3):
+        assert api("hoi.silolau").get("/api/v1/plans/").status_code == 200
+    refused = api("hoi.silolau").get("/api/v1/plans/")
+    assert refused.status_code == 429
+    assert refused.json()["detail"]
+    assert int(refused["Retry-After"]) > 0
+    # another user (another token) has their own allowance
+    assert api("hoi.namxe").get("/api/v1/plans/").status_code == 200

@@ -1,0 +1,212 @@
+"""The endpoints that move money: appraise and approve (which reserve and commit on the
+ledger), disburse, settle, verify-settlement, and the disbursement and settlement lists.
+
+They need the ledger (``ledger.services``) and the approvals services that wrap it
+(``estimate_disburse``, ``estimate_settle``, ``estimate_verify_settlement``); until those
+are merged these tests are skipped, with the reason in the test report.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from approvals import services
+from approvals.models import AuditEntry
+from estimates.models import Estimate
+
+from .conftest import Client
+
+Make = Callable[..., Estimate]
+
+LEDGER = importlib.util.find_spec("ledger") is not None
+MONEY_SERVICES = all(
+    hasattr(services, name)
+    for name in ("estimate_disburse", "estimate_settle", "estimate_verify_settlement")
+)
+needs_ledger = pytest.mark.skipif(not LEDGER, reason="needs the ledger (ledger.services)")
+needs_money_services = pytest.mark.skipif(
+    not (LEDGER and MONEY_SERVICES),
+    reason="needs approvals.services.estimate_disburse/_settle/_verify_settlement",
+)
+
+
+def _count(est: Estimate, action: str) -> int:
+    return AuditEntry.objects.filter(estimate=est, action=action).count()
+
+
+def _disbursement(est: Estimate, **kw: Any) -> dict[str, Any]:
+    body = {
+        "kind": "payment",
+        "paid_on": "2024-06-03",
+        "amount": 1_200_000,
+        "source": "current",
+        "document_type": "payment_order",
+        "document_number": "UNC-0001",
+        "payee": "Hội LHPN xã Sì Lở Lầu",
+        "note": "Thanh toán",
+    }
+    body.update(kw)
+    return body
+
+
+# --------------------------------------------------------------------------------------
+# Appraise and approve
+
+
+@needs_ledger
+def test_appraise_with_a_cut_then_approve(api: Client, make_estimate: Make) -> None:
+    est = make_estimate("appraisal")
+    first, _second = est.lines.order_by("position")
+    response = api("tckh").post(
+        f"/api/v1/estimates/{est.pk}/appraise/",
+        {
+            "cuts": [
+                {"line_id": first.pk, "appraised_amount": 1_000_000, "reason": "Giảm số người"}
+            ],
+            "comment": "Đạt",
+        },
+        HTTP_IDEMPOTENCY_KEY="appraise-1",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["status"], body["appraised_amount"]) == ("approval", 1_000_000 + 450_000)
+    assert body["lines"][0]["appraisal_note"] == "Giảm số người"
+    replay = api("tckh").post(
+        f"/api/v1/estimates/{est.pk}/appraise/",
+        {
+            "cuts": [
+                {"line_id": first.pk, "appraised_amount": 1_000_000, "reason": "Giảm số người"}
+            ],
+            "comment": "Đạt",
+        },
+        HTTP_IDEMPOTENCY_KEY="appraise-1",
+    )
+    assert replay.json() == body
+    assert _count(est, "estimate.appraised") == 1
+
+    assert api("hoi.silolau").post(f"/api/v1/estimates/{est.pk}/approve/").status_code == 403
+    assert api("hoi.namxe").post(f"/api/v1/estimates/{est.pk}/approve/").status_code == 404
+    approved = api("pho.chutich").post(f"/api/v1/estimates/{est.pk}/approve/", {})
+    assert approved.status_code == 200, approved.json()
+    assert (approved.json()["status"], approved.json()["approved_amount"]) == (
+        "approved",
+        1_450_000,
+    )
+    again = api("pho.chutich").post(f"/api/v1/estimates/{est.pk}/approve/", {})
+    assert again.status_code == 409
+
+
+@needs_ledger
+def test_approval_returns_to_appraisal(api: Client, make_estimate: Make) -> None:
+    est = make_estimate("approval")
+    response = api("pho.chutich").post(
+        f"/api/v1/estimates/{est.pk}/return/", {"reason": "Thẩm định lại"}
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "appraisal"
+
+
+@needs_ledger
+def test_withdrawal_during_approval_releases_the_reservation(
+    api: Client, make_estimate: Make
+) -> None:
+    est = make_estimate("approval")
+    response = api("hoi.silolau").post(
+        f"/api/v1/estimates/{est.pk}/withdraw/", {"reason": "Không tổ chức"}
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "withdrawn"
+
+
+# --------------------------------------------------------------------------------------
+# Disburse, settle, verify
+
+
+@needs_money_services
+def test_disburse_settle_verify_through_the_api(api: Client, make_estimate: Make) -> None:
+    est = make_estimate("approved")
+    url = f"/api/v1/estimates/{est.pk}"
+    # the wrong people, the wrong commune
+    assert api("hoi.silolau").post(f"{url}/disburse/", _disbursement(est)).status_code == 403
+    assert api("hoi.namxe").post(f"{url}/disburse/", _disbursement(est)).status_code == 404
+    assert api("pho.chutich").post(f"{url}/disburse/", _disbursement(est)).status_code == 403
+
+    paid = api("ketoan").post(f"{url}/disburse/", _disbursement(est), HTTP_IDEMPOTENCY_KEY="p1")
+    assert paid.status_code == 200, paid.json()
+    retry = api("ketoan").post(f"{url}/disburse/", _disbursement(est), HTTP_IDEMPOTENCY_KEY="p1")
+    assert retry.json() == paid.json()
+    carried = _disbursement(est, source="carried", amount=450_000, document_number="UNC-2")
+    assert api("ketoan").post(f"{url}/disburse/", carried).status_code == 200
+    assert _count(est, "estimate.disbursed") == 2
+
+    listed = api("ketoan").get(f"/api/v1/disbursements/?estimate={est.pk}").json()
+    assert sorted(d["amount"] for d in listed["results"]) == [450_000, 1_200_000]
+    assert api("hoi.namxe").get("/api/v1/disbursements/").json()["count"] == 0
+
+    too_much = _disbursement(est, amount=1, document_number="UNC-3")
+    refused = api("ketoan").post(f"{url}/disburse/", too_much)
+    assert refused.status_code == 400
+    assert refused.json()["detail"]
+
+    lines = [
+        {"line_id": line.pk, "spent": line.approved_amount, "note": ""}
+        for line in est.lines.order_by("position")
+    ]
+    settled = api("hoi.silolau").post(
+        f"{url}/settle/", {"lines": lines, "returned": 0, "carried": 0}
+    )
+    assert settled.status_code == 200, settled.json()
+    assert settled.json()["status"] == "settlement"
+    settlements = api("tckh").get(f"/api/v1/settlements/?estimate={est.pk}").json()
+    assert settlements["results"][0]["spent"] == 1_650_000
+
+    assert api("ketoan").post(f"{url}/verify-settlement/", {}).status_code == 403
+    closed = api("tckh").post(f"{url}/verify-settlement/", {})
+    assert closed.status_code == 200, closed.json()
+    assert closed.json()["status"] == "closed"
+    assert api("tckh").post(f"{url}/verify-settlement/", {}).status_code == 409
+
+
+@needs_money_services
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": -1}, "amount"),
+        ({"amount": 1.5}, "amount"),
+        ({"amount": 10**16}, "amount"),
+        ({"kind": "gift"}, "kind"),
+        ({"paid_on": "yesterday"}, "paid_on"),
+        ({"document_number": "a\x00"}, "document_number"),
+        ({"payee": "x" * 201}, "payee"),
+    ],
+)
+def test_bad_disbursements_are_400(
+    api: Client, make_estimate: Make, change: dict[str, Any], field: str
+) -> None:
+    est = make_estimate("approved")
+    response = api("ketoan").post(
+        f"/api/v1/estimates/{est.pk}/disburse/", _disbursement(est, **change)
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert _count(est, "estimate.disbursed") == 0
+
+
+@needs_money_services
+def test_settlement_must_balance(api: Client, make_estimate: Make) -> None:
+    est = make_estimate("approved")
+    api("ketoan").post(f"/api/v1/estimates/{est.pk}/disburse/", _disbursement(est))
+    lines = [{"line_id": line.pk, "spent": 1} for line in est.lines.all()]
+    response = api("hoi.silolau").post(
+        f"/api/v1/estimates/{est.pk}/settle/",
+        {"lines": lines, "returned": 0, "carried": 5, "carried_use_by": None},
+    )
+    assert response.status_code == 400
+    assert response.json()["field"]
+    est.refresh_from_db()
+    assert est.status == "approved"
