@@ -34,14 +34,6 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
-class NotAvailable(exceptions.APIException):
-    """The endpoint exists but what it needs is not installed yet."""
-
-    status_code = status.HTTP_501_NOT_IMPLEMENTED
-    default_detail = "Not available yet."
-    default_code = "not_available"
-
-
 def first_error(detail: Any, path: str = "") -> tuple[str | None, str]:
     """The first (field path, message) in a DRF error detail."""
     if isinstance(detail, dict):

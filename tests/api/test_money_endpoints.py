@@ -1,37 +1,23 @@
 """The endpoints that move money: appraise and approve (which reserve and commit on the
 ledger), disburse, settle, verify-settlement, and the disbursement and settlement lists.
 
-They need the ledger (``ledger.services``) and the approvals services that wrap it
-(``estimate_disburse``, ``estimate_settle``, ``estimate_verify_settlement``); until those
-are merged these tests are skipped, with the reason in the test report.
+They run through the ledger (``ledger.services``) and the approvals services that wrap
+it (``estimate_disburse``, ``estimate_settle``, ``estimate_verify_settlement``).
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from approvals import services
 from approvals.models import AuditEntry
 from estimates.models import Estimate
 
 from .conftest import Client
 
 Make = Callable[..., Estimate]
-
-LEDGER = importlib.util.find_spec("ledger") is not None
-MONEY_SERVICES = all(
-    hasattr(services, name)
-    for name in ("estimate_disburse", "estimate_settle", "estimate_verify_settlement")
-)
-needs_ledger = pytest.mark.skipif(not LEDGER, reason="needs the ledger (ledger.services)")
-needs_money_services = pytest.mark.skipif(
-    not (LEDGER and MONEY_SERVICES),
-    reason="needs approvals.services.estimate_disburse/_settle/_verify_settlement",
-)
 
 
 def _count(est: Estimate, action: str) -> int:
@@ -57,7 +43,6 @@ def _disbursement(est: Estimate, **kw: Any) -> dict[str, Any]:
 # Appraise and approve
 
 
-@needs_ledger
 def test_appraise_with_a_cut_then_approve(api: Client, make_estimate: Make) -> None:
     est = make_estimate("appraisal")
     first, _second = est.lines.order_by("position")
@@ -100,7 +85,6 @@ def test_appraise_with_a_cut_then_approve(api: Client, make_estimate: Make) -> N
     assert again.status_code == 409
 
 
-@needs_ledger
 def test_approval_returns_to_appraisal(api: Client, make_estimate: Make) -> None:
     est = make_estimate("approval")
     response = api("pho.chutich").post(
@@ -110,7 +94,6 @@ def test_approval_returns_to_appraisal(api: Client, make_estimate: Make) -> None
     assert response.json()["status"] == "appraisal"
 
 
-@needs_ledger
 def test_withdrawal_during_approval_releases_the_reservation(
     api: Client, make_estimate: Make
 ) -> None:
@@ -126,7 +109,6 @@ def test_withdrawal_during_approval_releases_the_reservation(
 # Disburse, settle, verify
 
 
-@needs_money_services
 def test_disburse_settle_verify_through_the_api(api: Client, make_estimate: Make) -> None:
     est = make_estimate("approved")
     url = f"/api/v1/estimates/{est.pk}"
@@ -171,7 +153,6 @@ def test_disburse_settle_verify_through_the_api(api: Client, make_estimate: Make
     assert api("tckh").post(f"{url}/verify-settlement/", {}).status_code == 409
 
 
-@needs_money_services
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -197,7 +178,6 @@ def test_bad_disbursements_are_400(
     assert _count(est, "estimate.disbursed") == 0
 
 
-@needs_money_services
 def test_settlement_must_balance(api: Client, make_estimate: Make) -> None:
     est = make_estimate("approved")
     api("ketoan").post(f"/api/v1/estimates/{est.pk}/disburse/", _disbursement(est))
