@@ -41,7 +41,7 @@ class Delegation(models.Model):
         related_name="delegations",
         help_text=_("The delegator's role in a unit whose tasks the delegate takes over."),
     )
-    starts_on = models.DateField(_("from"))
+    starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("until (inclusive)"))
     reason = models.CharField(_("reason"), max_length=300)
     created_by = models.ForeignKey(

@@ -137,7 +137,7 @@ class LineForm(forms.Form):
 
     line_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(label=_("Description"), max_length=300)
-    unit_of_measure = forms.CharField(label=_("Unit"), max_length=50)
+    unit_of_measure = forms.CharField(label=_("Unit of measure"), max_length=50)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
     unit_price = VndField(label=_("Unit price (đồng)"), min_value=1)
     times = forms.IntegerField(label=_("Days / times"), min_value=1, max_value=10_000, initial=1)
