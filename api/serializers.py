@@ -356,11 +356,24 @@ class EstimateWriteSerializer(serializers.Serializer):
 # Transitions (input)
 
 
-class CommentSerializer(serializers.Serializer):
+class TransitionSerializer(serializers.Serializer):
+    """What every transition accepts: who the caller acts for, under a delegation."""
+
+    acting_for = serializers.IntegerField(
+        min_value=1,
+        max_value=ID_MAX,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The id of the colleague you act for under a delegation (blank: yourself)."),
+    )
+
+
+class CommentSerializer(TransitionSerializer):
     comment = CleanCharField(max_length=5000, multiline=True, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(TransitionSerializer):
     reason = CleanCharField(max_length=5000, multiline=True)
 
 
@@ -402,7 +415,7 @@ DOCUMENT_TYPES = [
 ]
 
 
-class DisburseSerializer(serializers.Serializer):
+class DisburseSerializer(TransitionSerializer):
     kind = serializers.ChoiceField(choices=DISBURSEMENT_KINDS)
     paid_on = serializers.DateField()
     amount = MoneyField(positive=True)
@@ -419,7 +432,7 @@ class SettlementLineSerializer(serializers.Serializer):
     note = CleanCharField(max_length=500, allow_blank=True, default="")
 
 
-class SettleSerializer(serializers.Serializer):
+class SettleSerializer(TransitionSerializer):
     lines = serializers.ListField(child=SettlementLineSerializer(), max_length=200)
     returned = MoneyField(default=0)
     return_document = CleanCharField(max_length=120, allow_blank=True, default="")
@@ -427,7 +440,7 @@ class SettleSerializer(serializers.Serializer):
     carried_use_by = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class EmptySerializer(serializers.Serializer):
+class EmptySerializer(TransitionSerializer):
     pass
 
 

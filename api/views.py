@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -203,7 +204,14 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        data = dict(serializer.validated_data)
+        acting_for_id = data.pop("acting_for", None)
+        self.acting_for = None
+        if acting_for_id is not None:
+            self.acting_for = get_user_model().objects.filter(pk=acting_for_id).first()
+            if self.acting_for is None:
+                raise RuleViolation(_("No such colleague."), field="acting_for")
+        return data
 
     @extend_schema(
         summary="An estimate with its lines and versions",
@@ -304,7 +312,9 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def submit(self, request: Request, pk: str) -> Response:
         estimate = self._estimate(pk)
         data = self._input(s.CommentSerializer)
-        services.estimate_submit(actor=request.user, estimate_id=estimate.pk, **data)
+        services.estimate_submit(
+            actor=request.user, estimate_id=estimate.pk, acting_for=self.acting_for, **data
+        )
         return self._answer(estimate.pk)
 
     @_transition(
@@ -317,7 +327,9 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def forward(self, request: Request, pk: str) -> Response:
         estimate = self._estimate(pk)
         data = self._input(s.CommentSerializer)
-        services.estimate_forward(actor=request.user, estimate_id=estimate.pk, **data)
+        services.estimate_forward(
+            actor=request.user, estimate_id=estimate.pk, acting_for=self.acting_for, **data
+        )
         return self._answer(estimate.pk)
 
     @_transition(
@@ -332,7 +344,11 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         estimate = self._estimate(pk)
         data = self._input(s.ReturnSerializer)
         services.estimate_return(
-            actor=request.user, estimate_id=estimate.pk, reason=data["reason"], to=data.get("to")
+            actor=request.user,
+            estimate_id=estimate.pk,
+            reason=data["reason"],
+            to=data.get("to"),
+            acting_for=self.acting_for,
         )
         return self._answer(estimate.pk)
 
@@ -356,6 +372,7 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ],
             comment=data["comment"],
             norm_override_reason=data["norm_override_reason"],
+            acting_for=self.acting_for,
         )
         return self._answer(estimate.pk)
 
@@ -369,7 +386,9 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def approve(self, request: Request, pk: str) -> Response:
         estimate = self._estimate(pk)
         data = self._input(s.CommentSerializer)
-        services.estimate_approve(actor=request.user, estimate_id=estimate.pk, **data)
+        services.estimate_approve(
+            actor=request.user, estimate_id=estimate.pk, acting_for=self.acting_for, **data
+        )
         return self._answer(estimate.pk)
 
     @_transition(
@@ -383,7 +402,10 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         estimate = self._estimate(pk)
         data = self._input(s.ReasonSerializer)
         services.estimate_withdraw(
-            actor=request.user, estimate_id=estimate.pk, reason=data["reason"]
+            actor=request.user,
+            estimate_id=estimate.pk,
+            reason=data["reason"],
+            acting_for=self.acting_for,
         )
         return self._answer(estimate.pk)
 
@@ -397,7 +419,9 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def disburse(self, request: Request, pk: str) -> Response:
         estimate = self._estimate(pk)
         data = self._input(s.DisburseSerializer)
-        services.estimate_disburse(actor=request.user, estimate_id=estimate.pk, **data)
+        services.estimate_disburse(
+            actor=request.user, estimate_id=estimate.pk, acting_for=self.acting_for, **data
+        )
         return self._answer(estimate.pk)
 
     @_transition(
@@ -419,6 +443,7 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return_document=data["return_document"],
             carried=data["carried"],
             carried_use_by=data["carried_use_by"],
+            acting_for=self.acting_for,
         )
         return self._answer(estimate.pk)
 
@@ -438,7 +463,34 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def verify_settlement(self, request: Request, pk: str) -> Response:
         estimate = self._estimate(pk)
         self._input(s.EmptySerializer)
-        services.estimate_verify_settlement(actor=request.user, estimate_id=estimate.pk)
+        services.estimate_verify_settlement(
+            actor=request.user, estimate_id=estimate.pk, acting_for=self.acting_for
+        )
+        return self._answer(estimate.pk)
+
+    @_transition(
+        "Return the settlement",
+        "Finance-Planning sends a settlement back to the spending unit for correction, with "
+        "a reason.",
+        s.ReasonSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="return-settlement",
+        url_name="return-settlement",
+        filter_backends=[],
+    )
+    @idempotent
+    def return_settlement(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.ReasonSerializer)
+        services.estimate_return_settlement(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            reason=data["reason"],
+            acting_for=self.acting_for,
+        )
         return self._answer(estimate.pk)
 
 

@@ -143,6 +143,14 @@ def test_disburse_settle_verify_through_the_api(api: Client, make_estimate: Make
     )
     assert settled.status_code == 200, settled.json()
     assert settled.json()["status"] == "settlement"
+    # a settlement sent back for correction, then submitted again
+    assert api("tckh").post(f"{url}/return-settlement/", {"reason": ""}).status_code == 400
+    sent_back = api("tckh").post(f"{url}/return-settlement/", {"reason": "Thiếu hóa đơn"})
+    assert sent_back.status_code == 200, sent_back.json()
+    assert sent_back.json()["status"] == "approved"
+    assert _count(est, "estimate.settlement_returned") == 1
+    again = api("hoi.silolau").post(f"{url}/settle/", {"lines": lines, "returned": 0, "carried": 0})
+    assert again.status_code == 200, again.json()
     settlements = api("tckh").get(f"/api/v1/settlements/?estimate={est.pk}").json()
     assert settlements["results"][0]["spent"] == 1_650_000
 
@@ -190,3 +198,43 @@ def test_settlement_must_balance(api: Client, make_estimate: Make) -> None:
     assert response.json()["field"]
     est.refresh_from_db()
     assert est.status == "approved"
+
+
+def test_acting_for_a_colleague_through_the_api(
+    api: Client, make_estimate: Make, people: dict[str, Any]
+) -> None:
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from delegations.services import delegation_create
+    from organization.models import Membership, Role, Unit
+    from organization.permissions import access_sync
+
+    chair = people["pho.chutich"]
+    deputy = get_user_model().objects.create_user("pho.chutich2", password="x")
+    Membership.objects.create(
+        user=deputy, unit=Unit.objects.get(code="phong-tho.ubnd"), role=Role.APPROVER
+    )
+    access_sync()
+    est = make_estimate("approval")
+    url = f"/api/v1/estimates/{est.pk}/approve/"
+    people["pho.chutich2"] = deputy
+    refused = api("pho.chutich2").post(url, {"acting_for": chair.pk})
+    assert refused.status_code == 403
+    unknown = api("pho.chutich2").post(url, {"acting_for": 987654})
+    assert (unknown.status_code, unknown.json()["field"]) == (400, "acting_for")
+    today = dt.date.today()
+    delegation_create(
+        delegator=chair,
+        delegate=deputy,
+        membership=Membership.objects.get(user=chair, role=Role.APPROVER),
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=3),
+        reason="Nghỉ phép",
+        actor=chair,
+    )
+    approved = api("pho.chutich2").post(url, {"acting_for": chair.pk})
+    assert approved.status_code == 200, approved.json()
+    entry = AuditEntry.objects.get(estimate=est, action="estimate.approved")
+    assert (entry.actor, entry.acting_for) == (deputy, chair)
