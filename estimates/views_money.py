@@ -1,5 +1,5 @@
 """The pages of the money stages: disbursement, clearing an advance, settlement and its
-verification.
+verification, the commune sub-envelopes and the overdue advances.
 
 Thin like ``estimates.views``: read through ``approvals.access`` and ``ledger.selectors``,
 parse with a form that lists its fields, call one service of ``approvals.services``. The
@@ -11,28 +11,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from approvals import services
+from approvals.access import unit_ids_with
 from approvals.selectors import estimate_actions
+from core.errors import Forbidden, RuleViolation
+from estimates.selectors import plan_communes, plan_get_default
 from ledger.models import DisbursementKind
 from ledger.selectors import (
+    advances_overdue,
+    cell_balances,
+    commune_balances,
     estimate_money,
     estimate_settlement,
 )
 from organization import permissions as perms
+from organization.models import Unit
 
 from .forms import (
     ClearAdvanceForm,
     DisburseForm,
     ReturnSettlementForm,
     SettleForm,
+    SubEnvelopeForm,
     VerifySettlementForm,
 )
-from .views import _act, _estimate_for, _offer, _posted
+from .views import _act, _estimate_for, _offer, _posted, add_service_error
 
 # ---------------------------------------------------------------------------------------
 # Disbursement (the treasurer/accountant)
@@ -200,3 +211,79 @@ def estimate_return_settlement(request: HttpRequest, pk: int) -> HttpResponse:
         available=estimate_actions(request.user, estimate).return_settlement,
         done=_("The settlement was returned to the spending unit."),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Plan-level money
+
+
+def _envelope_units(request: HttpRequest) -> frozenset[int]:
+    """The communes whose share the user may set: district Women's Union (review) and
+    Finance-Planning (appraisal)."""
+    return unit_ids_with(request.user, perms.APPRAISE) | unit_ids_with(request.user, perms.REVIEW)
+
+
+@require_http_methods(["GET", "POST"])
+def envelope_split(request: HttpRequest) -> HttpResponse:
+    """Each commune's share of the commune-level cells, with the form to set one."""
+    plan = plan_get_default()
+    if plan is None:
+        raise Http404(_("No plan is loaded yet."))
+    manageable = _envelope_units(request)
+    if not manageable:
+        raise Forbidden(_("Your role does not split the envelope among communes."))
+    communes = Unit.objects.filter(
+        pk__in=[pc.commune_id for pc in plan_communes(plan) if pc.commune_id in manageable]
+    ).order_by("sort_order", "name")
+    form = SubEnvelopeForm(_posted(request), communes=communes)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.subenvelope_change(
+                actor=request.user,
+                plan=plan,
+                commune=d["commune"],
+                source=d["source"],
+                amount=d["amount"],
+            )
+        except RuleViolation as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, _("The share of %(commune)s was saved.") % {"commune": d["commune"]}
+            )
+            return redirect("estimates:envelope")
+    cells = [c for c in cell_balances(plan) if c.level == "commune"]
+    rows = commune_balances(plan)
+    shares = {
+        c.source: sum(r.subenvelope or 0 for r in rows if r.source == c.source) for c in cells
+    }
+    context = {
+        "plan": plan,
+        "form": form,
+        "cells": [(c, shares.get(c.source, 0)) for c in cells],
+        "rows": rows,
+    }
+    return render(
+        request,
+        "estimates/envelope.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+ADVANCES_PAGE = 50
+
+
+def advances_overdue_list(request: HttpRequest) -> HttpResponse:
+    """Advances not cleared by the end of the month after they were paid, on the
+    estimates the user may see; for the accountant and Finance-Planning."""
+    if not (
+        unit_ids_with(request.user, perms.DISBURSE) or unit_ids_with(request.user, perms.VERIFY)
+    ):
+        raise Forbidden(_("Your role does not follow advances."))
+    today = timezone.localdate()
+    visible = unit_ids_with(request.user, perms.VIEW)
+    queryset = advances_overdue(today).filter(estimate__unit_id__in=visible)
+    page = Paginator(queryset, ADVANCES_PAGE).get_page(request.GET.get("page"))
+    return render(request, "estimates/advances_overdue.html", {"page": page, "today": today})
