@@ -563,3 +563,30 @@ def test_detail_page_queries_do_not_grow_with_disbursements(
 #: ``tests/web/test_queries.py``, plus the money (balances, disbursements: 2), the
 #: settlement (1 while there is none) and the delegation look-up behind the buttons (1).
 MONEY_DETAIL_QUERIES = 24
+
+
+def test_detail_page_with_a_settlement_is_pinned_too(
+    plan: Plan, client: Client, users: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    """Two settled estimates, paid in 2 and in 30 instalments: the same queries."""
+    settled = []
+    for count in (2, 30):
+        estimate = estimate_drive(plan, users["hoi.silolau"], status="approved", users=users)
+        for _ in range(count):
+            disburse(estimate, users, 10_000, kind="advance")
+        services.estimate_settle(
+            actor=users["hoi.silolau"],
+            estimate_id=estimate.pk,
+            lines=[
+                {"line_id": line.pk, "spent": 10_000 * count if line.source == "current" else 0}
+                for line in estimate.lines.all()
+            ],
+        )
+        settled.append(estimate)
+    client.force_login(users["tckh"])
+    assert client.get(url("detail", settled[0])).status_code == 200  # warm the caches
+    for estimate in settled:
+        with django_assert_num_queries(MONEY_DETAIL_QUERIES + 1):  # the settlement's lines
+            response = client.get(url("detail", estimate))
+        assert response.status_code == 200
+        assert 'class="list settlement"' in response.content.decode()
