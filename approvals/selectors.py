@@ -74,11 +74,16 @@ class Actions:
     return_: bool = False
     appraise: bool = False
     approve: bool = False
+    disburse: bool = False
+    settle: bool = False
+    verify_settlement: bool = False
+    return_settlement: bool = False
 
     @property
     def any(self) -> bool:
         flags = (self.edit, self.submit, self.withdraw, self.forward, self.return_)
-        return any((*flags, self.appraise, self.approve))
+        money = (self.disburse, self.settle, self.verify_settlement, self.return_settlement)
+        return any((*flags, self.appraise, self.approve, *money))
 
 
 def estimate_actions(user: Any, estimate: Estimate) -> Actions:
@@ -97,6 +102,7 @@ def estimate_actions(user: Any, estimate: Estimate) -> Actions:
     reviewer = status == S.REVIEW and not author and may(perms.REVIEW)
     appraiser = status == S.APPRAISAL and not author and may(perms.APPRAISE)
     approver = status == S.APPROVAL and not author and may(perms.APPROVE)
+    verifier = status == S.SETTLEMENT and not author and may(perms.VERIFY)
     return Actions(
         edit=editable and drafter,
         submit=editable and drafter,
@@ -105,6 +111,10 @@ def estimate_actions(user: Any, estimate: Estimate) -> Actions:
         return_=reviewer or appraiser or approver,
         appraise=appraiser,
         approve=approver,
+        disburse=status == S.APPROVED and not author and may(perms.DISBURSE),
+        settle=status == S.APPROVED and drafter,
+        verify_settlement=verifier,
+        return_settlement=verifier,
     )
 
 

@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from core.errors import Conflict, RuleViolation
+from core.errors import Conflict, Forbidden, RuleViolation
 from core.money import MAX_AMOUNT, format_vnd
 from estimates.models import (
     EDITABLE_STATUSES,
     IN_REVIEW_STATUSES,
     Activity,
+    EnvelopeCell,
     Estimate,
     EstimateLine,
     EstimateStatus,
@@ -36,6 +37,7 @@ from estimates.models import (
     Source,
 )
 from ledger import services as ledger
+from ledger.models import Disbursement, DisbursementKind, SubEnvelope
 from organization import permissions as perms
 from organization.models import Unit, UnitKind
 from workflows import engine
@@ -842,3 +844,96 @@ def estimate_return_settlement(
             comment=reason,
         )
     return estimate
+
+
+def estimate_clear_advance(
+    *,
+    actor: Any,
+    estimate_id: int,
+    disbursement_id: int,
+    cleared_on: dt.date,
+    document: str,
+    acting_for: Any = None,
+) -> Any:
+    """The treasurer/accountant records that an advance was justified with payment
+    documents (thanh toán tạm ứng). No money moves and the status stays; it is audited."""
+    with transaction.atomic():
+        estimate = _lock(estimate_id)
+        authority = _authority(actor, estimate, perms.DISBURSE, Stage.DISBURSEMENT, acting_for)
+        _expect(estimate, S.APPROVED)
+        advance = Disbursement.objects.filter(pk=disbursement_id, estimate=estimate).first()
+        if advance is None or advance.kind != DisbursementKind.ADVANCE:
+            raise RuleViolation(_("This is not an advance of this estimate."), field="document")
+        if not isinstance(cleared_on, dt.date) or isinstance(cleared_on, dt.datetime):
+            raise RuleViolation(_("Enter the date the advance was cleared."), field="cleared_on")
+        if cleared_on > timezone.localdate():
+            raise RuleViolation(_("The date cannot be in the future."), field="cleared_on")
+        if advance.cleared_on is not None:
+            return advance
+        document = _clean_text(document or "", field_name="document", max_length=120)
+        cleared = ledger.advance_clear(
+            disbursement=advance, actor=actor, cleared_on=cleared_on, document=document
+        )
+        _audit(
+            estimate,
+            authority,
+            action="estimate.advance_cleared",
+            stage=Stage.DISBURSEMENT,
+            from_status=estimate.status,
+            to_status=estimate.status,
+            amount=advance.amount,
+            data={
+                "disbursement": advance.pk,
+                "source": advance.source,
+                "paid_on": advance.paid_on.isoformat(),
+                "cleared_on": cleared_on.isoformat(),
+                "document": document,
+            },
+        )
+    return cleared
+
+
+# --------------------------------------------------------------------------------------
+# The plan's money with no estimate status: a commune's share of the commune-level cell.
+
+
+def subenvelope_change(*, actor: Any, plan: Plan, commune: Unit, source: str, amount: int) -> Any:
+    """The district Women's Union or Finance-Planning sets a commune's share of the
+    commune-level cell of ``source``. The ledger locks the cell and checks the sums; this
+    checks the actor's right on the commune and audits the change, in one transaction."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise Forbidden(_("Log in to do this."))
+    allowed = access.unit_ids_with(actor, perms.APPRAISE) | access.unit_ids_with(
+        actor, perms.REVIEW
+    )
+    if commune.pk not in allowed:
+        raise Forbidden(_("Your role does not set the share of this commune."))
+    with transaction.atomic():
+        # The cell first (the ledger's lock order), so the share read here is the one
+        # the ledger replaces.
+        cells = list(
+            EnvelopeCell.objects.select_for_update()
+            .filter(plan=plan, level=Level.COMMUNE, source=source)
+            .order_by("pk")
+        )
+        before = (
+            SubEnvelope.objects.filter(cell__in=cells, commune=commune)
+            .values_list("amount", flat=True)
+            .first()
+        )
+        sub = ledger.subenvelope_set(
+            plan=plan, commune=commune, source=source, amount=amount, actor=actor
+        )
+        audit_record(
+            action="envelope.subenvelope_set",
+            actor=actor,
+            data={
+                "plan": plan.number,
+                "commune": commune.code,
+                "source": source,
+                "from": before,
+                "to": sub.amount,
+            },
+            amount=sub.amount,
+        )
+    return sub

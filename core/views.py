@@ -1,20 +1,23 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from estimates.selectors import plan_communes, plan_contents, plan_envelope, plan_get_default
+from estimates.selectors import plan_communes, plan_contents, plan_get_default
+from ledger.selectors import cell_balances
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The plan at a glance: header, envelope, area and catalogue."""
+    """The plan at a glance: header, envelope and where its money stands (the ledger),
+    area and catalogue."""
     plan = plan_get_default()
     context: dict[str, object] = {"plan": plan}
     if plan is not None:
-        cells = plan_envelope(plan)
+        cells = cell_balances(plan)
         context.update(
             cells=cells,
-            total_allocated=sum(c.allocated for c in cells),
-            total_committed=sum(c.committed for c in cells),
-            total_free=sum(c.free for c in cells),
+            totals={
+                key: sum(getattr(c, key) for c in cells)
+                for key in ("allocated", "reserved", "committed", "disbursed", "spent", "free")
+            },
             communes=plan_communes(plan),
             contents=plan_contents(plan),
         )

@@ -11,12 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from approvals.services import MAX_LINES, RETURN_TARGETS, EstimateInput, LineCut, LineInput
 from core.forms import VndField
 from estimates.models import Activity, Estimate, EstimateLine, Norm, Plan, Source
+from ledger.models import DisbursementKind, DocumentType
 from organization.models import Unit, UnitKind
 
 DATE_WIDGET = forms.DateInput(
@@ -319,3 +321,148 @@ class AppraiseForm(forms.Form):
             )
             for line in self.lines
         ]
+
+
+# ---------------------------------------------------------------------------------------
+# Acting for a colleague
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+def acting_for_offer(form: forms.Form, options: list[Any]) -> forms.Form:
+    """Offer "Acting for" (blank = myself) on an action form when the user holds a
+    delegation for this act; without one the field is absent and a posted value is ignored.
+    The service checks the delegation again."""
+    if options:
+        form.fields["acting_for"] = PersonChoiceField(
+            label=_("Acting for"),
+            queryset=get_user_model().objects.filter(pk__in=[u.pk for u in options]),
+            required=False,
+            empty_label=_("Myself"),
+        )
+    return form
+
+
+# ---------------------------------------------------------------------------------------
+# Money
+
+
+class DisburseForm(forms.Form):
+    """An advance or a payment on an approved estimate (the treasurer/accountant)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=DisbursementKind.choices, widget=forms.RadioSelect
+    )
+    paid_on = forms.DateField(label=_("Date paid"), widget=DATE_WIDGET)
+    amount = VndField(label=_("Amount (đồng)"), min_value=1)
+    source = forms.ChoiceField(label=_("Funding source"), choices=Source.choices)
+    document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    document_number = forms.CharField(label=_("Document number"), max_length=80)
+    payee = forms.CharField(label=_("Payee"), max_length=200)
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, sources: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["source"]
+        field.choices = sources
+        if len(sources) == 1:
+            field.initial = sources[0][0]
+
+
+class ClearAdvanceForm(forms.Form):
+    cleared_on = forms.DateField(label=_("Cleared on"), widget=DATE_WIDGET)
+    document = forms.CharField(label=_("Clearance document"), max_length=120)
+
+
+class SettleForm(forms.Form):
+    """The spending unit's settlement: spent per approved line, then what happens to the
+    rest. The service checks that spent + returned + carried over = disbursed."""
+
+    returned = VndField(label=_("Returned to the budget (đồng)"), initial=0, required=False)
+    return_document = forms.CharField(
+        label=_("Return document number"), required=False, max_length=120
+    )
+    carried = VndField(label=_("Carried over (đồng)"), initial=0, required=False)
+    carried_use_by = forms.DateField(
+        label=_("Carried-over money usable until"), required=False, widget=DATE_WIDGET
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        lines: list[EstimateLine],
+        reported: dict[int, tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        reported = reported or {}
+        for line in lines:
+            spent, note = reported.get(line.pk, (None, ""))
+            self.fields[f"spent-{line.pk}"] = VndField(
+                label=_("Spent, line %(n)s") % {"n": line.position}, initial=spent
+            )
+            self.fields[f"note-{line.pk}"] = forms.CharField(
+                label=_("Note, line %(n)s") % {"n": line.position},
+                required=False,
+                max_length=500,
+                initial=note,
+            )
+
+    def rows(self) -> list[tuple[EstimateLine, Any, Any]]:
+        return [(line, self[f"spent-{line.pk}"], self[f"note-{line.pk}"]) for line in self.lines]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("returned", "carried"):
+            if data.get(name) is None and name not in self.errors:
+                data[name] = 0
+        return data
+
+    def line_reports(self) -> list[dict[str, Any]]:
+        d = self.cleaned_data
+        return [
+            {"line_id": line.pk, "spent": d[f"spent-{line.pk}"], "note": d[f"note-{line.pk}"]}
+            for line in self.lines
+        ]
+
+
+class VerifySettlementForm(CommentForm):
+    confirm = forms.BooleanField(
+        label=_("I confirm: the settlement is verified and the estimate is closed for good."),
+        required=True,
+    )
+
+
+class ReturnSettlementForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What must be corrected"), max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+    service_fields = {"comment": "reason"}
+
+
+class SubEnvelopeForm(forms.Form):
+    """A commune's share of the commune-level cell of one source."""
+
+    commune = UnitChoiceField(label=_("Commune"), queryset=Unit.objects.none())
+    source = forms.ChoiceField(label=_("Funding source"), choices=Source.choices)
+    amount = VndField(label=_("Share (đồng)"))
+
+    def __init__(self, *args: Any, communes: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["commune"]
+        field.queryset = communes

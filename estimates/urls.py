@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_money
 
 app_name = "estimates"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("start/", views.estimate_start, name="start"),
     path("inbox/", views.estimate_inbox, name="inbox"),
     path("new/", views.estimate_create, name="create"),
+    path("envelope/", views_money.envelope_split, name="envelope"),
+    path("advances/overdue/", views_money.advances_overdue_list, name="advances_overdue"),
     path("<int:pk>/", views.estimate_detail, name="detail"),
     path("<int:pk>/edit/", views.estimate_edit, name="edit"),
     path("<int:pk>/versions/", views.estimate_versions, name="versions"),
@@ -18,4 +20,21 @@ urlpatterns = [
     path("<int:pk>/appraise/", views.estimate_appraise, name="appraise"),
     path("<int:pk>/approve/", views.estimate_approve, name="approve"),
     path("<int:pk>/withdraw/", views.estimate_withdraw, name="withdraw"),
+    path("<int:pk>/disburse/", views_money.estimate_disburse, name="disburse"),
+    path(
+        "<int:pk>/advances/<int:advance_pk>/clear/",
+        views_money.estimate_clear_advance,
+        name="clear_advance",
+    ),
+    path("<int:pk>/settle/", views_money.estimate_settle, name="settle"),
+    path(
+        "<int:pk>/verify-settlement/",
+        views_money.estimate_verify_settlement,
+        name="verify_settlement",
+    ),
+    path(
+        "<int:pk>/return-settlement/",
+        views_money.estimate_return_settlement,
+        name="return_settlement",
+    ),
 ]

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -34,10 +35,21 @@ from approvals.selectors import (
     estimate_waiting_on,
     version_diff,
 )
-from approvals.services import RETURN_TARGETS
+from approvals.services import RETURN_STAGES, RETURN_TARGETS
+from core.auth import request_user
 from core.errors import Conflict, Forbidden, RuleViolation
-from estimates.models import EDITABLE_STATUSES, Estimate, EstimateVersion, Source
+from delegations.selectors import acting_for_options, delegations_active_for
+from estimates.models import (
+    EDITABLE_STATUSES,
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    EstimateVersion,
+    Source,
+)
 from estimates.selectors import plan_get_default
+from ledger.selectors import estimate_funding, estimate_money, estimate_settlement
+from ledger.services import NormFinding, norm_check_line
 from organization import permissions as perms
 from organization.models import Unit
 
@@ -50,7 +62,10 @@ from .forms import (
     LineForm,
     LineFormSet,
     ReturnForm,
+    ReturnSettlementForm,
+    VerifySettlementForm,
     WithdrawForm,
+    acting_for_offer,
     estimate_input,
     line_initial,
 )
@@ -71,6 +86,22 @@ def _posted(request: HttpRequest) -> Any:
 
 def _page(request: HttpRequest, queryset: QuerySet[Estimate]) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _acting_for(request: HttpRequest, estimate: Estimate, codename: str) -> list[Any]:
+    """The colleagues the user may act for with ``codename`` on this estimate today."""
+    return acting_for_options(request_user(request), codename, estimate.unit, timezone.localdate())
+
+
+def _offer(request: HttpRequest, estimate: Estimate, form: Any, codename: str) -> Any:
+    """The action form, with "Acting for" when the user holds a delegation for it."""
+    return acting_for_offer(form, _acting_for(request, estimate, codename))
+
+
+def norm_findings(lines: list[EstimateLine], on_date: Any) -> dict[int, list[NormFinding]]:
+    """Per line that references a cost norm, how it departs from it (empty when it meets
+    it). Lines carry their norm already (``select_related("norm")``): no query."""
+    return {line.pk: norm_check_line(line, on_date) for line in lines if line.norm_id}
 
 
 def add_service_error(
@@ -233,7 +264,8 @@ def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         plan=estimate.plan,
         unit=estimate.unit,
     )
-    formset = _line_formset(request, line_initial(estimate.lines.order_by("position")))
+    saved_lines = list(estimate.lines.select_related("norm").order_by("position"))
+    formset = _line_formset(request, line_initial(saved_lines))
 
     def update(data: services.EstimateInput) -> Estimate:
         return services.estimate_update(actor=request.user, estimate_id=estimate.pk, data=data)
@@ -250,8 +282,16 @@ def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "line_errors": line_errors,
         "estimate": estimate,
         "plan": estimate.plan,
+        "norm_warnings": _norm_warnings(saved_lines, estimate),
     }
     return _form_page(request, context, failed=request.method == "POST")
+
+
+def _norm_warnings(lines: list[EstimateLine], estimate: Estimate) -> list[tuple[Any, Any]]:
+    """(line, findings) for the saved lines that depart from their cost norm on the
+    estimate's start date: warnings while drafting, never blocking."""
+    found = norm_findings(lines, estimate.start_date)
+    return [(line, found[line.pk]) for line in lines if found.get(line.pk)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -305,6 +345,7 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = list(estimate.lines.select_related("norm").order_by("position"))
     history = list(estimate_history(estimate))
     actions = estimate_actions(request.user, estimate)
+    money = estimate_money(estimate) if estimate.status in MONEY_STATUSES else None
     context = {
         "estimate": estimate,
         "lines": lines,
@@ -319,9 +360,42 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "withdraw_form": WithdrawForm() if actions.withdraw else None,
         "approve_form": ApproveForm() if actions.approve else None,
         "comment_form": CommentForm(),
+        "verify_form": VerifySettlementForm() if actions.verify_settlement else None,
+        "return_settlement_form": ReturnSettlementForm() if actions.return_settlement else None,
         "process_url": _process_url(request, estimate),
+        "money": money,
+        "settlement": estimate_settlement(estimate) if money is not None else None,
+        "norm_warnings": (
+            _norm_warnings(lines, estimate) if estimate.status in EDITABLE_STATUSES else []
+        ),
+        "acting_for": _acting_for_detail(request, estimate, actions),
     }
     return render(request, "estimates/detail.html", context)
+
+
+MONEY_STATUSES = (EstimateStatus.APPROVED, EstimateStatus.SETTLEMENT, EstimateStatus.CLOSED)
+
+
+def _acting_for_detail(
+    request: HttpRequest, estimate: Estimate, actions: Any
+) -> dict[str, list[Any]]:
+    """Per inline action form of the detail page, whom the user may act for. One query
+    when the user holds no delegation today (the usual case), none without buttons."""
+    if not actions.any or not delegations_active_for(request_user(request), timezone.localdate()):
+        return {}
+    wanted = {
+        "submit": perms.DRAFT if actions.submit else None,
+        "withdraw": perms.DRAFT if actions.withdraw else None,
+        "forward": perms.REVIEW if actions.forward else None,
+        "approve": perms.APPROVE if actions.approve else None,
+        "return": RETURN_STAGES[estimate.status][0] if actions.return_ else None,
+        "settlement": perms.VERIFY if actions.verify_settlement else None,
+    }
+    found: dict[str, list[Any]] = {}
+    for action, codename in wanted.items():
+        if codename is not None:
+            found[action] = _acting_for(request, estimate, codename)
+    return found
 
 
 def estimate_versions(request: HttpRequest, pk: int) -> HttpResponse:
@@ -400,9 +474,12 @@ def estimate_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         estimate,
-        CommentForm(request.POST),
+        _offer(request, estimate, CommentForm(request.POST), perms.DRAFT),
         lambda d: services.estimate_submit(
-            actor=request.user, estimate_id=estimate.pk, comment=d["comment"]
+            actor=request.user,
+            estimate_id=estimate.pk,
+            comment=d["comment"],
+            acting_for=d.get("acting_for"),
         ),
         title=_("Submit"),
         button=_("Submit"),
@@ -416,9 +493,12 @@ def estimate_forward(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         estimate,
-        CommentForm(request.POST),
+        _offer(request, estimate, CommentForm(request.POST), perms.REVIEW),
         lambda d: services.estimate_forward(
-            actor=request.user, estimate_id=estimate.pk, comment=d["comment"]
+            actor=request.user,
+            estimate_id=estimate.pk,
+            comment=d["comment"],
+            acting_for=d.get("acting_for"),
         ),
         title=_("Forward to Finance-Planning"),
         button=_("Forward"),
@@ -432,12 +512,18 @@ def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and estimate.status not in RETURN_TARGETS:
         raise _moved_on(estimate)
     form = ReturnForm(_posted(request), estimate=estimate)
+    if estimate.status in RETURN_STAGES:
+        _offer(request, estimate, form, RETURN_STAGES[estimate.status][0])
     return _act(
         request,
         estimate,
         form,
         lambda d: services.estimate_return(
-            actor=request.user, estimate_id=estimate.pk, reason=d["reason"], to=d["to"]
+            actor=request.user,
+            estimate_id=estimate.pk,
+            reason=d["reason"],
+            to=d["to"],
+            acting_for=d.get("acting_for"),
         ),
         title=_("Return for revision"),
         button=_("Return"),
@@ -450,7 +536,8 @@ def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
 def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.APPRAISE)
     lines = list(estimate.lines.select_related("norm").order_by("position"))
-    form = AppraiseForm(_posted(request), lines=lines)
+    form = _offer(request, estimate, AppraiseForm(_posted(request), lines=lines), perms.APPRAISE)
+    findings = norm_findings(lines, estimate.start_date)
     return _act(
         request,
         estimate,
@@ -461,12 +548,18 @@ def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
             cuts=form.cuts(),
             comment=d["comment"],
             norm_override_reason=d["norm_override_reason"],
+            acting_for=d.get("acting_for"),
         ),
         title=_("Appraise"),
         button=_("Appraise and send for approval"),
         available=estimate_actions(request.user, estimate).appraise,
         done=_("The estimate was appraised and sent for approval."),
         template="estimates/appraise.html",
+        extra={
+            "funding": estimate_funding(estimate),
+            "rows": [(*row, findings.get(row[0].pk, [])) for row in form.rows()],
+            "findings_any": any(findings.values()),
+        },
     )
 
 
@@ -476,9 +569,12 @@ def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         estimate,
-        ApproveForm(_posted(request)),
+        _offer(request, estimate, ApproveForm(_posted(request)), perms.APPROVE),
         lambda d: services.estimate_approve(
-            actor=request.user, estimate_id=estimate.pk, comment=d["comment"]
+            actor=request.user,
+            estimate_id=estimate.pk,
+            comment=d["comment"],
+            acting_for=d.get("acting_for"),
         ),
         title=_("Approve"),
         button=_("Approve"),
@@ -493,9 +589,12 @@ def estimate_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         estimate,
-        WithdrawForm(_posted(request)),
+        _offer(request, estimate, WithdrawForm(_posted(request)), perms.DRAFT),
         lambda d: services.estimate_withdraw(
-            actor=request.user, estimate_id=estimate.pk, reason=d["reason"]
+            actor=request.user,
+            estimate_id=estimate.pk,
+            reason=d["reason"],
+            acting_for=d.get("acting_for"),
         ),
         title=_("Withdraw"),
         button=_("Withdraw"),

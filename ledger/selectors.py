@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from estimates.models import EnvelopeCell, Estimate, EstimateLine, Level, Plan, PlanCommune, Source
 
@@ -22,6 +22,8 @@ from .models import (
     Entry,
     EntryKind,
     EstimateAccount,
+    Settlement,
+    SettlementLine,
     SubEnvelope,
 )
 
@@ -322,6 +324,21 @@ def estimate_money(estimate: Estimate) -> EstimateMoney:
         disbursements=list(
             Disbursement.objects.filter(estimate=estimate).order_by("paid_on", "pk")
         ),
+    )
+
+
+def estimate_settlement(estimate: Estimate) -> Settlement | None:
+    """The estimate's settlement (pending, returned or verified) with its lines and their
+    cost lines, in two queries; None before one is submitted."""
+    return (
+        Settlement.objects.filter(estimate=estimate)
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=SettlementLine.objects.select_related("line").order_by("line__position"),
+            )
+        )
+        .first()
     )
 
 

@@ -6,8 +6,9 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals.access import estimate_inbox_for_user
+from approvals.access import estimate_inbox_for_user, unit_ids_with
 from estimates.models import EstimateStatus, Source
+from organization import permissions as perms
 from organization.models import Role
 
 register = template.Library()
@@ -27,6 +28,21 @@ def inbox_count(context: dict[str, Any]) -> int:
     return cached
 
 
+@register.simple_tag(takes_context=True)
+def money_links(context: dict[str, Any]) -> dict[str, bool]:
+    """Which plan-level money pages the user's roles open: the commune shares (district
+    Women's Union, Finance-Planning) and the overdue advances (accountant,
+    Finance-Planning). Free after ``inbox_count``: the grants are cached per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"envelope": False, "advances": False}
+    return {
+        "envelope": bool(unit_ids_with(user, perms.APPRAISE) or unit_ids_with(user, perms.REVIEW)),
+        "advances": bool(unit_ids_with(user, perms.DISBURSE) or unit_ids_with(user, perms.VERIFY)),
+    }
+
+
 ACTION_LABELS: dict[str, Any] = {
     "estimate.created": _("created"),
     "estimate.edited": _("edited"),
@@ -37,6 +53,7 @@ ACTION_LABELS: dict[str, Any] = {
     "estimate.approved": _("approved"),
     "estimate.withdrawn": _("withdrawn"),
     "estimate.disbursed": _("disbursed"),
+    "estimate.advance_cleared": _("advance cleared"),
     "estimate.settlement_submitted": _("settlement submitted"),
     "estimate.settlement_returned": _("settlement returned"),
     "estimate.closed": _("closed"),
