@@ -370,3 +370,44 @@ def line_form_rows(estimate: Estimate) -> list[dict[str, Any]]:
         }
         for line in estimate.lines.order_by("position")
     ]
+
+
+def estimates_bulk(like: Estimate, count: int, statuses: Sequence[str] = ("review",)) -> None:
+    """Many more estimates like ``like`` (same plan, unit, activity; one 100 đồng line each),
+    cycling through ``statuses``, written in bulk: rows for pages and queries to wade
+    through, not estimates to act on (they have no flow process)."""
+    rows = Estimate.objects.bulk_create(
+        [
+            Estimate(
+                plan=like.plan,
+                number=f"BULK-{like.pk}-{n}",
+                level=like.level,
+                unit=like.unit,
+                content=like.content,
+                activity=like.activity,
+                title=f"Bulk {n}",
+                start_date=like.start_date,
+                end_date=like.end_date,
+                status=statuses[n % len(statuses)],
+                total_amount=100,
+                created_by=like.created_by,
+            )
+            for n in range(count)
+        ]
+    )
+    EstimateLine.objects.bulk_create(
+        [
+            EstimateLine(
+                estimate=e,
+                position=1,
+                description="x",
+                unit_of_measure="x",
+                quantity=1,
+                unit_price=100,
+                times=1,
+                source="current",
+                amount=100,
+            )
+            for e in rows
+        ]
+    )

@@ -10,52 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from approvals import services
-from estimates.models import Estimate, EstimateLine
+from estimates.models import Estimate
+from tests.factories import estimates_bulk
 
 People = dict[str, AbstractUser]
 
 #: The pinned ceilings: a change that adds queries to a transition must raise these
 #: knowingly.
 CEILINGS = {"submit": 36, "forward": 32, "return": 31, "withdraw": 21}
-
-
-def _noise(template: Estimate, count: int) -> None:
-    """Many other estimates (with lines) in the same commune and plan."""
-    others = Estimate.objects.bulk_create(
-        [
-            Estimate(
-                plan=template.plan,
-                number=f"NOISE-{template.pk}-{n}",
-                level=template.level,
-                unit=template.unit,
-                content=template.content,
-                activity=template.activity,
-                title="x",
-                start_date=template.start_date,
-                end_date=template.end_date,
-                status="review",
-                total_amount=100,
-                created_by=template.created_by,
-            )
-            for n in range(count)
-        ]
-    )
-    EstimateLine.objects.bulk_create(
-        [
-            EstimateLine(
-                estimate=e,
-                position=1,
-                description="x",
-                unit_of_measure="x",
-                quantity=1,
-                unit_price=100,
-                times=1,
-                source="current",
-                amount=100,
-            )
-            for e in others
-        ]
-    )
 
 
 def _count(fn: Callable[[], Any]) -> int:
@@ -88,9 +50,9 @@ def test_transition_queries_do_not_grow_with_the_data(
     make_estimate: Callable[..., Estimate], people: People
 ) -> None:
     _measure(make_estimate, people)  # warm the per-process caches (content types)
-    _noise(make_estimate("draft"), 10)
+    estimates_bulk(make_estimate("draft"), 10)
     small = _measure(make_estimate, people)
-    _noise(make_estimate("draft"), 500)
+    estimates_bulk(make_estimate("draft"), 500)
     large = _measure(make_estimate, people)
     assert large == small, f"10 estimates: {small}; 500 estimates: {large}"
     over = {name: n for name, n in large.items() if n > CEILINGS[name]}

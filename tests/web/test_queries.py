@@ -9,54 +9,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from estimates.models import Estimate, EstimateLine, Plan
-from tests.factories import estimates_drive
+from estimates.models import Estimate, Plan
+from tests.factories import estimates_bulk, estimates_drive
 
 #: Pinned query counts, for the district Women's Union officer (who sees every commune).
 #: Session and user (2), the permission look-ups (one per codename, cached per request),
 #: the page's own reads, and the menu's inbox count.
 PINNED = {"list": 15, "inbox": 12, "detail": 20}
 STATUSES = ("draft", "review", "appraisal", "returned")
-
-
-def bulk_estimates(like: Estimate, count: int) -> None:
-    """Many more estimates (with a line each) across the statuses, written in bulk: the
-    pages read them like any other."""
-    rows = Estimate.objects.bulk_create(
-        [
-            Estimate(
-                plan=like.plan,
-                number=f"BULK-{like.pk}-{n}",
-                level=like.level,
-                unit=like.unit,
-                content=like.content,
-                activity=like.activity,
-                title=f"Bulk {n}",
-                start_date=like.start_date,
-                end_date=like.end_date,
-                status=STATUSES[n % len(STATUSES)],
-                total_amount=100,
-                created_by=like.created_by,
-            )
-            for n in range(count)
-        ]
-    )
-    EstimateLine.objects.bulk_create(
-        [
-            EstimateLine(
-                estimate=e,
-                position=1,
-                description="x",
-                unit_of_measure="x",
-                quantity=1,
-                unit_price=100,
-                times=1,
-                source="current",
-                amount=100,
-            )
-            for e in rows
-        ]
-    )
 
 
 def pages(estimate: Estimate) -> dict[str, str]:
@@ -85,7 +45,7 @@ def test_query_counts_are_pinned_and_do_not_grow(
     with django_assert_num_queries(PINNED[name]):
         small = client.get(url)
     estimates_drive(plan, officer, 90, statuses=STATUSES)
-    bulk_estimates(estimate, 400)
+    estimates_bulk(estimate, 400, STATUSES)
     assert Estimate.objects.count() == 500
     with django_assert_num_queries(PINNED[name]):
         large = client.get(url)
