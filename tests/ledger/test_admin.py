@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.test import Client
 
 from estimates.models import Norm
@@ -34,6 +35,7 @@ def test_ledger_entries_cannot_be_added_changed_or_deleted(admin_client: Client)
 
 
 def test_admin_refuses_an_overlapping_norm(admin_client: Client) -> None:
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the message, in English
     norm_create(
         code="meals",
         item="Tiền ăn",
