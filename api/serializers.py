@@ -87,14 +87,17 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class EnvelopeCellSerializer(serializers.Serializer):
-    """One envelope cell (level × source). Further ledger figures join here as fields."""
+    """One envelope cell (level × source) and where its money stands, from the ledger."""
 
     level = serializers.ChoiceField(choices=Level.choices)
     source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
     allocated = MoneyOutField()
+    reserved = MoneyOutField()
     committed = MoneyOutField()
     disbursed = MoneyOutField()
-    settled = MoneyOutField()
+    settled = MoneyOutField(source="spent")
+    returned = MoneyOutField()
+    carried = MoneyOutField()
     free = MoneyOutField()
 
 

@@ -36,8 +36,9 @@ from approvals.access import (
 from approvals.models import AuditEntry
 from core.errors import RuleViolation
 from estimates.models import Estimate, EstimateLine, EstimateVersion, Plan, Source
-from estimates.selectors import plan_communes, plan_contents, plan_envelope, plan_get_default
+from estimates.selectors import plan_communes, plan_contents, plan_get_default
 from ledger import models as ledger_models
+from ledger.selectors import cell_balances
 from organization import permissions as perms
 from organization.models import Unit
 
@@ -109,7 +110,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
             raise Http404(_("No such plan."))
         plan.api_communes = list(plan_communes(plan))  # type: ignore[attr-defined]
         plan.api_contents = list(plan_contents(plan))  # type: ignore[attr-defined]
-        plan.api_envelope = plan_envelope(plan)  # type: ignore[attr-defined]
+        plan.api_envelope = cell_balances(plan)  # type: ignore[attr-defined]
         return Response(s.PlanDetailSerializer(plan, context={"request": request}).data)
 
 

@@ -238,3 +238,19 @@ def test_acting_for_a_colleague_through_the_api(
     assert approved.status_code == 200, approved.json()
     entry = AuditEntry.objects.get(estimate=est, action="estimate.approved")
     assert (entry.actor, entry.acting_for) == (deputy, chair)
+
+
+def test_plan_envelope_shows_the_ledger_figures(api: Client, make_estimate: Make) -> None:
+    est = make_estimate("approved")
+    plan = est.plan
+    cells = {
+        (c["level"], c["source"]): c
+        for c in api("quansat").get(f"/api/v1/plans/{plan.pk}/").json()["envelope"]
+    }
+    current = cells["commune", "current"]
+    approved_current = sum(
+        ln.approved_amount or 0 for ln in est.lines.all() if ln.source == "current"
+    )
+    assert current["committed"] == approved_current > 0
+    assert current["free"] == 2_559_000_000 - approved_current
+    assert current["reserved"] == current["disbursed"] == current["settled"] == 0
