@@ -83,12 +83,6 @@ def unit_ids_with(user: AnyUser, codename: str) -> frozenset[int]:
     return cache[codename]
 
 
-def forget_permissions(user: Any) -> None:
-    """Drop the per-request cache (tests that change grants mid-request)."""
-    if hasattr(user, "_unit_perm_cache"):
-        del user._unit_perm_cache
-
-
 def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
     """Every estimate the user may read."""
     return Estimate.objects.filter(unit_id__in=unit_ids_with(user, perms.VIEW))
