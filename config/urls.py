@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from viewflow.urls import Site
 
-from core import views as core_views
-from organization import views as org_views
+from web.views import home as home_views
 from workflows.flows import EstimateFlow
 from workflows.viewsets import EstimateFlowApp
 
@@ -16,9 +15,9 @@ workflow_site = Site(
 )
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("organization/", org_views.unit_tree, name="unit_tree"),
-    path("estimates/", include("estimates.urls")),
+    path("", home_views.home, name="home"),
+    path("organization/", home_views.unit_tree, name="unit_tree"),
+    path("estimates/", include("web.urls")),
     path("workflow/", workflow_site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

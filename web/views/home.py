@@ -1,8 +1,11 @@
+"""The plan at a glance and the unit tree."""
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from estimates.selectors import plan_communes, plan_contents, plan_get_default
 from ledger.selectors import cell_balances
+from organization.selectors import unit_tree as select_unit_tree
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,3 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
             contents=plan_contents(plan),
         )
     return render(request, "core/home.html", context)
+
+
+def unit_tree(request: HttpRequest) -> HttpResponse:
+    return render(request, "organization/tree.html", {"roots": select_unit_tree()})

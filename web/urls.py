@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_money
+from web.views import estimates as views
+from web.views import money as views_money
 
 app_name = "estimates"
 

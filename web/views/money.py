@@ -1,7 +1,7 @@
 """The pages of the money stages: disbursement, clearing an advance, settlement and its
 verification, the commune sub-envelopes and the overdue advances.
 
-Thin like ``estimates.views``: read through ``approvals.access`` and ``ledger.selectors``,
+Thin like ``web.views.estimates``: read through ``approvals.access`` and ``ledger.selectors``,
 parse with a form that lists its fields, call one service of ``approvals.services``. The
 ``RuleViolation`` of a service lands at its field (HTTP 400); ``Forbidden`` and
 ``Conflict`` become the 403 and 409 pages (``core.middleware``).
@@ -34,8 +34,7 @@ from ledger.selectors import (
 )
 from organization import permissions as perms
 from organization.models import Unit
-
-from .forms import (
+from web.forms import (
     ClearAdvanceForm,
     DisburseForm,
     ReturnSettlementForm,
@@ -43,7 +42,7 @@ from .forms import (
     SubEnvelopeForm,
     VerifySettlementForm,
 )
-from .views import _act, _estimate_for, _offer, _posted, add_service_error
+from web.views.estimates import _act, _estimate_for, _offer, _posted, add_service_error
 
 # ---------------------------------------------------------------------------------------
 # Disbursement (the treasurer/accountant)

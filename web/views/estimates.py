@@ -52,9 +52,8 @@ from ledger.selectors import estimate_funding, estimate_money, estimate_settleme
 from ledger.services import NormFinding, norm_check_line
 from organization import permissions as perms
 from organization.models import Unit
-
-from .filters import EstimateFilter
-from .forms import (
+from web.filters import EstimateFilter
+from web.forms import (
     AppraiseForm,
     ApproveForm,
     CommentForm,

@@ -8,10 +8,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import unit_ids_with
+from estimates.models import Content, EstimateStatus
 from organization import permissions as perms
 from organization.models import Unit
-
-from .models import Content, EstimateStatus
 
 
 def _units(request: HttpRequest | None) -> QuerySet[Unit]:
