@@ -23,7 +23,7 @@ from estimates.models import (
 )
 from organization.models import Unit
 
-from .actions import ACTION_NAMES
+from .actions import ACTION_NAMES, actions_for_many
 from .fields import CleanCharField, MoneyField, MoneyOutField, StrictIntegerField
 
 #: The largest value a 32-bit count column holds (people, quantities, days).
@@ -236,9 +236,15 @@ class EstimateSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(ACTION_NAMES)))
     def get_actions(self, estimate: Estimate) -> list[str]:
-        from .actions import actions_for
-
-        return actions_for(self.context["request"].user, estimate)
+        """Computed once for the whole page of a list (three queries), not per row."""
+        cache: dict[int, list[str]] = self.context.setdefault("_actions", {})
+        if estimate.pk not in cache:
+            batch = getattr(self.parent, "instance", None) if self.parent is not None else None
+            estimates = [e for e in batch or [] if isinstance(e, Estimate)]
+            if estimate not in estimates:
+                estimates = [estimate]
+            cache.update(actions_for_many(self.context["request"].user, estimates))
+        return cache[estimate.pk]
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
@@ -441,6 +447,12 @@ class SettleSerializer(TransitionSerializer):
     return_document = CleanCharField(max_length=120, allow_blank=True, default="")
     carried = MoneyField(default=0)
     carried_use_by = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ClearAdvanceSerializer(TransitionSerializer):
+    disbursement = _id()
+    cleared_on = serializers.DateField()
+    document = CleanCharField(max_length=120)
 
 
 class EmptySerializer(TransitionSerializer):

@@ -426,6 +426,33 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._answer(estimate.pk)
 
     @_transition(
+        "Clear an advance",
+        "The accountant records that an advance was justified with payment documents, on "
+        "a date not in the future. No money moves and the status stays.",
+        s.ClearAdvanceSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="clear-advance",
+        url_name="clear-advance",
+        filter_backends=[],
+    )
+    @idempotent
+    def clear_advance(self, request: Request, pk: str) -> Response:
+        estimate = self._estimate(pk)
+        data = self._input(s.ClearAdvanceSerializer)
+        services.estimate_clear_advance(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            disbursement_id=data["disbursement"],
+            cleared_on=data["cleared_on"],
+            document=data["document"],
+            acting_for=self.acting_for,
+        )
+        return self._answer(estimate.pk)
+
+    @_transition(
         "Submit the settlement",
         "The drafting unit reports what was spent per line; the unspent part is returned "
         "(with its document) or carried over (with a use-by date).",

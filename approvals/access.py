@@ -7,23 +7,23 @@ estimate needs a role that grants it, and segregation of duties binds everybody.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.models import GroupObjectPermission
-from guardian.shortcuts import get_objects_for_user
 
 from core.errors import Forbidden
-from delegations.selectors import acting_for_options
-from estimates.models import Estimate, EstimateStatus
+from delegations.selectors import acting_for_options, delegations_active_for
+from estimates.models import Estimate
 from organization import permissions as perms
 from organization.models import Role, Unit
+from organization.permissions import unit_grants_of
 
+from . import lifecycle
 from .models import AuditEntry, Stage
 
 if TYPE_CHECKING:
@@ -31,56 +31,11 @@ if TYPE_CHECKING:
 
     AnyUser = AbstractBaseUser | AnonymousUser
 
-#: Stages one person may combine on one estimate. Anything else is two stages, and one
-#: person may not act on two stages of the same estimate: the drafter does not review, the
-#: reviewer does not appraise, the approver does not disburse. Appraisal and settlement
-#: verification are one office's single duty towards the estimate (plan section V.2).
-STAGE_GROUPS: dict[str, str] = {
-    Stage.DRAFT: "spending-unit",
-    Stage.SETTLEMENT: "spending-unit",
-    Stage.REVIEW: "review",
-    Stage.APPRAISAL: "finance",
-    Stage.VERIFICATION: "finance",
-    Stage.APPROVAL: "approval",
-    Stage.DISBURSEMENT: "disbursement",
-}
-
-#: Which permission on ``estimate.unit`` acts at which status, for inboxes.
-STATUS_PERMISSIONS: dict[str, str] = {
-    EstimateStatus.DRAFT: perms.DRAFT,
-    EstimateStatus.RETURNED: perms.DRAFT,
-    EstimateStatus.REVIEW: perms.REVIEW,
-    EstimateStatus.APPRAISAL: perms.APPRAISE,
-    EstimateStatus.APPROVAL: perms.APPROVE,
-    EstimateStatus.APPROVED: perms.DISBURSE,
-    EstimateStatus.SETTLEMENT: perms.VERIFY,
-}
-
-
-def _perm_cache(user: Any) -> dict[str, frozenset[int]]:
-    cache: dict[str, frozenset[int]] | None = getattr(user, "_unit_perm_cache", None)
-    if cache is None:
-        cache = {}
-        user._unit_perm_cache = cache
-    return cache
-
-
-def unit_ids_with(user: AnyUser, codename: str) -> frozenset[int]:
-    """Ids of the units on which ``user`` holds ``codename`` (object permissions only,
-    through role groups; cached on the user object for the request)."""
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    cache = _perm_cache(user)
-    if codename not in cache:
-        units = get_objects_for_user(
-            user,
-            f"organization.{codename}",
-            klass=Unit,
-            accept_global_perms=False,
-            with_superuser=False,
-        )
-        cache[codename] = frozenset(units.values_list("pk", flat=True))
-    return cache[codename]
+#: Re-exported: the lifecycle table holds these; the grant queries are organization's.
+STAGE_GROUPS = lifecycle.STAGE_GROUPS
+STATUS_PERMISSIONS = lifecycle.STATUS_PERMISSIONS
+unit_ids_with = perms.unit_ids_with
+holders = perms.holders
 
 
 def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
@@ -91,7 +46,7 @@ def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
 def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
     """Estimates waiting for something the user may do (one query per permission)."""
     condition = Q(pk__in=[])
-    for status, codename in STATUS_PERMISSIONS.items():
+    for status, codename in lifecycle.STATUS_PERMISSIONS.items():
         unit_ids = unit_ids_with(user, codename)
         if unit_ids:
             condition |= Q(status=status, unit_id__in=unit_ids)
@@ -136,25 +91,6 @@ class Authority:
         return str(Role(self.role).label) if self.role in Role.values else self.role
 
 
-def _role_granting(user: Any, codename: str, unit: Unit) -> tuple[str, str] | None:
-    """The (role, agency code) of the group through which ``user`` holds ``codename`` on
-    ``unit``, or None."""
-    names = (
-        GroupObjectPermission.objects.filter(
-            group__user=user,
-            permission__codename=codename,
-            content_type=ContentType.objects.get_for_model(Unit),
-            object_pk=str(unit.pk),
-        )
-        .order_by("group__name")
-        .values_list("group__name", flat=True)
-    )
-    for name in names:
-        role, _sep, agency_code = name.partition("@")
-        return role, agency_code
-    return None
-
-
 def authority_check(
     *,
     actor: Any,
@@ -175,7 +111,7 @@ def authority_check(
         if acting_for not in options:
             raise Forbidden(_("You hold no delegation to act for this person on this estimate."))
         principal = acting_for
-    granted = _role_granting(principal, codename, estimate.unit)
+    granted = perms.role_granting(principal, codename, estimate.unit_id)
     if granted is None:
         raise Forbidden(_("Your role does not allow this on this estimate."))
     role, agency_code = granted
@@ -191,27 +127,105 @@ def authority_check(
 
 
 def _check_segregation(estimate: Estimate, stage: str, people: set[int]) -> None:
-    group = STAGE_GROUPS[stage]
-    if group != "spending-unit" and people & {estimate.created_by_id, estimate.submitted_by_id}:
-        raise Forbidden(
-            _(
-                "You drafted or submitted this estimate: someone else must review, appraise, "
-                "approve and pay it."
-            )
-        )
-    earlier = (
+    problem = segregation_problem(estimate, stage, people, stages_acted(estimate, people))
+    if problem is not None:
+        raise Forbidden(problem)
+
+
+def stages_acted(estimate: Estimate, people: set[int]) -> set[str]:
+    """The stages at which any of ``people`` acted on the estimate (from the audit trail)."""
+    return set(
         AuditEntry.objects.filter(estimate=estimate)
         .filter(Q(actor_id__in=people) | Q(acting_for_id__in=people))
         .exclude(stage="")
         .values_list("stage", flat=True)
         .distinct()
     )
-    for earlier_stage in earlier:
-        if STAGE_GROUPS.get(earlier_stage) != group:
-            raise Forbidden(
+
+
+def segregation_problem(
+    estimate: Estimate, stage: str, people: set[int], earlier: set[str]
+) -> str | None:
+    """Why ``people`` may not act at ``stage`` on the estimate (segregation of duties), or
+    None. ``earlier``: the stages they already acted at."""
+    group = lifecycle.STAGE_GROUPS[stage]
+    author = people & {estimate.created_by_id, estimate.submitted_by_id}
+    if group != lifecycle.SPENDING_UNIT and author:
+        return str(
+            _(
+                "You drafted or submitted this estimate: someone else must review, appraise, "
+                "approve and pay it."
+            )
+        )
+    for earlier_stage in sorted(earlier):
+        if lifecycle.STAGE_GROUPS.get(earlier_stage) != group:
+            return str(
                 _(
                     "You already acted on this estimate at the “%(stage)s” stage: one person "
                     "cannot act on two stages of the same estimate."
                 )
                 % {"stage": Stage(earlier_stage).label}
             )
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# The actions offered: the same questions the services will ask, without acting.
+
+
+def actions_allowed(user: Any, estimates: Iterable[Estimate]) -> dict[int, list[str]]:
+    """For each estimate, the lifecycle actions ``user`` may take now, in the table's
+    order: the action starts from its status, ``user`` holds its permission on the unit
+    (or acts for a colleague who does, under a delegation in force), and segregation of
+    duties lets them act at its stage. Three queries whatever the number of estimates
+    (grants, delegations, the audit trail's stages); none for a user with no role."""
+    estimates = list(estimates)
+    result: dict[int, list[str]] = {e.pk: [] for e in estimates}
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not estimates:
+        return result
+    today = timezone.localdate()
+    delegations = delegations_active_for(user, today) if unit_grants_of(user) else []
+    candidates: dict[int, list[tuple[lifecycle.Transition, list[Any]]]] = {}
+    for estimate in estimates:
+        found = []
+        for row in lifecycle.transitions_from(estimate.status):
+            principals: list[Any] = []
+            if estimate.unit_id in unit_ids_with(user, row.permission):
+                principals.append(user)
+            if delegations:
+                principals += acting_for_options(user, row.permission, estimate.unit, today)
+            if principals:
+                found.append((row, principals))
+        if found:
+            candidates[estimate.pk] = found
+    if not candidates:
+        return result
+    people_ids = {user.pk} | {p.pk for rows in candidates.values() for _row, ps in rows for p in ps}
+    acted: dict[tuple[int, int], set[str]] = {}
+    for estimate_id, actor_id, for_id, stage in (
+        AuditEntry.objects.filter(estimate_id__in=list(candidates))
+        .filter(Q(actor_id__in=people_ids) | Q(acting_for_id__in=people_ids))
+        .exclude(stage="")
+        .values_list("estimate_id", "actor_id", "acting_for_id", "stage")
+    ):
+        for person in (actor_id, for_id):
+            if person is not None:
+                acted.setdefault((estimate_id, person), set()).add(stage)
+    by_pk = {e.pk: e for e in estimates}
+    for estimate_id, rows in candidates.items():
+        estimate = by_pk[estimate_id]
+        for row, principals in rows:
+            for principal in principals:
+                people = {user.pk, principal.pk}
+                earlier = acted.get((estimate_id, user.pk), set()) | acted.get(
+                    (estimate_id, principal.pk), set()
+                )
+                if segregation_problem(estimate, row.stage, people, earlier) is None:
+                    if row.name not in result[estimate_id]:
+                        result[estimate_id].append(row.name)
+                    break
+    return result
+
+
+def estimate_actions_allowed(user: Any, estimate: Estimate) -> list[str]:
+    return actions_allowed(user, [estimate])[estimate.pk]

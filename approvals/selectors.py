@@ -7,30 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from estimates.models import Activity, Estimate, EstimateStatus, EstimateVersion, Source
+from estimates.models import Activity, Estimate, EstimateVersion, Source
 from organization import permissions as perms
 from organization.models import Unit
 
-from .access import STATUS_PERMISSIONS, unit_ids_with
+from . import access, lifecycle
+from .lifecycle import TRANSITIONS
 from .models import AuditEntry
-
-S = EstimateStatus
-
-#: Who acts at each status, in words.
-WAITING_ON: dict[str, Any] = {
-    S.DRAFT: _("The drafting unit: edit and submit"),
-    S.RETURNED: _("The drafting unit: revise and resubmit"),
-    S.REVIEW: _("District Women's Union: review, forward or return"),
-    S.APPRAISAL: _("Finance-Planning office: appraise or return"),
-    S.APPROVAL: _("Vice chair of the district People's Committee: approve or return"),
-    S.APPROVED: _("Treasurer / accountant: disburse; the drafting unit settles"),
-    S.SETTLEMENT: _("Finance-Planning office: verify the settlement"),
-}
 
 
 @dataclass(frozen=True)
@@ -42,21 +28,11 @@ class Waiting:
 def estimate_waiting_on(estimate: Estimate) -> Waiting | None:
     """The stage the estimate waits in, and the people whose role may act there (one
     query); None when nobody acts any more (closed, withdrawn)."""
-    codename = STATUS_PERMISSIONS.get(estimate.status)
+    codename = lifecycle.STATUS_PERMISSIONS.get(estimate.status)
     if codename is None:
         return None
-    people = list(
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            groups__groupobjectpermission__permission__codename=codename,
-            groups__groupobjectpermission__content_type=ContentType.objects.get_for_model(Unit),
-            groups__groupobjectpermission__object_pk=str(estimate.unit_id),
-        )
-        .distinct()
-        .order_by("username")
-    )
-    return Waiting(stage=WAITING_ON[estimate.status], people=people)
+    people = list(perms.holders(codename, estimate.unit_id).order_by("username"))
+    return Waiting(stage=lifecycle.WAITING_ON[estimate.status], people=people)
 
 
 def estimate_history(estimate: Estimate) -> QuerySet[AuditEntry]:
@@ -65,57 +41,29 @@ def estimate_history(estimate: Estimate) -> QuerySet[AuditEntry]:
 
 @dataclass(frozen=True)
 class Actions:
-    """The buttons a user may see on an estimate. The services check again on POST."""
+    """The actions a user may take on an estimate now (``approvals.access.actions_allowed``:
+    the questions the services will ask). Pages read them by URL name: ``actions.edit``,
+    ``actions.verify_settlement``; ``actions.return_`` for ``return``."""
 
-    edit: bool = False
-    submit: bool = False
-    withdraw: bool = False
-    forward: bool = False
-    return_: bool = False
-    appraise: bool = False
-    approve: bool = False
-    disburse: bool = False
-    settle: bool = False
-    verify_settlement: bool = False
-    return_settlement: bool = False
+    names: tuple[str, ...] = ()
+
+    def __getattr__(self, attr: str) -> bool:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        wanted = attr.rstrip("_")
+        return any(row.url_name == wanted and row.name in self.names for row in TRANSITIONS)
 
     @property
     def any(self) -> bool:
-        flags = (self.edit, self.submit, self.withdraw, self.forward, self.return_)
-        money = (self.disburse, self.settle, self.verify_settlement, self.return_settlement)
-        return any((*flags, self.appraise, self.approve, *money))
+        return bool(self.names)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
 
 
 def estimate_actions(user: Any, estimate: Estimate) -> Actions:
-    """What ``user`` may do on ``estimate`` now, from the role grants on its unit and the
-    plain segregation rule (whoever drafted or submitted does not act on later stages).
-    Earlier-stage conflicts found in the audit trail are left to the service."""
-    unit = estimate.unit_id
-    status = estimate.status
-    author = user.pk in {estimate.created_by_id, estimate.submitted_by_id}
-
-    def may(codename: str) -> bool:
-        return unit in unit_ids_with(user, codename)
-
-    drafter = may(perms.DRAFT)
-    editable = status in (S.DRAFT, S.RETURNED)
-    reviewer = status == S.REVIEW and not author and may(perms.REVIEW)
-    appraiser = status == S.APPRAISAL and not author and may(perms.APPRAISE)
-    approver = status == S.APPROVAL and not author and may(perms.APPROVE)
-    verifier = status == S.SETTLEMENT and not author and may(perms.VERIFY)
-    return Actions(
-        edit=editable and drafter,
-        submit=editable and drafter,
-        withdraw=drafter and status in (S.DRAFT, S.RETURNED, S.REVIEW, S.APPRAISAL, S.APPROVAL),
-        forward=reviewer,
-        return_=reviewer or appraiser or approver,
-        appraise=appraiser,
-        approve=approver,
-        disburse=status == S.APPROVED and not author and may(perms.DISBURSE),
-        settle=status == S.APPROVED and drafter,
-        verify_settlement=verifier,
-        return_settlement=verifier,
-    )
+    """What ``user`` may do on ``estimate`` now."""
+    return Actions(names=tuple(access.estimate_actions_allowed(user, estimate)))
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from django.views.i18n import set_language
 from viewflow.urls import Site
 
 from web.views import home as home_views
+from web.viewsets import EstimateFlowApp
 from workflows.flows import EstimateFlow
-from workflows.viewsets import EstimateFlowApp
 
 workflow_site = Site(
     title=_("Project 8 workflow"), viewsets=[EstimateFlowApp(EstimateFlow, icon="assignment")]

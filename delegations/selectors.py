@@ -12,13 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
-from guardian.models import GroupObjectPermission
 
 from organization.models import Membership, Unit
-from organization.permissions import group_name
+from organization.permissions import group_name, groups_holding
 
 from .models import Delegation
 
@@ -54,19 +52,6 @@ def delegations_for_user(user: User) -> dict[str, list[Delegation]]:
     }
 
 
-def _groups_holding(perm_codename: str, unit: Unit, names: Iterable[str]) -> set[str]:
-    """Which of the role groups ``names`` hold ``perm_codename`` on ``unit``."""
-    unit_ct = ContentType.objects.get_for_model(Unit)
-    return set(
-        GroupObjectPermission.objects.filter(
-            group__name__in=list(names),
-            permission__codename=perm_codename,
-            content_type=unit_ct,
-            object_pk=str(unit.pk),
-        ).values_list("group__name", flat=True)
-    )
-
-
 def acting_for_options(user: User, perm_codename: str, unit: Unit, on: datetime.date) -> list[User]:
     """The delegators on whose behalf ``user`` may use ``perm_codename`` on ``unit`` on
     ``on``: the delegate acts with the delegator's object permission, and the audit records
@@ -75,7 +60,7 @@ def acting_for_options(user: User, perm_codename: str, unit: Unit, on: datetime.
     if not delegations:
         return []
     names = {d.pk: group_name(d.membership.role, d.membership.unit) for d in delegations}
-    holding = _groups_holding(perm_codename, unit, names.values())
+    holding = groups_holding(perm_codename, unit.pk, names.values())
     found: dict[int, User] = {}
     for d in delegations:
         if names[d.pk] in holding:
@@ -95,7 +80,7 @@ def delegates_for(
     if not delegations:
         return {}
     names = {d.pk: group_name(d.membership.role, d.membership.unit) for d in delegations}
-    holding = _groups_holding(perm_codename, unit, names.values())
+    holding = groups_holding(perm_codename, unit.pk, names.values())
     result: dict[int, list[User]] = defaultdict(list)
     for d in delegations:
         if names[d.pk] in holding and d.delegate not in result[d.delegator_id]:

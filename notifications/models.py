@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from approvals import lifecycle
 from estimates.models import EstimateStatus
 
 
@@ -35,22 +36,9 @@ class EventKind(models.TextChoices):
     DIGEST = "digest.daily", _("Daily digest")
 
 
-#: The kinds a transition may emit (``event_emit``); the others are written by periodic jobs.
-TRANSITION_KINDS = frozenset(
-    {
-        EventKind.CREATED,
-        EventKind.SUBMITTED,
-        EventKind.FORWARDED,
-        EventKind.RETURNED,
-        EventKind.APPRAISED,
-        EventKind.APPROVED,
-        EventKind.WITHDRAWN,
-        EventKind.DISBURSED,
-        EventKind.SETTLEMENT_SUBMITTED,
-        EventKind.SETTLEMENT_RETURNED,
-        EventKind.CLOSED,
-    }
-)
+#: The kinds a transition may emit (``event_emit``): the lifecycle table's; the others are
+#: written by periodic jobs.
+TRANSITION_KINDS = lifecycle.EVENT_KINDS
 
 
 class Channel(models.TextChoices):

@@ -10,8 +10,9 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from guardian.models import GroupObjectPermission, UserObjectPermission
+from guardian.models import GroupObjectPermission
 
+from approvals import lifecycle
 from delegations.selectors import delegations_active_for
 from estimates.models import Estimate, EstimateStatus
 from organization.models import Unit
@@ -19,7 +20,7 @@ from organization.permissions import group_name
 
 from .deadlines import DEADLINE_STAGES, holiday_window, stage_clock, stage_rules
 from .models import Notification
-from .recipients import ACTING_STATUSES, STAGE_PERMISSION, actors_for
+from .recipients import actors_for
 from .render import estimate_path
 
 
@@ -39,7 +40,7 @@ def work_waiting_by_user() -> dict[int, list[int]]:
     waiting: dict[int, list[int]] = defaultdict(list)
     groups: dict[tuple[str, int], list[int]] = defaultdict(list)
     rows = Estimate.objects.filter(
-        status__in=[*ACTING_STATUSES, EstimateStatus.RETURNED]
+        status__in=[*lifecycle.ACTING_STATUSES, EstimateStatus.RETURNED]
     ).values_list("pk", "status", "unit_id", "created_by_id")
     for pk, status, unit_id, created_by_id in rows.order_by("pk"):
         if status == EstimateStatus.RETURNED:
@@ -48,7 +49,7 @@ def work_waiting_by_user() -> dict[int, list[int]]:
             groups[(status, unit_id)].append(pk)
     units = Unit.objects.in_bulk({unit_id for _, unit_id in groups})
     for (status, unit_id), pks in groups.items():
-        for user in actors_for(STAGE_PERMISSION[status], units[unit_id]):
+        for user in actors_for(lifecycle.STATUS_PERMISSIONS[status], units[unit_id]):
             waiting[user.pk].extend(pks)
     return {user_id: sorted(set(pks)) for user_id, pks in waiting.items()}
 
@@ -63,9 +64,9 @@ class OverdueItem:
 
 def _stage_units(user: User, on: datetime.date) -> dict[str, set[int]]:
     """Per deadline stage, the units where ``user`` holds the stage permission, through their
-    role groups, directly, or as a delegate acting for someone today."""
+    role groups or as a delegate acting for someone today."""
     unit_ct = ContentType.objects.get_for_model(Unit)
-    codenames = {STAGE_PERMISSION[s]: s for s in DEADLINE_STAGES}
+    codenames = {lifecycle.STATUS_PERMISSIONS[s]: s for s in DEADLINE_STAGES}
     delegated = [
         group_name(d.membership.role, d.membership.unit) for d in delegations_active_for(user, on)
     ]
@@ -74,11 +75,8 @@ def _stage_units(user: User, on: datetime.date) -> dict[str, set[int]]:
         content_type=unit_ct,
         permission__codename__in=list(codenames),
     ).values_list("permission__codename", "object_pk")
-    direct = UserObjectPermission.objects.filter(
-        user_id=user.pk, content_type=unit_ct, permission__codename__in=list(codenames)
-    ).values_list("permission__codename", "object_pk")
     found: dict[str, set[int]] = defaultdict(set)
-    for codename, object_pk in [*grants, *direct]:
+    for codename, object_pk in grants:
         found[codenames[codename]].add(int(object_pk))
     return found
 

@@ -33,6 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from approvals import lifecycle
 from core.errors import RuleViolation
 from estimates.models import Estimate
 
@@ -58,7 +59,7 @@ from .models import (
     ReminderKind,
     UserPreference,
 )
-from .recipients import STAGE_PERMISSION, actors_for, heads_for, recipients_for_event
+from .recipients import actors_for, heads_for, recipients_for_event
 from .render import Message, absolute_url, message_for
 
 log = logging.getLogger(__name__)
@@ -443,7 +444,7 @@ def reminders_run(*, now: datetime.datetime | None = None) -> int:
             }
             if Reminder.objects.filter(**key).exists():
                 continue
-            perm = STAGE_PERMISSION[estimate.status]
+            perm = lifecycle.STATUS_PERMISSIONS[estimate.status]
             if kind == ReminderKind.ESCALATION:
                 recipients = heads_for(perm, estimate.unit)
                 event_kind = EventKind.ESCALATED

@@ -13,7 +13,9 @@ unit permissions is ever granted globally (a global grant would override every o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -145,3 +147,84 @@ def access_sync() -> None:
                 for codename, unit_pk in want - set(have)
             ]
         )
+
+
+# ---------------------------------------------------------------------------------------
+# Who holds what: the one answer. A permission on a unit is held through a role group
+# (never a direct user grant, never a global grant, never by being a superuser).
+
+
+def _unit_ct_id() -> int:
+    return ContentType.objects.get_for_model(Unit).pk
+
+
+def unit_grants_of(user: Any) -> dict[str, frozenset[int]]:
+    """Every unit permission ``user`` holds, as {codename: unit ids}: one query, cached on
+    the user object (for the request, or the transition)."""
+    cache: dict[str, frozenset[int]] | None = getattr(user, "_unit_grants", None)
+    if cache is not None:
+        return cache
+    found: dict[str, set[int]] = defaultdict(set)
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        rows = GroupObjectPermission.objects.filter(
+            group__user=user, content_type_id=_unit_ct_id()
+        ).values_list("permission__codename", "object_pk")
+        for codename, object_pk in rows:
+            found[codename].add(int(object_pk))
+    cache = {codename: frozenset(ids) for codename, ids in found.items()}
+    user._unit_grants = cache
+    return cache
+
+
+def unit_grants_forget(user: Any) -> None:
+    """Drop the cached grants (after memberships change in the same request)."""
+    if hasattr(user, "_unit_grants"):
+        del user._unit_grants
+
+
+def unit_ids_with(user: Any, codename: str) -> frozenset[int]:
+    """Ids of the units on which ``user`` holds ``codename``."""
+    return unit_grants_of(user).get(codename, frozenset())
+
+
+def holders(codename: str, unit_id: int) -> Any:
+    """The active users holding ``codename`` on the unit (a queryset, ordered by id)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            groups__groupobjectpermission__permission__codename=codename,
+            groups__groupobjectpermission__content_type_id=_unit_ct_id(),
+            groups__groupobjectpermission__object_pk=str(unit_id),
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def groups_holding(codename: str, unit_id: int, names: Iterable[str] | None = None) -> set[str]:
+    """The names of the role groups holding ``codename`` on the unit (of ``names`` only,
+    when given)."""
+    qs = GroupObjectPermission.objects.filter(
+        permission__codename=codename, content_type_id=_unit_ct_id(), object_pk=str(unit_id)
+    )
+    if names is not None:
+        qs = qs.filter(group__name__in=list(names))
+    return set(qs.values_list("group__name", flat=True))
+
+
+def role_granting(user: Any, codename: str, unit_id: int) -> tuple[str, str] | None:
+    """The (role, agency code) of the first role group through which ``user`` holds
+    ``codename`` on the unit, or None."""
+    names = sorted(
+        GroupObjectPermission.objects.filter(
+            group__user=user,
+            permission__codename=codename,
+            content_type_id=_unit_ct_id(),
+            object_pk=str(unit_id),
+        ).values_list("group__name", flat=True)
+    )
+    for name in names:
+        role, _sep, agency_code = name.partition("@")
+        return role, agency_code
+    return None

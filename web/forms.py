@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from approvals.services import MAX_LINES, RETURN_TARGETS, EstimateInput, LineCut, LineInput
+from approvals.lifecycle import return_choices
+from approvals.services import MAX_LINES, EstimateInput, LineCut, LineInput
 from core.forms import VndField
 from estimates.models import Activity, Estimate, EstimateLine, Norm, Plan, Source
 from ledger.models import DisbursementKind, DocumentType
@@ -252,9 +253,7 @@ class ReturnForm(forms.Form):
 
     def __init__(self, *args: Any, estimate: Estimate, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        targets = list(RETURN_TARGETS.get(estimate.status, {}))
-        if estimate.level == "district":
-            targets = [t for t in targets if t != "review"]
+        targets = return_choices(estimate.status, estimate.level)
         field: Any = self.fields["to"]
         field.choices = [(t, RETURN_LABELS[t]) for t in targets]
         if targets:

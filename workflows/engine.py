@@ -9,21 +9,14 @@ from django.contrib.contenttypes.models import ContentType
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import PROCESS, STATUS
 
+from approvals.lifecycle import STATUS_NODES as STATUS_NODE_NAMES
 from estimates.models import Estimate
 
 from .flows import EstimateFlow
 from .models import EstimateProcess
 
-#: The flow node that waits while an estimate is in each status.
-STATUS_NODES = {
-    "draft": EstimateFlow.draft,
-    "returned": EstimateFlow.draft,
-    "review": EstimateFlow.review,
-    "appraisal": EstimateFlow.appraise,
-    "approval": EstimateFlow.approve,
-    "approved": EstimateFlow.execute,
-    "settlement": EstimateFlow.verify,
-}
+#: The flow node that waits while an estimate is in each status (the lifecycle table's).
+STATUS_NODES = {status: getattr(EstimateFlow, name) for status, name in STATUS_NODE_NAMES.items()}
 
 
 class StaleTask(Exception):

@@ -12,6 +12,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from estimates.models import Estimate, EstimateStatus
+from organization.permissions import VIEW, unit_ids_with
 
 from .models import EstimateProcess
 from .views import TaskRedirectView
@@ -109,6 +110,6 @@ class EstimateFlow(flow.Flow):
             return False
         if obj is None:
             return True
-        from approvals.access import estimate_list_for_user
-
-        return estimate_list_for_user(user).filter(pk=obj.artifact_object_id).exists()
+        return Estimate.objects.filter(
+            pk=obj.artifact_object_id, unit_id__in=unit_ids_with(user, VIEW)
+        ).exists()

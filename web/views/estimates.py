@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals import services
+from approvals import lifecycle, services
 from approvals.access import (
     access_estimate,
     estimate_inbox_for_user,
     estimate_list_for_user,
     unit_ids_with,
 )
+from approvals.lifecycle import EDITABLE_STATUSES
 from approvals.selectors import (
     estimate_actions,
     estimate_history,
@@ -35,12 +36,10 @@ from approvals.selectors import (
     estimate_waiting_on,
     version_diff,
 )
-from approvals.services import RETURN_STAGES, RETURN_TARGETS
 from core.auth import request_user
 from core.errors import Conflict, Forbidden, RuleViolation
 from delegations.selectors import acting_for_options, delegations_active_for
 from estimates.models import (
-    EDITABLE_STATUSES,
     Estimate,
     EstimateLine,
     EstimateStatus,
@@ -382,18 +381,12 @@ def _acting_for_detail(
     when the user holds no delegation today (the usual case), none without buttons."""
     if not actions.any or not delegations_active_for(request_user(request), timezone.localdate()):
         return {}
-    wanted = {
-        "submit": perms.DRAFT if actions.submit else None,
-        "withdraw": perms.DRAFT if actions.withdraw else None,
-        "forward": perms.REVIEW if actions.forward else None,
-        "approve": perms.APPROVE if actions.approve else None,
-        "return": RETURN_STAGES[estimate.status][0] if actions.return_ else None,
-        "settlement": perms.VERIFY if actions.verify_settlement else None,
-    }
     found: dict[str, list[Any]] = {}
-    for action, codename in wanted.items():
-        if codename is not None:
-            found[action] = _acting_for(request, estimate, codename)
+    for name in actions.names:
+        row = lifecycle.transition(name, estimate.status)
+        if row is not None:
+            key = "settlement" if name in ("verify-settlement", "return-settlement") else name
+            found[key] = _acting_for(request, estimate, row.permission)
     return found
 
 
@@ -508,11 +501,12 @@ def estimate_forward(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.VIEW)
-    if request.method == "POST" and estimate.status not in RETURN_TARGETS:
+    row = lifecycle.transition("return", estimate.status)
+    if request.method == "POST" and row is None:
         raise _moved_on(estimate)
     form = ReturnForm(_posted(request), estimate=estimate)
-    if estimate.status in RETURN_STAGES:
-        _offer(request, estimate, form, RETURN_STAGES[estimate.status][0])
+    if row is not None:
+        _offer(request, estimate, form, row.permission)
     return _act(
         request,
         estimate,

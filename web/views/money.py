@@ -114,7 +114,8 @@ def estimate_clear_advance(request: HttpRequest, pk: int, advance_pk: int) -> Ht
         ),
         title=_("Clear an advance"),
         button=_("Clear the advance"),
-        available=estimate_actions(request.user, estimate).disburse and advance.cleared_on is None,
+        available=estimate_actions(request.user, estimate).clear_advance
+        and advance.cleared_on is None,
         done=_("The advance was cleared."),
         template="estimates/clear_advance.html",
         extra={"advance": advance},

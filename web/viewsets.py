@@ -21,9 +21,8 @@ from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as vf_views
 
 from approvals.access import estimate_list_for_user
-
-from .flows import EstimateFlow
-from .models import EstimateProcess
+from workflows.flows import EstimateFlow
+from workflows.models import EstimateProcess
 
 
 def visible_estimate_ids(user: Any) -> QuerySet[Any]:

@@ -1,0 +1,356 @@
+"""Drafting: the drafting unit creates, edits, submits and withdraws its estimates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import RuleViolation
+from core.money import MAX_AMOUNT
+from estimates.models import (
+    Activity,
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    EstimateVersion,
+    Level,
+    Norm,
+    Plan,
+    Source,
+)
+from ledger import services as ledger
+from organization import permissions as perms
+from organization.models import Unit, UnitKind
+from workflows import engine
+
+from .. import access
+from ..audit import audit_record
+from ..models import Stage
+from .transition import clean_text as _clean_text
+from .transition import transition
+
+S = EstimateStatus
+MAX_LINES = 200
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One cost line as typed. ``line_id`` names an existing line being edited."""
+
+    description: str
+    unit_of_measure: str
+    quantity: int
+    unit_price: int
+    times: int = 1
+    source: str = Source.CURRENT
+    norm_id: int | None = None
+    line_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EstimateInput:
+    activity_id: int
+    title: str
+    start_date: dt.date
+    end_date: dt.date
+    purpose: str = ""
+    village_ids: Sequence[int] = ()
+    participants_women: int = 0
+    participants_girls: int = 0
+    participants_men: int = 0
+    lines: Sequence[LineInput] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class LineCut:
+    """Appraisal of one line: the appraised amount (never above the requested) and why."""
+
+    line_id: int
+    appraised_amount: int
+    reason: str = ""
+
+
+def _check_input(
+    plan: Plan, unit: Unit, level: str, data: EstimateInput
+) -> tuple[Activity, list[Unit]]:
+    activity = (
+        Activity.objects.select_related("content")
+        .filter(pk=data.activity_id, content__plan=plan)
+        .first()
+    )
+    if activity is None:
+        raise RuleViolation(_("Choose an activity of the plan's catalogue."), field="activity")
+    if not activity.allows_level(level):
+        raise RuleViolation(_("This activity is not run at this level."), field="activity")
+    _clean_text(data.title, field_name="title", max_length=300)
+    if not data.title.strip():
+        raise RuleViolation(_("Give the estimate a title."), field="title")
+    _clean_text(data.purpose, field_name="purpose")
+    if not isinstance(data.start_date, dt.date) or not isinstance(data.end_date, dt.date):
+        raise RuleViolation(_("Enter the dates as dd/mm/yyyy."), field="start_date")
+    if data.end_date < data.start_date:
+        raise RuleViolation(_("The activity ends before it starts."), field="end_date")
+    if data.start_date < plan.period_start or data.end_date > plan.period_end:
+        raise RuleViolation(
+            _("The activity must fall within the plan's period (%(start)s – %(end)s).")
+            % {
+                "start": plan.period_start.strftime("%d/%m/%Y"),
+                "end": plan.period_end.strftime("%d/%m/%Y"),
+            },
+            field="start_date",
+        )
+    for name in ("participants_women", "participants_girls", "participants_men"):
+        value = getattr(data, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+            raise RuleViolation(_("Enter a number of people from 0 to 1,000,000."), field=name)
+    villages = list(Unit.objects.filter(pk__in=list(data.village_ids), kind=UnitKind.VILLAGE))
+    if len(villages) != len(set(data.village_ids)) or any(v.parent_id != unit.pk for v in villages):
+        raise RuleViolation(
+            _("Choose villages of %(unit)s only.") % {"unit": unit.name}, field="villages"
+        )
+    if len(data.lines) > MAX_LINES:
+        raise RuleViolation(_("At most %(n)s cost lines.") % {"n": MAX_LINES}, field="lines")
+    return activity, villages
+
+
+def _line_amount(line: LineInput, index: int) -> int:
+    where = f"lines[{index}]"
+    for name in ("quantity", "unit_price", "times"):
+        value = getattr(line, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RuleViolation(
+                _("Line %(n)s: enter a whole number.") % {"n": index + 1}, field=f"{where}.{name}"
+            )
+        if value <= 0:
+            raise RuleViolation(
+                _("Line %(n)s: quantity, unit price and days must be greater than zero.")
+                % {"n": index + 1},
+                field=f"{where}.{name}",
+            )
+    if line.quantity > 1_000_000 or line.times > 10_000 or line.unit_price > MAX_AMOUNT:
+        raise RuleViolation(
+            _("Line %(n)s: the figures are too large.") % {"n": index + 1}, field=where
+        )
+    amount = line.quantity * line.unit_price * line.times
+    if amount > MAX_AMOUNT:
+        raise RuleViolation(
+            _("Line %(n)s: the amount exceeds 10^15 đồng.") % {"n": index + 1}, field=where
+        )
+    if line.source not in Source.values:
+        raise RuleViolation(
+            _("Line %(n)s: choose a funding source.") % {"n": index + 1},
+            field=f"{where}.source",
+        )
+    if not line.description.strip() or not line.unit_of_measure.strip():
+        raise RuleViolation(
+            _("Line %(n)s: give a description and a unit.") % {"n": index + 1}, field=where
+        )
+    _clean_text(line.description, field_name=f"{where}.description", max_length=300)
+    _clean_text(line.unit_of_measure, field_name=f"{where}.unit_of_measure", max_length=50)
+    if line.norm_id is not None and not Norm.objects.filter(pk=line.norm_id).exists():
+        raise RuleViolation(
+            _("Line %(n)s: unknown cost norm.") % {"n": index + 1}, field=f"{where}.norm"
+        )
+    return amount
+
+
+def _write_lines(estimate: Estimate, lines: Sequence[LineInput]) -> int:
+    """Replace the estimate's lines; keep the ids of edited lines (the version diff
+    matches lines by id). Returns the new total."""
+    amounts = [_line_amount(line, i) for i, line in enumerate(lines)]
+    total = sum(amounts)
+    if total > MAX_AMOUNT:
+        raise RuleViolation(_("The estimate's total exceeds 10^15 đồng."), field="lines")
+    existing = {line.pk: line for line in estimate.lines.all()}
+    keep = {line.line_id for line in lines if line.line_id is not None}
+    if not keep <= set(existing):
+        raise RuleViolation(_("A cost line does not belong to this estimate."), field="lines")
+    estimate.lines.exclude(pk__in=keep).delete()
+    # Move kept lines out of the way so positions can be renumbered without clashes.
+    for offset, line_id in enumerate(keep, start=1):
+        EstimateLine.objects.filter(pk=line_id).update(position=100_000 + offset)
+    for position, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1):
+        values = {
+            "position": position,
+            "description": line.description.strip(),
+            "unit_of_measure": line.unit_of_measure.strip(),
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "times": line.times,
+            "source": line.source,
+            "norm_id": line.norm_id,
+            "amount": amount,
+            "appraised_amount": None,
+            "appraisal_note": "",
+            "approved_amount": None,
+        }
+        if line.line_id is not None:
+            EstimateLine.objects.filter(pk=line.line_id).update(**values)
+        else:
+            EstimateLine.objects.create(estimate=estimate, **values)
+    return total
+
+
+def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) -> Estimate:
+    """A commune (or the district Women's Union, for district-level activities) starts a
+    draft for its own unit."""
+    level = Level.COMMUNE if unit.kind == UnitKind.COMMUNE else Level.DISTRICT
+    with transaction.atomic():
+        if unit.pk not in access.unit_ids_with(actor, perms.DRAFT):
+            raise RuleViolation(_("You may draft estimates for your own unit only."), field="unit")
+        activity, villages = _check_input(plan, unit, level, data)
+        estimate = Estimate.objects.create(
+            plan=plan,
+            number=f"tmp-{timezone.now().timestamp()}-{actor.pk}",
+            level=level,
+            unit=unit,
+            content=activity.content,
+            activity=activity,
+            title=data.title.strip(),
+            purpose=data.purpose.strip(),
+            participants_women=data.participants_women,
+            participants_girls=data.participants_girls,
+            participants_men=data.participants_men,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            created_by=actor,
+            status=S.DRAFT,
+            status_changed_at=timezone.now(),
+        )
+        estimate.number = f"DT-{plan.year}-{estimate.pk:05d}"
+        estimate.villages.set(villages)
+        estimate.total_amount = _write_lines(estimate, data.lines)
+        estimate.save(update_fields=["number", "total_amount"])
+        authority = access.authority_check(
+            actor=actor, estimate=estimate, codename=perms.DRAFT, stage=Stage.DRAFT
+        )
+        audit_record(
+            action="estimate.created",
+            actor=actor,
+            role=authority.role,
+            unit_name=authority.unit_name,
+            estimate=estimate,
+            stage=Stage.DRAFT,
+            to_status=S.DRAFT,
+            amount=estimate.total_amount,
+        )
+        engine.flow_start(estimate)
+    return estimate
+
+
+#: The fields an edit may change.
+EDITED_FIELDS = (
+    "activity",
+    "content",
+    "title",
+    "purpose",
+    "participants_women",
+    "participants_girls",
+    "participants_men",
+    "start_date",
+    "end_date",
+    "total_amount",
+    "updated_at",
+)
+
+
+def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Estimate:
+    """Edit a draft or a returned estimate (its drafting unit only)."""
+    with transition("update", actor=actor, estimate_id=estimate_id) as step:
+        estimate = step.estimate
+        activity, villages = _check_input(estimate.plan, estimate.unit, estimate.level, data)
+        before = estimate.total_amount
+        estimate.activity = activity
+        estimate.content = activity.content
+        estimate.title = data.title.strip()
+        estimate.purpose = data.purpose.strip()
+        estimate.participants_women = data.participants_women
+        estimate.participants_girls = data.participants_girls
+        estimate.participants_men = data.participants_men
+        estimate.start_date = data.start_date
+        estimate.end_date = data.end_date
+        estimate.villages.set(villages)
+        estimate.total_amount = _write_lines(estimate, data.lines)
+        step.finish(
+            amount=estimate.total_amount, data={"total_before": before}, fields=EDITED_FIELDS
+        )
+    return estimate
+
+
+def _snapshot(estimate: Estimate) -> dict[str, Any]:
+    return {
+        "title": estimate.title,
+        "activity": estimate.activity_id,
+        "start_date": estimate.start_date.isoformat(),
+        "end_date": estimate.end_date.isoformat(),
+        "participants": [
+            estimate.participants_women,
+            estimate.participants_girls,
+            estimate.participants_men,
+        ],
+        "villages": sorted(estimate.villages.values_list("pk", flat=True)),
+        "total_amount": estimate.total_amount,
+        "lines": [
+            {
+                "id": line.pk,
+                "position": line.position,
+                "description": line.description,
+                "unit_of_measure": line.unit_of_measure,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "times": line.times,
+                "source": line.source,
+                "amount": line.amount,
+            }
+            for line in estimate.lines.order_by("position")
+        ],
+    }
+
+
+def estimate_submit(
+    *, actor: Any, estimate_id: int, comment: str = "", acting_for: Any = None
+) -> Estimate:
+    """Submit a draft (or a revised estimate): freeze a numbered version and send it to the
+    district Women's Union — or straight to appraisal for a district-level estimate."""
+    with transition("submit", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
+        estimate = step.estimate
+        comment = step.comment(comment)
+        if not estimate.lines.exists():
+            raise RuleViolation(_("Add at least one cost line before submitting."), field="lines")
+        estimate.version += 1
+        estimate.submitted_by = actor
+        EstimateVersion.objects.create(
+            estimate=estimate,
+            number=estimate.version,
+            snapshot=_snapshot(estimate),
+            total_amount=estimate.total_amount,
+            created_by=actor,
+        )
+        step.finish(
+            comment=comment,
+            amount=estimate.total_amount,
+            data={"version": estimate.version},
+            fields=["version", "submitted_by"],
+        )
+    return estimate
+
+
+def estimate_withdraw(
+    *, actor: Any, estimate_id: int, reason: str, acting_for: Any = None
+) -> Estimate:
+    """The drafting unit withdraws an estimate that is not yet approved."""
+    with transition(
+        "withdraw", actor=actor, estimate_id=estimate_id, acting_for=acting_for
+    ) as step:
+        estimate = step.estimate
+        reason = step.comment(reason, what=_("for withdrawing the estimate"))
+        if estimate.status == S.APPROVAL:
+            ledger.ledger_release(estimate=estimate, actor=actor)
+        step.finish(comment=reason, amount=estimate.total_amount)
+    return estimate

@@ -1,0 +1,192 @@
+"""The one shape of every transition: lock, re-read, check the table's source status, the
+gate and segregation of duties, then (in the caller's body) what is particular to the
+action, then save the changed fields, audit, move the flow and record the event — in one
+transaction. Side effects leave after commit through the notifications outbox.
+
+    with transition("forward", actor=actor, estimate_id=pk) as step:
+        step.finish(comment=step.comment(comment))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
+
+from core.errors import Conflict, Forbidden, RuleViolation
+from estimates.models import Estimate
+from notifications.services import event_emit
+from organization import permissions as perms
+from workflows import engine
+
+from .. import access, lifecycle
+from ..access import Authority
+from ..audit import audit_record
+from ..lifecycle import Transition
+
+MAX_TEXT = 5000
+
+
+def lock_estimate(estimate_id: int) -> Estimate:
+    try:
+        return (
+            Estimate.objects.select_for_update(of=("self",))
+            .select_related("unit", "plan")
+            .get(pk=estimate_id)
+        )
+    except (Estimate.DoesNotExist, TypeError, ValueError):
+        raise RuleViolation(_("No such estimate.")) from None
+
+
+def moved_on(estimate: Estimate) -> Conflict:
+    return Conflict(
+        _(
+            "Someone else has just acted on this estimate: it is now “%(status)s”. "
+            "Reload the page to see what changed."
+        )
+        % {"status": estimate.get_status_display()}
+    )
+
+
+def clean_text(value: str, *, field_name: str, max_length: int = MAX_TEXT) -> str:
+    if not isinstance(value, str):
+        raise RuleViolation(_("Enter text."), field=field_name)
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise RuleViolation(_("The text contains control characters."), field=field_name)
+    value = value.strip()
+    if len(value) > max_length:
+        raise RuleViolation(_("At most %(n)s characters.") % {"n": max_length}, field=field_name)
+    return value
+
+
+@dataclass
+class Step:
+    """A transition in progress: the locked estimate, the table's row for its status, and
+    the capacity in which the actor acts."""
+
+    estimate: Estimate
+    row: Transition
+    authority: Authority
+    from_status: str
+    changed: list[str] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def actor(self) -> Any:
+        return self.authority.actor
+
+    def comment(self, text: str | None, *, what: str = "") -> str:
+        """The comment or reason typed with the action; required when the table says so."""
+        cleaned = clean_text(text or "", field_name="comment")
+        if self.row.reason and not cleaned:
+            raise RuleViolation(_("Give a reason %(what)s.") % {"what": what}, field="comment")
+        return cleaned
+
+    def target(self, choice: str | None = None) -> str:
+        to = self.row.target_for(level=self.estimate.level, choice=choice)
+        if to is None:
+            raise RuleViolation(_("This estimate cannot be returned there."), field="to")
+        return to
+
+    def finish(
+        self,
+        *,
+        to_status: str | None = None,
+        comment: str = "",
+        amount: int | None = None,
+        data: dict[str, Any] | None = None,
+        fields: Sequence[str] = (),
+    ) -> None:
+        """Save the changed fields, write the audit entry, move the flow, record the event.
+        ``to_status`` defaults to the table's target; actions that change no status keep
+        it."""
+        estimate = self.estimate
+        if self.row.changes_status:
+            estimate.status = to_status or self.target()
+            estimate.status_changed_at = timezone.now()
+            fields = ["status", "status_changed_at", "updated_at", *fields]
+        if fields:
+            estimate.save(update_fields=list(dict.fromkeys(fields)))
+        audit_record(
+            action=self.row.event,
+            actor=self.authority.actor,
+            acting_for=self.authority.acting_for,
+            role=self.authority.role,
+            unit_name=self.authority.unit_name,
+            estimate=estimate,
+            stage=self.row.stage,
+            from_status=self.from_status,
+            to_status=estimate.status,
+            amount=amount,
+            comment=comment,
+            data=data,
+        )
+        if self.row.changes_status:
+            try:
+                if estimate.status in lifecycle.FINAL_STATUSES and not self.row.flow_node:
+                    engine.flow_cancel(estimate)
+                else:
+                    engine.flow_complete(estimate, self.from_status, self.authority.actor)
+            except (engine.StaleTask, FlowLockFailed, DatabaseError) as exc:
+                raise Conflict(
+                    _(
+                        "Someone else has just acted on this estimate. Reload the page to "
+                        "see what changed."
+                    )
+                ) from exc
+        if self.row.emits:
+            event_emit(
+                kind=self.row.event,
+                estimate=estimate,
+                actor=self.authority.actor,
+                acting_for=self.authority.acting_for,
+                comment=comment,
+            )
+        self.done = True
+
+
+def _row_for(name: str, actor: Any, estimate: Estimate) -> Transition:
+    """The table's row of ``name`` for the estimate's status. When the action does not
+    start there, whoever could take it elsewhere hears that the estimate moved on (409);
+    anyone else, that their role does not allow it (403)."""
+    row = lifecycle.transition(name, estimate.status)
+    if row is not None:
+        return row
+    if any(
+        estimate.unit_id in access.unit_ids_with(actor, r.permission) for r in lifecycle.rows(name)
+    ):
+        raise moved_on(estimate)
+    raise Forbidden(_("Your role does not allow this on this estimate."))
+
+
+@contextmanager
+def transition(
+    name: str, *, actor: Any, estimate_id: int, acting_for: Any = None
+) -> Iterator[Step]:
+    """Run action ``name`` of the lifecycle table on an estimate, in one transaction.
+    The body does what is particular to the action and calls ``step.finish(...)``."""
+    with transaction.atomic():
+        estimate = lock_estimate(estimate_id)
+        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+            raise Forbidden(_("Log in to do this."))
+        if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
+            raise Http404(_("No such estimate."))
+        row = _row_for(name, actor, estimate)
+        authority = access.authority_check(
+            actor=actor,
+            estimate=estimate,
+            codename=row.permission,
+            stage=row.stage,
+            acting_for=acting_for,
+        )
+        step = Step(estimate=estimate, row=row, authority=authority, from_status=estimate.status)
+        yield step
+        if not step.done:
+            raise RuntimeError(f"transition {name!r} ended without step.finish()")
