@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from core.errors import Forbidden
 from delegations.selectors import acting_for_options, delegations_active_for
 from estimates.models import Estimate
 from organization import permissions as perms
-from organization.models import Role, Unit
+from organization.models import Role
 from organization.permissions import unit_grants_of
 
 from . import lifecycle
@@ -98,6 +98,7 @@ def authority_check(
     codename: str,
     stage: str,
     acting_for: Any = None,
+    earlier: set[str] | None = None,
 ) -> Authority:
     """May ``actor`` use ``codename`` on this estimate at ``stage``? Returns the capacity
     in which they act, or raises Forbidden with a message for the user."""
@@ -114,26 +115,39 @@ def authority_check(
     granted = perms.role_granting(principal, codename, estimate.unit_id)
     if granted is None:
         raise Forbidden(_("Your role does not allow this on this estimate."))
-    role, agency_code = granted
-    _check_segregation(estimate, stage, {actor.pk, principal.pk})
-    agency = Unit.objects.filter(code=agency_code).only("name").first()
+    role, agency_code, agency_name = granted
+    people = {actor.pk, principal.pk}
+    if earlier is None:
+        earlier = stages_acted(estimate, people)
+    problem = segregation_problem(estimate, stage, people, earlier)
+    if problem is not None:
+        raise Forbidden(problem)
     return Authority(
         actor=actor,
         role=role,
         agency_code=agency_code,
-        unit_name=agency.name if agency else agency_code,
+        unit_name=agency_name,
         acting_for=acting_for,
     )
 
 
-def _check_segregation(estimate: Estimate, stage: str, people: set[int]) -> None:
-    problem = segregation_problem(estimate, stage, people, stages_acted(estimate, people))
-    if problem is not None:
-        raise Forbidden(problem)
+def acted_annotations(people: set[int]) -> dict[str, Exists]:
+    """For a query of estimates: per stage, whether any of ``people`` acted at it (from
+    the audit trail), as ``acted_<stage>`` booleans; ``stages_acted`` reads them back."""
+    by_people = Q(actor_id__in=people) | Q(acting_for_id__in=people)
+    return {
+        f"acted_{stage}": Exists(
+            AuditEntry.objects.filter(by_people, estimate_id=OuterRef("pk"), stage=stage)
+        )
+        for stage in Stage.values
+    }
 
 
 def stages_acted(estimate: Estimate, people: set[int]) -> set[str]:
-    """The stages at which any of ``people`` acted on the estimate (from the audit trail)."""
+    """The stages at which any of ``people`` acted on the estimate (from the audit trail;
+    from the estimate's ``acted_<stage>`` annotations when it was read with them)."""
+    if all(hasattr(estimate, f"acted_{stage}") for stage in Stage.values):
+        return {stage for stage in Stage.values if getattr(estimate, f"acted_{stage}")}
     return set(
         AuditEntry.objects.filter(estimate=estimate)
         .filter(Q(actor_id__in=people) | Q(acting_for_id__in=people))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEntry
@@ -88,11 +89,38 @@ def audit_record(
     # Store exactly what will be read back (JSON round trip) before hashing.
     entry.data = json.loads(json.dumps(entry.data, ensure_ascii=False, default=str))
     entry.hash = entry_hash(entry)
-    entry.save(force_insert=True)
     head.last_seq = entry.seq
     head.last_hash = entry.hash
-    head.save(update_fields=["last_seq", "last_hash"])
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        _insert_and_advance(entry, connection)
+    else:
+        entry.save(force_insert=True)
+        head.save(update_fields=["last_seq", "last_hash"])
     return entry
+
+
+def _insert_and_advance(entry: AuditEntry, connection: Any) -> None:
+    """Insert the entry and move the chain head to it in one statement (PostgreSQL: a
+    data-modifying WITH), the head row being locked already."""
+    query = InsertQuery(AuditEntry)
+    query.insert_values([f for f in AuditEntry._meta.concrete_fields if not f.primary_key], [entry])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEntry._meta.pk]
+    ((insert_sql, insert_params),) = compiler.as_sql()
+    head_table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    # Only the ORM's own INSERT and a quoted table name are interpolated; values are params.
+    sql = "".join(
+        [
+            f"WITH ins AS ({insert_sql}) UPDATE {head_table} ",
+            "SET last_seq = %s, last_hash = %s WHERE id = 1 RETURNING (SELECT id FROM ins)",
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*insert_params, entry.seq, entry.hash])
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 @dataclass(frozen=True)

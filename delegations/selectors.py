@@ -8,13 +8,14 @@ only for the delegated role's permissions, and only while both people still hold
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
+from organization import permissions as perms
 from organization.models import Membership, Unit
 from organization.permissions import group_name, groups_holding
 
@@ -68,24 +69,20 @@ def acting_for_options(user: User, perm_codename: str, unit: Unit, on: datetime.
     return list(found.values())
 
 
-def delegates_for(
-    delegator_ids: Iterable[int], perm_codename: str, unit: Unit, on: datetime.date
-) -> dict[int, list[User]]:
-    """For each delegator, the delegates acting for them with ``perm_codename`` on ``unit``
-    on ``on`` (who must also be told about the work they may now do)."""
-    ids = list(delegator_ids)
-    if not ids:
-        return {}
-    delegations = list(_in_force(on).filter(delegator_id__in=ids))
-    if not delegations:
-        return {}
-    names = {d.pk: group_name(d.membership.role, d.membership.unit) for d in delegations}
-    holding = groups_holding(perm_codename, unit.pk, names.values())
-    result: dict[int, list[User]] = defaultdict(list)
-    for d in delegations:
-        if names[d.pk] in holding and d.delegate not in result[d.delegator_id]:
-            result[d.delegator_id].append(d.delegate)
-    return dict(result)
+def delegate_ids_for(perm_codename: str, unit: Unit, on: datetime.date) -> Any:
+    """The ids of the delegates who may use ``perm_codename`` on ``unit`` on ``on``, acting
+    for someone who holds it (a subquery: no query of its own)."""
+    holding = perms.groups_holding_query(perm_codename, unit.pk)
+    return (
+        _in_force(on)
+        .annotate(
+            delegated_group=Concat(
+                "membership__role", Value("@"), "membership__unit__code", output_field=CharField()
+            )
+        )
+        .filter(delegated_group__in=holding)
+        .values("delegate_id")
+    )
 
 
 def person_name(user: User | None) -> str:

@@ -36,9 +36,9 @@ class EventKind(models.TextChoices):
     DIGEST = "digest.daily", _("Daily digest")
 
 
-#: The kinds a transition may emit (``event_emit``): the lifecycle table's; the others are
-#: written by periodic jobs.
-TRANSITION_KINDS = lifecycle.EVENT_KINDS
+#: The kinds a transition may emit (``event_emit``): the lifecycle table's, and creation
+#: (recorded, nobody told); the others are written by periodic jobs.
+TRANSITION_KINDS = lifecycle.EVENT_KINDS | {"estimate.created"}
 
 
 class Channel(models.TextChoices):

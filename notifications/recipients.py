@@ -11,27 +11,25 @@ only through a role.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.utils import timezone
 
 from approvals import lifecycle
-from delegations.selectors import delegates_for
+from delegations.selectors import delegate_ids_for
 from estimates.models import Estimate
 from organization import permissions as perms
 from organization.models import Membership, Unit
 
 
 def actors_for(perm_codename: str, unit: Unit) -> list[User]:
-    """Holders of the permission, and the delegates acting for them today."""
-    holders = list(perms.holders(perm_codename, unit.pk))
-    delegated = delegates_for([u.pk for u in holders], perm_codename, unit, timezone.localdate())
-    found = {u.pk: u for u in holders}
-    for delegates in delegated.values():
-        for d in delegates:
-            found.setdefault(d.pk, d)
-    return list(found.values())
+    """Holders of the permission, and the delegates acting for them today (one query)."""
+    delegates = delegate_ids_for(perm_codename, unit, timezone.localdate())
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(pk__in=perms.holders(perm_codename, unit.pk).values("pk")) | Q(pk__in=delegates))
+        .order_by("pk")
+    )
 
 
 def heads_for(perm_codename: str, unit: Unit) -> list[User]:
@@ -50,15 +48,6 @@ def heads_for(perm_codename: str, unit: Unit) -> list[User]:
     )
 
 
-def _without(users: Iterable[User], excluded: Iterable[User | None]) -> list[int]:
-    skip = {u.pk for u in excluded if u is not None}
-    seen: list[int] = []
-    for u in users:
-        if u.pk not in skip and u.pk not in seen:
-            seen.append(u.pk)
-    return seen
-
-
 def recipients_for_event(
     *,
     kind: str,
@@ -67,10 +56,12 @@ def recipients_for_event(
     acting_for: User | None = None,
 ) -> list[int]:
     """The ids of the users told about ``kind`` on ``estimate`` (in its new status)."""
-    users: list[User] = []
+    ids: list[int] = []
     told = lifecycle.audience(kind, estimate.status)
     if lifecycle.NEXT in told:
-        users.extend(actors_for(lifecycle.STATUS_PERMISSIONS[estimate.status], estimate.unit))
-    if lifecycle.DRAFTER in told:
-        users.append(estimate.created_by)
-    return _without(users, [actor, acting_for])
+        permission = lifecycle.STATUS_PERMISSIONS[estimate.status]
+        ids.extend(u.pk for u in actors_for(permission, estimate.unit))
+    if lifecycle.DRAFTER in told and estimate.created_by_id is not None:
+        ids.append(estimate.created_by_id)
+    skip = {u.pk for u in (actor, acting_for) if u is not None}
+    return [pk for pk in dict.fromkeys(ids) if pk not in skip]

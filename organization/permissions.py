@@ -21,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import StrIndex, Substr
 from guardian.models import GroupObjectPermission
 
 from .models import Membership, Role, Unit, UnitKind
@@ -158,22 +160,44 @@ def _unit_ct_id() -> int:
     return ContentType.objects.get_for_model(Unit).pk
 
 
-def unit_grants_of(user: Any) -> dict[str, frozenset[int]]:
-    """Every unit permission ``user`` holds, as {codename: unit ids}: one query, cached on
-    the user object (for the request, or the transition)."""
-    cache: dict[str, frozenset[int]] | None = getattr(user, "_unit_grants", None)
-    if cache is not None:
-        return cache
-    found: dict[str, set[int]] = defaultdict(set)
+@dataclass
+class Grants:
+    """Every unit permission a user holds through their role groups, with the groups (and
+    their agencies' names) through which they hold it: one query, kept on the user object
+    for the request or the transition."""
+
+    units: dict[str, frozenset[int]]
+    through: dict[tuple[str, int], list[tuple[str, str]]]  # -> [(group name, agency name)]
+
+
+def _grants(user: Any) -> Grants:
+    cached: Grants | None = getattr(user, "_unit_grants", None)
+    if cached is not None:
+        return cached
+    units: dict[str, set[int]] = defaultdict(set)
+    through: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
     if getattr(user, "is_authenticated", False) and user.is_active:
-        rows = GroupObjectPermission.objects.filter(
-            group__user=user, content_type_id=_unit_ct_id()
-        ).values_list("permission__codename", "object_pk")
-        for codename, object_pk in rows:
-            found[codename].add(int(object_pk))
-    cache = {codename: frozenset(ids) for codename, ids in found.items()}
-    user._unit_grants = cache
-    return cache
+        name = F("group__name")
+        agency = Unit.objects.filter(
+            code=Substr(OuterRef("group__name"), StrIndex(OuterRef("group__name"), Value("@")) + 1)
+        ).values("name")[:1]
+        rows = (
+            GroupObjectPermission.objects.filter(group__user=user, content_type_id=_unit_ct_id())
+            .annotate(agency_name=Subquery(agency))
+            .order_by(name)
+            .values_list("permission__codename", "object_pk", "group__name", "agency_name")
+        )
+        for codename, object_pk, group, agency_name in rows:
+            units[codename].add(int(object_pk))
+            through[(codename, int(object_pk))].append((group, agency_name or ""))
+    cached = Grants({c: frozenset(ids) for c, ids in units.items()}, dict(through))
+    user._unit_grants = cached
+    return cached
+
+
+def unit_grants_of(user: Any) -> dict[str, frozenset[int]]:
+    """Every unit permission ``user`` holds, as {codename: unit ids} (one query, cached)."""
+    return _grants(user).units
 
 
 def unit_grants_forget(user: Any) -> None:
@@ -202,6 +226,13 @@ def holders(codename: str, unit_id: int) -> Any:
     )
 
 
+def groups_holding_query(codename: str, unit_id: int) -> Any:
+    """The names of the role groups holding ``codename`` on the unit, as a subquery."""
+    return GroupObjectPermission.objects.filter(
+        permission__codename=codename, content_type_id=_unit_ct_id(), object_pk=str(unit_id)
+    ).values("group__name")
+
+
 def groups_holding(codename: str, unit_id: int, names: Iterable[str] | None = None) -> set[str]:
     """The names of the role groups holding ``codename`` on the unit (of ``names`` only,
     when given)."""
@@ -213,18 +244,10 @@ def groups_holding(codename: str, unit_id: int, names: Iterable[str] | None = No
     return set(qs.values_list("group__name", flat=True))
 
 
-def role_granting(user: Any, codename: str, unit_id: int) -> tuple[str, str] | None:
-    """The (role, agency code) of the first role group through which ``user`` holds
-    ``codename`` on the unit, or None."""
-    names = sorted(
-        GroupObjectPermission.objects.filter(
-            group__user=user,
-            permission__codename=codename,
-            content_type_id=_unit_ct_id(),
-            object_pk=str(unit_id),
-        ).values_list("group__name", flat=True)
-    )
-    for name in names:
-        role, _sep, agency_code = name.partition("@")
-        return role, agency_code
+def role_granting(user: Any, codename: str, unit_id: int) -> tuple[str, str, str] | None:
+    """The (role, agency code, agency name) of the first role group through which ``user``
+    holds ``codename`` on the unit, or None (from the cached grants)."""
+    for group, agency_name in _grants(user).through.get((codename, unit_id), []):
+        role, _sep, agency_code = group.partition("@")
+        return role, agency_code, agency_name or agency_code
     return None

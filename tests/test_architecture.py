@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_DIRS = {".venv", "tests", "migrations", "node_modules", "staticfiles", ".git"}
-STATUS_WRITER = ROOT / "approvals" / "services.py"
+STATUS_WRITERS = ROOT / "approvals" / "services"
 
 
 def _product_files() -> list[Path]:
@@ -40,11 +40,11 @@ def _writes_estimate_status(tree: ast.AST) -> list[int]:
 def test_only_the_approvals_services_write_an_estimates_status() -> None:
     offenders = []
     for path in _product_files():
-        if path == STATUS_WRITER:
+        if STATUS_WRITERS in path.parents:
             continue
         for line in _writes_estimate_status(ast.parse(path.read_text(encoding="utf-8"))):
             offenders.append(f"{path.relative_to(ROOT)}:{line}")
-    assert offenders == [], "an estimate's status is written outside approvals/services.py"
+    assert offenders == [], "an estimate's status is written outside approvals/services/"
 
 
 def test_the_rule_catches_a_status_write() -> None:
@@ -58,7 +58,7 @@ def test_the_rule_catches_a_status_write() -> None:
 
 def test_no_float_in_money_code() -> None:
     """Money modules never touch floating point."""
-    money_modules = [ROOT / "core" / "money.py", ROOT / "approvals" / "services.py"]
+    money_modules = [ROOT / "core" / "money.py", *(ROOT / "approvals" / "services").glob("*.py")]
     money_modules += list((ROOT / "ledger").glob("*.py")) if (ROOT / "ledger").exists() else []
     for path in money_modules:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -69,3 +69,87 @@ def test_no_float_in_money_code() -> None:
             assert not (isinstance(node, ast.Name) and node.id == "float"), (
                 f"{path.relative_to(ROOT)}:{node.lineno} uses float"
             )
+
+
+#: Layers, lowest first: a module imports its own layer or lower ones, never a higher one.
+#: The lifecycle table and the audit models are plain rules and data: every domain app may
+#: read them. Pages (``web``) and the API sit on top and never import each other.
+LAYERS: dict[str, int] = {
+    "core": 0,
+    "organization": 1,
+    "estimates": 2,
+    "approvals.lifecycle": 3,
+    "approvals.models": 3,
+    "delegations": 4,
+    "ledger": 4,
+    "workflows": 4,
+    "notifications": 5,
+    "approvals": 6,
+    "reports": 7,
+    "web": 8,
+    "api": 8,
+    "config": 9,
+}
+
+
+def _layer(module: str) -> tuple[str, int] | None:
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        name = ".".join(parts[:n])
+        if name in LAYERS:
+            return name, LAYERS[name]
+    return None
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, node.module or ""]).strip(".")
+            else:
+                module = node.module or ""
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _layer_violations(files: list[Path]) -> list[str]:
+    offenders = []
+    for path in files:
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        own = _layer(module)
+        if own is None:
+            continue
+        for line, imported in _imports(path):
+            other = _layer(imported)
+            if other is None or other[0].split(".")[0] == own[0].split(".")[0] == other[0]:
+                continue
+            if other[0].split(".")[0] == own[0].split(".")[0] and other[1] <= own[1]:
+                continue
+            if other[1] > own[1] or {own[0], other[0]} == {"web", "api"}:
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
+    return offenders
+
+
+def test_no_app_imports_a_higher_layer() -> None:
+    assert _layer_violations(_product_files()) == []
+
+
+def test_the_layer_rule_catches_an_upward_import() -> None:
+    assert _layer("approvals.services.review") == ("approvals", 6)
+    assert _layer("approvals.lifecycle") == ("approvals.lifecycle", 3)
+    bad = ROOT / "estimates" / "_layer_probe.py"
+    bad.write_text("from approvals import services\nfrom web.forms import X\nimport core.money\n")
+    try:
+        found = _layer_violations([bad])
+    finally:
+        bad.unlink()
+    assert found == [
+        "estimates/_layer_probe.py:1 imports approvals.services",
+        "estimates/_layer_probe.py:2 imports web.forms.X",
+    ]

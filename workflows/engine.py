@@ -8,11 +8,13 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import PROCESS, STATUS
+from viewflow.workflow.models import Task
 
 from approvals.lifecycle import STATUS_NODES as STATUS_NODE_NAMES
 from estimates.models import Estimate
 
 from .flows import EstimateFlow
+from .locking import holding
 from .models import EstimateProcess
 
 #: The flow node that waits while an estimate is in each status (the lifecycle table's).
@@ -32,28 +34,36 @@ def process_for(estimate: Estimate) -> EstimateProcess:
 
 
 def flow_start(estimate: Estimate) -> EstimateProcess:
-    process: EstimateProcess = EstimateFlow.start.run(estimate=estimate)
+    with holding(estimate):
+        process: EstimateProcess = EstimateFlow.start.run(estimate=estimate)
     return process
 
 
 def flow_complete(estimate: Estimate, from_status: str, user: Any) -> None:
     """Complete the task that waited while the estimate was in ``from_status``; the
-    flow's gateways then route on the estimate's new status."""
+    flow's gateways then route on the estimate's new status. The caller holds the
+    estimate's row lock (``workflows.locking``): the task is read once, with its process,
+    and completed by the actor, who becomes its owner."""
     node = STATUS_NODES[from_status]
     task = (
-        process_for(estimate)
-        .task_set.filter(flow_task=node, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        Task.objects.select_related("process")
+        .filter(
+            process__flow_class=EstimateFlow,
+            process__artifact_content_type=ContentType.objects.get_for_model(Estimate),
+            process__artifact_object_id=estimate.pk,
+            flow_task=node,
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        )
         .first()
     )
     if task is None:
         raise StaleTask(from_status)
     try:
-        with task.activation() as activation:
-            current = activation.task
-            if current.status == STATUS.NEW:
-                activation.assign(user)
-            elif current.owner_id != user.pk:
-                activation.reassign(user=user)
+        with holding(estimate), EstimateFlow.lock(task.process_id):
+            activation = task.flow_task.activation_class(task)
+            # The service has checked the actor's right; the task is theirs.
+            task.owner = user
+            task.status = STATUS.ASSIGNED
             activation.start(None)
             activation.execute()
     except TransitionNotAllowed as exc:
@@ -63,7 +73,8 @@ def flow_complete(estimate: Estimate, from_status: str, user: Any) -> None:
 def flow_cancel(estimate: Estimate) -> None:
     process = process_for(estimate)
     if process.status == PROCESS.NEW:
-        EstimateFlow.instance.cancel(process)
+        with holding(estimate):
+            EstimateFlow.instance.cancel(process)
 
 
 def active_task(estimate: Estimate) -> Any:

@@ -9,17 +9,22 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from estimates.models import Estimate, EstimateStatus
 from organization.permissions import VIEW, unit_ids_with
 
+from .locking import estimate_row_lock, held_estimate
 from .models import EstimateProcess
 from .views import TaskRedirectView
 
 
 def _status(activation: Any) -> str:
-    """The estimate's status, read fresh (gateways run after the service saved it)."""
+    """The estimate's status after the service saved it: the one the service holds, or
+    read fresh."""
+    held = held_estimate(activation.process)
+    if held is not None:
+        return held.status
     status: str = (
         Estimate.objects.filter(pk=activation.process.artifact_object_id)
         .values_list("status", flat=True)
@@ -33,14 +38,15 @@ def _is(*statuses: str) -> Any:
 
 
 def _unit(process: Any) -> Any:
-    return process.artifact.unit
+    held = held_estimate(process)
+    return held.unit if held is not None else process.artifact.unit
 
 
 class EstimateFlow(flow.Flow):
     """Estimate approval"""
 
     process_class = EstimateProcess
-    lock_impl = lock.select_for_update_lock
+    lock_impl = estimate_row_lock
 
     start = flow.StartHandle(this.start_process).Next(this.draft)
 

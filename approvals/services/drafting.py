@@ -283,7 +283,7 @@ def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Est
     return estimate
 
 
-def _snapshot(estimate: Estimate) -> dict[str, Any]:
+def _snapshot(estimate: Estimate, lines: list[EstimateLine]) -> dict[str, Any]:
     return {
         "title": estimate.title,
         "activity": estimate.activity_id,
@@ -308,7 +308,7 @@ def _snapshot(estimate: Estimate) -> dict[str, Any]:
                 "source": line.source,
                 "amount": line.amount,
             }
-            for line in estimate.lines.order_by("position")
+            for line in lines
         ],
     }
 
@@ -321,14 +321,15 @@ def estimate_submit(
     with transition("submit", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
         estimate = step.estimate
         comment = step.comment(comment)
-        if not estimate.lines.exists():
+        lines = list(estimate.lines.order_by("position"))
+        if not lines:
             raise RuleViolation(_("Add at least one cost line before submitting."), field="lines")
         estimate.version += 1
         estimate.submitted_by = actor
         EstimateVersion.objects.create(
             estimate=estimate,
             number=estimate.version,
-            snapshot=_snapshot(estimate),
+            snapshot=_snapshot(estimate, lines),
             total_amount=estimate.total_amount,
             created_by=actor,
         )

@@ -34,13 +34,14 @@ from ..lifecycle import Transition
 MAX_TEXT = 5000
 
 
-def lock_estimate(estimate_id: int) -> Estimate:
+def lock_estimate(estimate_id: int, people: set[int] | None = None) -> Estimate:
+    """Lock and read the estimate; with ``people``, also whether they acted at each stage
+    (segregation of duties), in the same query."""
+    qs = Estimate.objects.select_for_update(of=("self",)).select_related("unit", "plan")
+    if people:
+        qs = qs.annotate(**access.acted_annotations(people))
     try:
-        return (
-            Estimate.objects.select_for_update(of=("self",))
-            .select_related("unit", "plan")
-            .get(pk=estimate_id)
-        )
+        return qs.get(pk=estimate_id)
     except (Estimate.DoesNotExist, TypeError, ValueError):
         raise RuleViolation(_("No such estimate.")) from None
 
@@ -172,10 +173,11 @@ def transition(
 ) -> Iterator[Step]:
     """Run action ``name`` of the lifecycle table on an estimate, in one transaction.
     The body does what is particular to the action and calls ``step.finish(...)``."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise Forbidden(_("Log in to do this."))
+    people = {actor.pk} | ({acting_for.pk} if acting_for is not None else set())
     with transaction.atomic():
-        estimate = lock_estimate(estimate_id)
-        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-            raise Forbidden(_("Log in to do this."))
+        estimate = lock_estimate(estimate_id, people)
         if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
             raise Http404(_("No such estimate."))
         row = _row_for(name, actor, estimate)
@@ -185,6 +187,7 @@ def transition(
             codename=row.permission,
             stage=row.stage,
             acting_for=acting_for,
+            earlier=access.stages_acted(estimate, people),
         )
         step = Step(estimate=estimate, row=row, authority=authority, from_status=estimate.status)
         yield step

@@ -15,7 +15,7 @@ from tests.factories import estimates_bulk, estimates_drive
 #: Pinned query counts, for the district Women's Union officer (who sees every commune).
 #: Session and user (2), the permission look-ups (one per codename, cached per request),
 #: the page's own reads, and the menu's inbox count.
-PINNED = {"list": 15, "inbox": 12, "detail": 20}
+PINNED = {"list": 9, "inbox": 7, "detail": 15}
 STATUSES = ("draft", "review", "appraisal", "returned")
 
 
