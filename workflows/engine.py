@@ -16,6 +16,7 @@ from estimates.models import Estimate
 from .flows import EstimateFlow
 from .locking import holding
 from .models import EstimateProcess
+from .nodes import NoRoute
 
 #: The flow node that waits while an estimate is in each status (the lifecycle table's).
 STATUS_NODES = {status: getattr(EstimateFlow, name) for status, name in STATUS_NODE_NAMES.items()}
@@ -66,7 +67,7 @@ def flow_complete(estimate: Estimate, from_status: str, user: Any) -> None:
             task.status = STATUS.ASSIGNED
             activation.start(None)
             activation.execute()
-    except TransitionNotAllowed as exc:
+    except (TransitionNotAllowed, NoRoute) as exc:
         raise StaleTask(from_status) from exc
 
 

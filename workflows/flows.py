@@ -11,11 +11,21 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from estimates.models import Estimate, EstimateStatus
-from organization.permissions import VIEW, unit_ids_with
+from approvals.lifecycle import STATUS_NODES, TRANSITIONS
+from estimates.models import Estimate
+from organization.permissions import (
+    APPRAISE,
+    APPROVE,
+    DRAFT,
+    REVIEW,
+    VERIFY,
+    VIEW,
+    unit_ids_with,
+)
 
 from .locking import estimate_row_lock, held_estimate
 from .models import EstimateProcess
+from .nodes import RoutedView
 from .views import TaskRedirectView
 
 
@@ -33,13 +43,29 @@ def _status(activation: Any) -> str:
     return status
 
 
-def _is(*statuses: str) -> Any:
-    return lambda activation: _status(activation) in statuses
-
-
 def _unit(process: Any) -> Any:
     held = held_estimate(process)
     return held.unit if held is not None else process.artifact.unit
+
+
+def _routes(node: str) -> dict[str, Any]:
+    """From the lifecycle table: for each status a task of ``node`` may end in, the next
+    task (``end`` once nobody acts any more)."""
+    routes: dict[str, Any] = {}
+    for row in TRANSITIONS:
+        if row.flow_node == node:
+            for status in sorted(row.ends_in):
+                routes[status] = getattr(this, STATUS_NODES.get(status, "end"))
+    return routes
+
+
+def _task(node: str, title: Any, permission: str) -> RoutedView:
+    return (
+        RoutedView(TaskRedirectView.as_view())
+        .Annotation(title=title)
+        .Permission(f"organization.{permission}", obj=_unit)
+        .Routes(_routes(node), by=_status)
+    )
 
 
 class EstimateFlow(flow.Flow):
@@ -49,61 +75,14 @@ class EstimateFlow(flow.Flow):
     lock_impl = estimate_row_lock
 
     start = flow.StartHandle(this.start_process).Next(this.draft)
-
-    draft = (
-        flow.View(TaskRedirectView.as_view())
-        .Annotation(title=_("Draft and submit"))
-        .Permission("organization.draft_unit_estimates", obj=_unit)
-        .Next(this.after_draft)
-    )
-    after_draft = (
-        flow.Switch().Case(this.appraise, _is(EstimateStatus.APPRAISAL)).Default(this.review)
-    )
-    review = (
-        flow.View(TaskRedirectView.as_view())
-        .Annotation(title=_("Review"))
-        .Permission("organization.review_unit_estimates", obj=_unit)
-        .Next(this.after_review)
-    )
-    after_review = (
-        flow.Switch().Case(this.appraise, _is(EstimateStatus.APPRAISAL)).Default(this.draft)
-    )
-    appraise = (
-        flow.View(TaskRedirectView.as_view())
-        .Annotation(title=_("Appraise"))
-        .Permission("organization.appraise_unit_estimates", obj=_unit)
-        .Next(this.after_appraise)
-    )
-    after_appraise = (
-        flow.Switch()
-        .Case(this.approve, _is(EstimateStatus.APPROVAL))
-        .Case(this.review, _is(EstimateStatus.REVIEW))
-        .Default(this.draft)
-    )
-    approve = (
-        flow.View(TaskRedirectView.as_view())
-        .Annotation(title=_("Approve"))
-        .Permission("organization.approve_unit_estimates", obj=_unit)
-        .Next(this.after_approve)
-    )
-    after_approve = (
-        flow.Switch().Case(this.execute, _is(EstimateStatus.APPROVED)).Default(this.appraise)
-    )
+    draft = _task("draft", _("Draft and submit"), DRAFT)
+    review = _task("review", _("Review"), REVIEW)
+    appraise = _task("appraise", _("Appraise"), APPRAISE)
+    approve = _task("approve", _("Approve"), APPROVE)
     # Approved: the money is paid out (disbursements are recorded meanwhile) and the
     # spending unit carries out the activity, then submits its settlement.
-    execute = (
-        flow.View(TaskRedirectView.as_view())
-        .Annotation(title=_("Carry out and settle"))
-        .Permission("organization.draft_unit_estimates", obj=_unit)
-        .Next(this.verify)
-    )
-    verify = (
-        flow.View(TaskRedirectView.as_view())
-        .Annotation(title=_("Verify the settlement"))
-        .Permission("organization.verify_unit_settlements", obj=_unit)
-        .Next(this.after_verify)
-    )
-    after_verify = flow.Switch().Case(this.end, _is(EstimateStatus.CLOSED)).Default(this.execute)
+    execute = _task("execute", _("Carry out and settle"), DRAFT)
+    verify = _task("verify", _("Verify the settlement"), VERIFY)
     end = flow.End()
 
     def start_process(self, activation: Any, estimate: Estimate) -> Any:

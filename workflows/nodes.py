@@ -1,0 +1,66 @@
+"""A human task whose next task is the one of the estimate's new status.
+
+viewflow's way to branch after a task is a gateway node (``flow.Switch``): one more task
+row, link row, savepoint and update on every move. Here the estimate's status already says
+where it goes (the service saved it before completing the task), so the task itself names
+its successors: ``RoutedView(...).Routes({status: node})``. It is an ordinary viewflow
+``View`` node with viewflow's extension points filled in (``create_next`` of its
+activation, ``_resolve`` and ``_outgoing`` of the node), so the flow chart and the graph
+still show every edge; viewflow itself is used unmodified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.base import Edge
+from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
+
+
+class NoRoute(Exception):
+    """The estimate's status has no route from this task (it moved on meanwhile)."""
+
+
+class RoutedViewActivation(ViewActivation):
+    @Activation.status.transition(source=STATUS.DONE)
+    def create_next(self) -> Iterator[Activation]:
+        node = self.flow_task.route(self)
+        yield node._create(self, self.task.token)
+
+
+class RoutedView(flow.View):
+    activation_class = RoutedViewActivation
+
+    def __init__(self, view: Any, **kwargs: Any) -> None:
+        super().__init__(view, **kwargs)
+        self._routes: dict[str, Any] = {}
+        self._route_key: Callable[[Any], str] | None = None
+
+    def Routes(self, routes: Mapping[str, Any], *, by: Callable[[Any], str]) -> RoutedView:
+        """The next node for each value of ``by(activation)`` (the estimate's status)."""
+        self._routes = dict(routes)
+        self._route_key = by
+        return self
+
+    def _resolve(self, instance: Any) -> None:
+        super()._resolve(instance)
+        self._routes = {key: this.resolve(instance, node) for key, node in self._routes.items()}
+
+    def _outgoing(self) -> Iterator[Edge]:
+        seen: list[Any] = []
+        for node in self._routes.values():
+            if node not in seen:
+                seen.append(node)
+                yield Edge(src=self, dst=node, edge_class="next")
+
+    def route(self, activation: Any) -> Any:
+        assert self._route_key is not None  # noqa: S101 - set by Routes()
+        key = self._route_key(activation)
+        if key not in self._routes:
+            raise NoRoute(key)
+        return self._routes[key]
