@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
 from core.money import MAX_AMOUNT, format_vnd
+from core.transactions import step
 from estimates.models import (
     EnvelopeCell,
     Estimate,
@@ -153,13 +154,14 @@ def _lock_cells(
     wanted = sorted(set(sources))
     if not wanted:
         return {}
-    cells = list(
-        EnvelopeCell.objects.select_for_update()
-        .select_related("plan")
-        .filter(plan=plan, level=level, source__in=wanted)
-        .order_by("pk")
-    )
-    found = {c.source for c in cells}
+    accounts = _lock_accounts(plan, level, wanted)
+    if len(accounts) < len(wanted):
+        # A cell never used before has no balance row yet: make it, then lock them all.
+        missing = EnvelopeCell.objects.filter(plan=plan, level=level, source__in=wanted)
+        for cell in missing.exclude(account__isnull=False).order_by("pk"):
+            CellAccount.objects.get_or_create(cell=cell)
+        accounts = _lock_accounts(plan, level, wanted)
+    found = {a.cell.source for a in accounts}
     for source in wanted:
         if source not in found:
             raise RuleViolation(
@@ -171,12 +173,11 @@ def _lock_cells(
                 },
                 field="source",
             )
-    accounts = {
-        a.cell_id: a for a in CellAccount.objects.select_for_update().filter(cell__in=cells)
-    }
     locked: dict[str, _Cell] = {}
-    for cell in cells:
-        account = accounts.get(cell.pk) or CellAccount.objects.create(cell=cell)
+    cells: list[EnvelopeCell] = []
+    for account in accounts:
+        cell = account.cell
+        cells.append(cell)
         _sync_allocation(cell, account, actor, strict=grows)
         locked[cell.source] = _Cell(cell=cell, account=account)
     if commune is not None:
@@ -184,6 +185,16 @@ def _lock_cells(
         for sub in subs.order_by("pk"):
             locked[next(s for s, c in locked.items() if c.cell.pk == sub.cell_id)].sub = sub
     return locked
+
+
+def _lock_accounts(plan: Plan, level: str, sources: list[str]) -> list[CellAccount]:
+    """Lock the cells and their balance rows, in the cells' primary-key order (one query)."""
+    return list(
+        CellAccount.objects.select_for_update(of=("self", "cell"))
+        .select_related("cell", "cell__plan")
+        .filter(cell__plan=plan, cell__level=level, cell__source__in=sources)
+        .order_by("cell_id")
+    )
 
 
 def _sync_allocation(cell: EnvelopeCell, account: CellAccount, actor: Any, *, strict: bool) -> None:
@@ -244,24 +255,56 @@ def _entry(
     )
 
 
+#: The balance columns a movement of money changes (a cell's ``allocated`` is saved by
+#: ``_sync_allocation``; a sub-envelope's share ``amount`` by ``subenvelope_set`` alone).
+CELL_BALANCES = ("reserved", "committed", "disbursed", "spent", "returned", "carried")
+SUB_BALANCES = ("reserved", "committed", "updated_at")
+ESTIMATE_BALANCES = (
+    "reserved",
+    "approved",
+    "disbursed",
+    "advances_outstanding",
+    "lapsed",
+    "spent",
+    "returned",
+    "carried",
+)
+
+
 def _save(
     locked: dict[str, _Cell], accounts: Iterable[EstimateAccount], entries: list[Entry]
 ) -> None:
-    """Write the changed balance rows (the constraints check them) and the entries."""
-    for c in locked.values():
-        c.account.save()
-        if c.sub is not None:
-            c.sub.save()
-    for account in accounts:
-        account.save()
-    Entry.objects.bulk_create([e for e in entries if e.amount])
+    """Write the changed balance rows (the constraints check them) and the entries: one
+    statement per table, whatever the number of sources."""
+    CellAccount.objects.bulk_update([c.account for c in locked.values()], CELL_BALANCES)
+    subs = [c.sub for c in locked.values() if c.sub is not None]
+    if subs:
+        now = timezone.now()
+        for sub in subs:
+            sub.updated_at = now
+        SubEnvelope.objects.bulk_update(subs, SUB_BALANCES)
+    accounts = list(accounts)
+    new = [a for a in accounts if a.pk is None]
+    held = [a for a in accounts if a.pk is not None]
+    if held:
+        EstimateAccount.objects.bulk_update(held, ESTIMATE_BALANCES)
+    if new:
+        EstimateAccount.objects.bulk_create(new)
+    written = [e for e in entries if e.amount]
+    if written:
+        Entry.objects.bulk_create(written)
 
 
-def _line_amounts(estimate: Estimate, stage: str) -> dict[str, int]:
+def _line_amounts(
+    estimate: Estimate, stage: str, lines: list[EstimateLine] | None = None
+) -> dict[str, int]:
     """Per source, the sum of the lines at a stage: ``appraised`` (None counts as the
-    requested amount) or ``approved`` (None counts as the appraised amount)."""
+    requested amount) or ``approved`` (None counts as the appraised amount). ``lines``:
+    the estimate's lines as the caller holds them (read here when not given)."""
     totals: dict[str, int] = defaultdict(int)
-    for line in EstimateLine.objects.filter(estimate=estimate).order_by("position"):
+    if lines is None:
+        lines = list(EstimateLine.objects.filter(estimate=estimate).order_by("position"))
+    for line in lines:
         appraised = line.appraised_amount if line.appraised_amount is not None else line.amount
         if stage == "approved":
             value = line.approved_amount if line.approved_amount is not None else appraised
@@ -297,13 +340,15 @@ def _shortfall_message(label: str, need: int, free: int, where: str) -> str:
 # Appraisal and approval: reservation, release, commitment.
 
 
-@transaction.atomic
-def ledger_reserve(*, estimate: Estimate, actor: Any) -> None:
+@step()
+def ledger_reserve(
+    *, estimate: Estimate, actor: Any, lines: list[EstimateLine] | None = None
+) -> None:
     """Reserve, per source, the appraised lines against the envelope cell and, for a
     commune estimate, against the commune's sub-envelope when one is set (a commune without
     a sub-envelope is held by the cell alone). Calling it again replaces the reservation."""
-    needs = {s: v for s, v in _line_amounts(estimate, "appraised").items() if v}
-    accounts = {a.source: a for a in EstimateAccount.objects.filter(estimate=estimate)}
+    needs = {s: v for s, v in _line_amounts(estimate, "appraised", lines).items() if v}
+    accounts = _accounts(estimate)
     if any(a.approved for a in accounts.values()):
         raise RuleViolation(
             _("Estimate %(number)s is already approved: its money is committed.")
@@ -312,7 +357,6 @@ def ledger_reserve(*, estimate: Estimate, actor: Any) -> None:
     sources = set(needs) | {s for s, a in accounts.items() if a.reserved}
     commune = _commune_of(estimate)
     locked = _lock_cells(estimate.plan, estimate.level, sources, commune=commune, actor=actor)
-    accounts = _accounts(estimate)
     errors = []
     for source, c in sorted(locked.items()):
         current = accounts[source].reserved if source in accounts else 0
@@ -352,10 +396,11 @@ def ledger_reserve(*, estimate: Estimate, actor: Any) -> None:
     _save(locked, accounts.values(), entries)
 
 
-@transaction.atomic
+@step()
 def ledger_release(*, estimate: Estimate, actor: Any) -> None:
     """Release any reservation of the estimate (returned or withdrawn after appraisal)."""
-    held = [a for a in EstimateAccount.objects.filter(estimate=estimate) if a.reserved]
+    accounts = _accounts(estimate)
+    held = [a for a in accounts.values() if a.reserved]
     if not held:
         return
     locked = _lock_cells(
@@ -366,7 +411,6 @@ def ledger_release(*, estimate: Estimate, actor: Any) -> None:
         actor=actor,
         grows=False,
     )
-    accounts = _accounts(estimate)
     entries = []
     for source, c in sorted(locked.items()):
         account = accounts[source]
@@ -380,11 +424,13 @@ def ledger_release(*, estimate: Estimate, actor: Any) -> None:
     _save(locked, accounts.values(), entries)
 
 
-@transaction.atomic
-def ledger_commit(*, estimate: Estimate, actor: Any) -> None:
+@step()
+def ledger_commit(
+    *, estimate: Estimate, actor: Any, lines: list[EstimateLine] | None = None
+) -> None:
     """At approval: turn the reservation into a commitment of the approved amounts per
     source (the lines' ``approved_amount``; None counts as the appraised amount)."""
-    approved = {s: v for s, v in _line_amounts(estimate, "approved").items() if v}
+    approved = {s: v for s, v in _line_amounts(estimate, "approved", lines).items() if v}
     total = sum(approved.values())
     if estimate.approved_amount is not None and estimate.approved_amount != total:
         raise RuleViolation(
@@ -392,7 +438,8 @@ def ledger_commit(*, estimate: Estimate, actor: Any) -> None:
             % {"total": format_vnd(estimate.approved_amount), "sum": format_vnd(total)},
             field="approved_amount",
         )
-    existing = {a.source: a for a in EstimateAccount.objects.filter(estimate=estimate)}
+    accounts = _accounts(estimate)
+    existing = dict(accounts)
     if any(a.approved for a in existing.values()):
         raise RuleViolation(
             _("Estimate %(number)s is already approved: its money is committed.")
@@ -409,7 +456,6 @@ def ledger_commit(*, estimate: Estimate, actor: Any) -> None:
     commune = _commune_of(estimate)
     sources = set(approved) | set(existing)
     locked = _lock_cells(estimate.plan, estimate.level, sources, commune=commune, actor=actor)
-    accounts = _accounts(estimate)
     entries: list[Entry] = []
     errors = []
     for source, c in sorted(locked.items()):
@@ -449,7 +495,7 @@ def ledger_commit(*, estimate: Estimate, actor: Any) -> None:
 # Commune sub-envelopes.
 
 
-@transaction.atomic
+@step()
 def subenvelope_set(
     *, plan: Plan, commune: Unit, source: str, amount: int, actor: Any
 ) -> SubEnvelope:
@@ -511,7 +557,7 @@ def subenvelope_set(
 # Disbursement.
 
 
-@transaction.atomic
+@step()
 def disbursement_record(
     *,
     estimate: Estimate,
@@ -595,7 +641,7 @@ def disbursement_record(
     )
 
 
-@transaction.atomic
+@step()
 def advance_clear(
     *, disbursement: Disbursement, actor: Any, cleared_on: dt.date, document: str
 ) -> Disbursement:
@@ -646,7 +692,7 @@ def split_unspent(unspent: dict[str, int], carried: int) -> tuple[dict[str, int]
     return back, carry
 
 
-@transaction.atomic
+@step()
 def settlement_submit(
     *,
     estimate: Estimate,
@@ -788,7 +834,7 @@ def settlement_submit(
     return settlement
 
 
-@transaction.atomic
+@step()
 def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
     """Finance-Planning closes the settlement: the spending, the return and the carry-over
     (a tranche with its use-by date) are entered in the ledger, what was approved but never
@@ -799,12 +845,11 @@ def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
     settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
     if settlement is None or settlement.status != SettlementStatus.PENDING:
         raise RuleViolation(_("There is no settlement awaiting verification."))
-    held = list(EstimateAccount.objects.filter(estimate=estimate).values_list("source", flat=True))
+    accounts = _accounts(estimate)
     commune = _commune_of(estimate)
     locked = _lock_cells(
-        estimate.plan, estimate.level, held, commune=commune, actor=actor, grows=False
+        estimate.plan, estimate.level, list(accounts), commune=commune, actor=actor, grows=False
     )
-    accounts = _accounts(estimate)
     spent_by_source: dict[str, int] = defaultdict(int)
     for sl in settlement.lines.select_related("line"):
         spent_by_source[sl.line.source] += sl.spent
@@ -816,6 +861,7 @@ def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
             _("The disbursements changed since the settlement was submitted: it must be redone.")
         )
     unspent = {s: disbursed[s] - spent_by_source.get(s, 0) for s in disbursed}
+    advances_open = any(a.advances_outstanding for a in accounts.values())
     back, carry = split_unspent(unspent, settlement.carried)
     entries: list[Entry] = []
     doc = settlement.return_document
@@ -857,17 +903,17 @@ def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
                 use_by=settlement.carried_use_by,
             )
     _save(locked, accounts.values(), entries)
-    today = timezone.localdate()
-    Disbursement.objects.filter(
-        estimate=estimate, kind=DisbursementKind.ADVANCE, cleared_on__isnull=True
-    ).update(cleared_on=today)
+    if advances_open:
+        Disbursement.objects.filter(
+            estimate=estimate, kind=DisbursementKind.ADVANCE, cleared_on__isnull=True
+        ).update(cleared_on=timezone.localdate())
     settlement.status = SettlementStatus.VERIFIED
     settlement.verified_by = actor
     settlement.verified_at = timezone.now()
     settlement.save(update_fields=["status", "verified_by", "verified_at"])
 
 
-@transaction.atomic
+@step()
 def settlement_reopen(*, estimate: Estimate, actor: Any, reason: str) -> None:
     """Finance-Planning returns the pending settlement for correction, with a reason."""
     reason = _text(
@@ -961,9 +1007,14 @@ def norm_check_line(line: EstimateLine, on_date: dt.date) -> list[NormFinding]:
     return found
 
 
-@transaction.atomic
+@step()
 def norm_appraisal_check(
-    *, estimate: Estimate, actor: Any, on_date: dt.date, overrides: dict[int, str] | None = None
+    *,
+    estimate: Estimate,
+    actor: Any,
+    on_date: dt.date,
+    overrides: dict[int, str] | None = None,
+    lines: list[EstimateLine] | None = None,
 ) -> list[NormOverride]:
     """At appraisal: every line must meet its norm, unless Finance-Planning keeps it with a
     written reason (``overrides``: line id → reason), which is recorded. Raises
@@ -971,7 +1022,9 @@ def norm_appraisal_check(
     overrides = overrides or {}
     refused = []
     kept: list[NormOverride] = []
-    for line in estimate.lines.select_related("norm").order_by("position"):
+    if lines is None:
+        lines = list(estimate.lines.select_related("norm").order_by("position"))
+    for line in lines:
         findings = norm_check_line(line, on_date)
         if not findings:
             continue
@@ -988,7 +1041,7 @@ def norm_appraisal_check(
             + _("Lower these lines to the norm, or give a reason to keep them."),
             field="lines",
         )
-    return NormOverride.objects.bulk_create(kept)
+    return NormOverride.objects.bulk_create(kept) if kept else []
 
 
 NORM_FIELDS = (
@@ -1077,7 +1130,7 @@ def _norm_refuse_overlap(
         )
 
 
-@transaction.atomic
+@step()
 def norm_create(
     *,
     code: str,
@@ -1113,7 +1166,7 @@ def norm_create(
     return Norm.objects.create(**values)
 
 
-@transaction.atomic
+@step()
 def norm_update(*, norm: Norm, **changes: Any) -> Norm:
     """Change a norm's fields (any of code, item, unit, max_unit_price, max_quantity,
     max_times, valid_from, valid_to, citation), with the same checks as :func:`norm_create`."""

@@ -119,7 +119,7 @@ def _check_input(
     return activity, villages
 
 
-def _line_amount(line: LineInput, index: int) -> int:
+def _line_amount(line: LineInput, index: int, norm_ids: set[int]) -> int:
     where = f"lines[{index}]"
     for name in ("quantity", "unit_price", "times"):
         value = getattr(line, name)
@@ -153,48 +153,80 @@ def _line_amount(line: LineInput, index: int) -> int:
         )
     _clean_text(line.description, field_name=f"{where}.description", max_length=300)
     _clean_text(line.unit_of_measure, field_name=f"{where}.unit_of_measure", max_length=50)
-    if line.norm_id is not None and not Norm.objects.filter(pk=line.norm_id).exists():
+    if line.norm_id is not None and line.norm_id not in norm_ids:
         raise RuleViolation(
             _("Line %(n)s: unknown cost norm.") % {"n": index + 1}, field=f"{where}.norm"
         )
     return amount
 
 
-def _write_lines(estimate: Estimate, lines: Sequence[LineInput]) -> int:
+def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = False) -> int:
     """Replace the estimate's lines; keep the ids of edited lines (the version diff
-    matches lines by id). Returns the new total."""
-    amounts = [_line_amount(line, i) for i, line in enumerate(lines)]
+    matches lines by id). A fixed number of queries whatever the number of lines. Returns
+    the new total."""
+    wanted_norms = {line.norm_id for line in lines if line.norm_id is not None}
+    norm_ids = (
+        set(Norm.objects.filter(pk__in=wanted_norms).values_list("pk", flat=True))
+        if wanted_norms
+        else set()
+    )
+    amounts = [_line_amount(line, i, norm_ids) for i, line in enumerate(lines)]
     total = sum(amounts)
     if total > MAX_AMOUNT:
         raise RuleViolation(_("The estimate's total exceeds 10^15 đồng."), field="lines")
-    existing = {line.pk: line for line in estimate.lines.all()}
+    existing = {} if new else {line.pk: line for line in estimate.lines.all()}
     keep = {line.line_id for line in lines if line.line_id is not None}
     if not keep <= set(existing):
         raise RuleViolation(_("A cost line does not belong to this estimate."), field="lines")
-    estimate.lines.exclude(pk__in=keep).delete()
-    # Move kept lines out of the way so positions can be renumbered without clashes.
-    for offset, line_id in enumerate(keep, start=1):
-        EstimateLine.objects.filter(pk=line_id).update(position=100_000 + offset)
+    if set(existing) - keep:
+        EstimateLine.objects.filter(pk__in=set(existing) - keep).delete()
+    kept = [existing[pk] for pk in sorted(keep)]
+    if kept:
+        # Move kept lines out of the way so positions can be renumbered without clashes.
+        for offset, row in enumerate(kept, start=1):
+            row.position = 100_000 + offset
+        EstimateLine.objects.bulk_update(kept, ["position"])
+    created: list[EstimateLine] = []
     for position, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1):
-        values = {
-            "position": position,
-            "description": line.description.strip(),
-            "unit_of_measure": line.unit_of_measure.strip(),
-            "quantity": line.quantity,
-            "unit_price": line.unit_price,
-            "times": line.times,
-            "source": line.source,
-            "norm_id": line.norm_id,
-            "amount": amount,
-            "appraised_amount": None,
-            "appraisal_note": "",
-            "approved_amount": None,
-        }
-        if line.line_id is not None:
-            EstimateLine.objects.filter(pk=line.line_id).update(**values)
-        else:
-            EstimateLine.objects.create(estimate=estimate, **values)
+        row = (
+            existing[line.line_id] if line.line_id is not None else EstimateLine(estimate=estimate)
+        )
+        row.position = position
+        row.description = line.description.strip()
+        row.unit_of_measure = line.unit_of_measure.strip()
+        row.quantity = line.quantity
+        row.unit_price = line.unit_price
+        row.times = line.times
+        row.source = line.source
+        row.norm_id = line.norm_id
+        row.amount = amount
+        row.appraised_amount = None
+        row.appraisal_note = ""
+        row.approved_amount = None
+        if line.line_id is None:
+            created.append(row)
+    if kept:
+        EstimateLine.objects.bulk_update(kept, LINE_FIELDS)
+    if created:
+        EstimateLine.objects.bulk_create(created)
     return total
+
+
+#: What a draft's line holds (written together by ``_write_lines``).
+LINE_FIELDS = (
+    "position",
+    "description",
+    "unit_of_measure",
+    "quantity",
+    "unit_price",
+    "times",
+    "source",
+    "norm",
+    "amount",
+    "appraised_amount",
+    "appraisal_note",
+    "approved_amount",
+)
 
 
 def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) -> Estimate:
@@ -224,11 +256,14 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
             status_changed_at=timezone.now(),
         )
         estimate.number = f"DT-{plan.year}-{estimate.pk:05d}"
-        estimate.villages.set(villages)
-        estimate.total_amount = _write_lines(estimate, data.lines)
+        if villages:
+            Estimate.villages.through.objects.bulk_create(
+                [Estimate.villages.through(estimate=estimate, unit=v) for v in villages]
+            )
+        estimate.total_amount = _write_lines(estimate, data.lines, new=True)
         estimate.save(update_fields=["number", "total_amount"])
         authority = access.authority_check(
-            actor=actor, estimate=estimate, codename=perms.DRAFT, stage=Stage.DRAFT
+            actor=actor, estimate=estimate, codename=perms.DRAFT, stage=Stage.DRAFT, earlier=set()
         )
         audit_record(
             action="estimate.created",

@@ -136,14 +136,16 @@ def estimate_appraise(
                 _("Appraisal would leave nothing to spend: return the estimate instead."),
                 field="lines",
             )
+        held = sorted(lines.values(), key=lambda line: line.position)
         kept = ledger.norm_appraisal_check(
             estimate=estimate,
             actor=actor,
             on_date=estimate.start_date,
             overrides=dict.fromkeys(lines, override) if override else None,
+            lines=held,
         )
         findings = [f"{o.line.position}: {o.findings}" for o in kept]
-        ledger.ledger_reserve(estimate=estimate, actor=actor)
+        ledger.ledger_reserve(estimate=estimate, actor=actor, lines=held)
         step.finish(
             comment=comment,
             amount=estimate.appraised_amount,
@@ -161,7 +163,7 @@ def estimate_approve(
     with transition("approve", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
         estimate = step.estimate
         comment = step.comment(comment)
-        lines = list(estimate.lines.all())
+        lines = list(estimate.lines.order_by("position"))
         for line in lines:
             line.approved_amount = line.appraised_amount
         EstimateLine.objects.bulk_update(lines, ["approved_amount"])
@@ -170,7 +172,7 @@ def estimate_approve(
             source: sum(line.approved_amount or 0 for line in lines if line.source == source)
             for source in Source.values
         }
-        ledger.ledger_commit(estimate=estimate, actor=actor)
+        ledger.ledger_commit(estimate=estimate, actor=actor, lines=lines)
         step.finish(
             comment=comment,
             amount=estimate.approved_amount,

@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 
 from core.errors import Conflict, Forbidden, RuleViolation
+from core.transactions import unit_of_work
 from estimates.models import Estimate
 from notifications.services import event_emit
 from organization import permissions as perms
@@ -176,7 +177,7 @@ def transition(
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise Forbidden(_("Log in to do this."))
     people = {actor.pk} | ({acting_for.pk} if acting_for is not None else set())
-    with transaction.atomic():
+    with unit_of_work():
         estimate = lock_estimate(estimate_id, people)
         if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
             raise Http404(_("No such estimate."))
