@@ -134,9 +134,10 @@ def field_limit(model: type[models.Model], name: str) -> int:
     """The ``max_length`` of ``model``'s field ``name``: the one source of that text's limit
     for the forms, the serializers and the services."""
     try:
-        limit = model._meta.get_field(name).max_length
+        field = model._meta.get_field(name)
     except FieldDoesNotExist as exc:
         raise ImproperlyConfigured(f"{model.__name__} has no field {name!r}") from exc
+    limit = getattr(field, "max_length", None)
     if not isinstance(limit, int):
         raise ImproperlyConfigured(f"{model.__name__}.{name} has no max_length")
     return limit
