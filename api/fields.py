@@ -1,5 +1,6 @@
 """Input fields that check shape only: JSON integers (never floats, strings or booleans) in
-a stated range, and text without control characters. Business rules stay in the services."""
+a stated range, and text cleaned by ``core.text`` (NFC, no control or invisible characters,
+the model field's limit). Business rules stay in the services."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.errors import RuleViolation
 from core.money import MAX_AMOUNT
-
-#: Characters a one-line text may hold below U+0020: none. A multi-line text: these.
-MULTILINE_ALLOWED = "\n\r\t"
+from core.text import text_clean
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -57,19 +57,24 @@ class MoneyOutField(serializers.IntegerField):
 
 
 class CleanCharField(serializers.CharField):
-    """Text of bounded length without control characters (a multi-line text may hold
-    newlines and tabs)."""
+    """Text cleaned by :func:`core.text.text_clean`, as the pages and the services clean it:
+    NFC, stripped, at most ``max_length`` characters counted after NFC (pass the model
+    field's, ``core.text.field_limit``), no control or invisible formatting characters (a
+    multi-line text may hold line breaks and tabs)."""
 
-    default_error_messages = {"control": _("The text contains control characters.")}
-
-    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
         self.multiline = multiline
-        super().__init__(**kwargs)
+        super().__init__(max_length=max_length, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        allowed = MULTILINE_ALLOWED if self.multiline else ""
-        if any((ord(ch) < 32 and ch not in allowed) or ord(ch) == 127 for ch in data):
-            self.fail("control")
-        return str(super().to_internal_value(data))
+        try:
+            return text_clean(
+                data,
+                field=self.field_name or "",
+                max_length=self.max_length,
+                multiline=self.multiline,
+            )
+        except RuleViolation as exc:
+            raise serializers.ValidationError(exc.message, code="text") from None

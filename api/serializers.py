@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import AuditEntry
+from core.text import field_limit
 from estimates.models import (
     Activity,
     Content,
@@ -21,6 +22,7 @@ from estimates.models import (
     Plan,
     Source,
 )
+from ledger.models import Disbursement, NormOverride, Settlement, SettlementLine
 from organization.models import Unit
 
 from .actions import ACTION_NAMES, actions_for_many
@@ -328,8 +330,8 @@ class LineWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("The id of an existing line being edited; omit for a new line."),
     )
-    description = CleanCharField(max_length=300)
-    unit_of_measure = CleanCharField(max_length=50)
+    description = CleanCharField(max_length=field_limit(EstimateLine, "description"))
+    unit_of_measure = CleanCharField(max_length=field_limit(EstimateLine, "unit_of_measure"))
     quantity = _count()
     unit_price = MoneyField()
     times = _count(default=1)
@@ -350,8 +352,10 @@ class EstimateWriteSerializer(serializers.Serializer):
         ),
     )
     activity = _id()
-    title = CleanCharField(max_length=300)
-    purpose = CleanCharField(max_length=5000, multiline=True, allow_blank=True, default="")
+    title = CleanCharField(max_length=field_limit(Estimate, "title"))
+    purpose = CleanCharField(
+        max_length=field_limit(Estimate, "purpose"), multiline=True, allow_blank=True, default=""
+    )
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     villages = serializers.ListField(child=_id(), max_length=200, default=list)
@@ -378,12 +382,16 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
+#: A transition's comment or reason is kept in its audit entry.
+COMMENT_LIMIT = field_limit(AuditEntry, "comment")
+
+
 class CommentSerializer(TransitionSerializer):
-    comment = CleanCharField(max_length=5000, multiline=True, allow_blank=True, default="")
+    comment = CleanCharField(max_length=COMMENT_LIMIT, multiline=True, allow_blank=True, default="")
 
 
 class ReasonSerializer(TransitionSerializer):
-    reason = CleanCharField(max_length=5000, multiline=True)
+    reason = CleanCharField(max_length=COMMENT_LIMIT, multiline=True)
 
 
 class ReturnSerializer(ReasonSerializer):
@@ -404,13 +412,18 @@ class ReturnSerializer(ReasonSerializer):
 class LineCutSerializer(serializers.Serializer):
     line_id = _id()
     appraised_amount = MoneyField()
-    reason = CleanCharField(max_length=500, allow_blank=True, default="")
+    reason = CleanCharField(
+        max_length=field_limit(EstimateLine, "appraisal_note"), allow_blank=True, default=""
+    )
 
 
 class AppraiseSerializer(CommentSerializer):
     cuts = serializers.ListField(child=LineCutSerializer(), max_length=200, default=list)
     norm_override_reason = CleanCharField(
-        max_length=5000, multiline=True, allow_blank=True, default=""
+        max_length=field_limit(NormOverride, "reason"),
+        multiline=True,
+        allow_blank=True,
+        default="",
     )
 
 
@@ -430,21 +443,27 @@ class DisburseSerializer(TransitionSerializer):
     amount = MoneyField(positive=True)
     source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
     document_type = serializers.ChoiceField(choices=DOCUMENT_TYPES)
-    document_number = CleanCharField(max_length=80)
-    payee = CleanCharField(max_length=200)
-    note = CleanCharField(max_length=500, allow_blank=True, default="")
+    document_number = CleanCharField(max_length=field_limit(Disbursement, "document_number"))
+    payee = CleanCharField(max_length=field_limit(Disbursement, "payee"))
+    note = CleanCharField(
+        max_length=field_limit(Disbursement, "note"), multiline=True, allow_blank=True, default=""
+    )
 
 
 class SettlementLineSerializer(serializers.Serializer):
     line_id = _id()
     spent = MoneyField()
-    note = CleanCharField(max_length=500, allow_blank=True, default="")
+    note = CleanCharField(
+        max_length=field_limit(SettlementLine, "note"), allow_blank=True, default=""
+    )
 
 
 class SettleSerializer(TransitionSerializer):
     lines = serializers.ListField(child=SettlementLineSerializer(), max_length=200)
     returned = MoneyField(default=0)
-    return_document = CleanCharField(max_length=120, allow_blank=True, default="")
+    return_document = CleanCharField(
+        max_length=field_limit(Settlement, "return_document"), allow_blank=True, default=""
+    )
     carried = MoneyField(default=0)
     carried_use_by = serializers.DateField(required=False, allow_null=True, default=None)
 

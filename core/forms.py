@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import RuleViolation
 from core.money import AmountError, format_vnd, parse_vnd
+from core.text import text_clean
 
 
 class VndInput(forms.TextInput):
@@ -55,3 +57,34 @@ class VndField(forms.Field):
                 code="min_value",
                 params={"limit": format_vnd(self.min_value, symbol=False)},
             )
+
+
+class CleanTextField(forms.CharField):
+    """Text cleaned by :func:`core.text.text_clean`, as the API and the services clean it:
+    NFC, stripped, at most ``max_length`` characters counted after NFC (pass the model
+    field's, ``core.text.field_limit``), no control or invisible formatting characters (a
+    ``multiline`` text may hold line breaks and tabs; it gets a text area).
+
+    The box carries no HTML ``maxlength``: a browser counts UTF-16 code units (a decomposed
+    "ệ" is three) and cuts a longer paste without a word; the server counts characters
+    after NFC and says when a text is too long.
+    """
+
+    def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
+        self.multiline = multiline
+        if multiline:
+            kwargs.setdefault("widget", forms.Textarea({"rows": 2}))
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        if value in self.empty_values:
+            return ""
+        try:
+            return text_clean(value, field="", max_length=self.max_length, multiline=self.multiline)
+        except RuleViolation as exc:
+            raise forms.ValidationError(exc.message, code="text") from None
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs

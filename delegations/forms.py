@@ -4,7 +4,11 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import CleanTextField
+from core.text import field_limit
 from organization.models import Membership
+
+from .models import Delegation
 
 
 class DateInput(forms.DateInput):
@@ -33,7 +37,7 @@ class DelegationForm(forms.Form):
     delegate = UserChoiceField(label=_("Delegate to"), queryset=User.objects.none())
     starts_on = forms.DateField(label=_("From"), widget=DateInput())
     ends_on = forms.DateField(label=_("Until (inclusive)"), widget=DateInput())
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = CleanTextField(label=_("Reason"), max_length=field_limit(Delegation, "reason"))
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

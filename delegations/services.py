@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, RuleViolation
+from core.text import field_limit, text_clean
 from organization.models import Membership
 
 from .models import Delegation
@@ -39,9 +40,13 @@ def delegation_create(
     """Hand ``membership``'s tasks from ``delegator`` to ``delegate`` for a date range."""
     if actor.pk != delegator.pk and not actor.is_superuser:
         raise Forbidden(_("Only the person who delegates may create a delegation."))
-    reason = reason.strip()
-    if not reason:
-        raise RuleViolation(_("Give the reason for the delegation."), field="reason")
+    reason = text_clean(
+        reason,
+        field="reason",
+        max_length=field_limit(Delegation, "reason"),
+        required=True,
+        required_message=_("Give the reason for the delegation."),
+    )
     if delegate.pk == delegator.pk:
         raise RuleViolation(_("You cannot delegate to yourself."), field="delegate")
     if starts_on < timezone.localdate():

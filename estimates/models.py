@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import MAX_AMOUNT
+from core.text import LONG_TEXT
 from organization.models import Unit
 
 
@@ -245,7 +246,7 @@ class Estimate(models.Model):
     content = models.ForeignKey(Content, verbose_name=_("content"), on_delete=models.PROTECT)
     activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.PROTECT)
     title = models.CharField(_("title"), max_length=300)
-    purpose = models.TextField(_("purpose"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True, max_length=LONG_TEXT)
     villages = models.ManyToManyField(
         Unit, verbose_name=_("villages served"), blank=True, related_name="+"
     )

@@ -18,7 +18,9 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from core.errors import RuleViolation
 from core.money import MAX_AMOUNT
+from core.text import text_clean
 from organization.models import AgencyType, Unit, UnitKind
 
 from .models import Activity, Content, EnvelopeCell, Level, Plan, PlanCommune, Source
@@ -175,6 +177,10 @@ class _Reader:
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise self.fail(key, _("must be text"))
         value = " ".join(str(value).split())
+        try:  # NFC, and no control or invisible characters; the length is checked below
+            value = text_clean(value, field=key, max_length=None)
+        except RuleViolation as exc:
+            raise self.fail(key, exc.message) from None
         if required and not value:
             raise self.fail(key, _("must not be empty"))
         if len(value) > max_length:

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.errors import RuleViolation
+from core.forms import CleanTextField
 from estimates.admin import NormAdmin
 from estimates.models import Norm
 
@@ -130,6 +131,8 @@ class NormForm(forms.ModelForm):
     class Meta:
         model = Norm
         fields = list(NORM_FIELDS)
+        # cleaned as the services clean them: NFC, the limit counted after NFC
+        field_classes = {"item": CleanTextField, "unit": CleanTextField, "citation": CleanTextField}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

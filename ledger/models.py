@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import MAX_AMOUNT
+from core.text import LONG_TEXT
 from estimates.models import EnvelopeCell, Estimate, EstimateLine, Plan, Source
 from organization.models import Unit
 
@@ -388,7 +389,7 @@ class Settlement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    reopen_reason = models.TextField(_("reason for return"), blank=True)
+    reopen_reason = models.TextField(_("reason for return"), blank=True, max_length=LONG_TEXT)
 
     class Meta:
         verbose_name = _("settlement")
@@ -483,7 +484,7 @@ class NormOverride(models.Model):
         related_name="norm_overrides",
     )
     findings = models.TextField(_("what the norm check found"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=LONG_TEXT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

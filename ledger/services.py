@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
 from core.money import MAX_AMOUNT, format_vnd
+from core.text import field_limit, text_clean
 from core.transactions import step
 from estimates.models import (
     EnvelopeCell,
@@ -86,13 +87,26 @@ def _amount(value: Any, *, field: str, positive: bool = False) -> int:
     return value
 
 
-def _text(value: Any, *, field: str, max_length: int, message: str) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise RuleViolation(message, field=field)
-    if len(text) > max_length:
-        raise RuleViolation(_("At most %(n)s characters, please.") % {"n": max_length}, field=field)
-    return text
+def _text(
+    value: Any,
+    *,
+    model: type[Any],
+    name: str,
+    field: str | None = None,
+    message: str | None = None,
+    multiline: bool = False,
+) -> str:
+    """Typed text for ``model.name``, cleaned by :func:`core.text.text_clean` within that
+    field's ``max_length`` (never cut); required when ``message`` says what to enter.
+    ``field`` names it in the RuleViolation (default: ``name``); None is no text."""
+    return text_clean(
+        "" if value is None else value,
+        field=field or name,
+        max_length=field_limit(model, name),
+        required=message is not None,
+        required_message=message,
+        multiline=multiline,
+    )
 
 
 def _source(value: Any, *, field: str = "source") -> str:
@@ -250,7 +264,7 @@ def _entry(
         kind=kind,
         amount=amount,
         document=document,
-        note=note[:500],
+        note=note,
         created_by=_actor(actor),
     )
 
@@ -581,11 +595,12 @@ def disbursement_record(
         raise RuleViolation(_("Choose the type of treasury document."), field="document_type")
     document_number = _text(
         document_number,
-        field="document_number",
-        max_length=80,
+        model=Disbursement,
+        name="document_number",
         message=_("Enter the treasury document number."),
     )
-    payee = _text(payee, field="payee", max_length=200, message=_("Enter who was paid."))
+    payee = _text(payee, model=Disbursement, name="payee", message=_("Enter who was paid."))
+    note = _text(note, model=Disbursement, name="note", multiline=True)
     if not isinstance(paid_on, dt.date) or isinstance(paid_on, dt.datetime):
         raise RuleViolation(_("Enter the date it was paid."), field="paid_on")
     if paid_on > timezone.localdate():
@@ -635,7 +650,7 @@ def disbursement_record(
         document_type=document_type,
         document_number=document_number,
         payee=payee,
-        note=str(note or "")[:500],
+        note=note,
         clear_by=advance_clear_by(paid_on) if kind == DisbursementKind.ADVANCE else None,
         recorded_by=actor,
     )
@@ -649,8 +664,9 @@ def advance_clear(
     outstanding. No money moves; the disbursed total already counts it."""
     document = _text(
         document,
+        model=Disbursement,
+        name="clearance_document",
         field="document",
-        max_length=120,
         message=_("Enter the document that clears the advance."),
     )
     account = EstimateAccount.objects.select_for_update().get(
@@ -711,16 +727,16 @@ def settlement_submit(
     _require_status(estimate, EstimateStatus.APPROVED)
     returned = _amount(returned, field="returned")
     carried = _amount(carried, field="carried")
-    return_document = str(return_document or "").strip()
-    if returned and not return_document:
-        raise RuleViolation(
-            _("Enter the number of the document the unspent money was returned with."),
-            field="return_document",
-        )
-    if len(return_document) > 120:
-        raise RuleViolation(
-            _("At most %(n)s characters, please.") % {"n": 120}, field="return_document"
-        )
+    return_document = _text(
+        return_document,
+        model=Settlement,
+        name="return_document",
+        message=(
+            _("Enter the number of the document the unspent money was returned with.")
+            if returned
+            else None
+        ),
+    )
     if carried and carried_use_by is None:
         raise RuleViolation(
             _("Money carried over needs the date by which it must be used."),
@@ -760,7 +776,10 @@ def settlement_submit(
                 },
                 field="lines",
             )
-        reported[line.pk] = (spent, str(item.get("note") or "")[:500])
+        note = _text(
+            item.get("note", ""), model=SettlementLine, name="note", field=f"lines[{n}].note"
+        )
+        reported[line.pk] = (spent, note)
     missing = [
         line.position
         for line in approved_lines.values()
@@ -917,7 +936,12 @@ def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
 def settlement_reopen(*, estimate: Estimate, actor: Any, reason: str) -> None:
     """Finance-Planning returns the pending settlement for correction, with a reason."""
     reason = _text(
-        reason, field="reason", max_length=2000, message=_("Say what must be corrected.")
+        reason,
+        model=Settlement,
+        name="reopen_reason",
+        field="reason",
+        message=_("Say what must be corrected."),
+        multiline=True,
     )
     _require_status(estimate, EstimateStatus.SETTLEMENT)
     settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
@@ -1028,7 +1052,13 @@ def norm_appraisal_check(
         findings = norm_check_line(line, on_date)
         if not findings:
             continue
-        reason = str(overrides.get(line.pk) or "").strip()
+        reason = _text(
+            overrides.get(line.pk, ""),
+            model=NormOverride,
+            name="reason",
+            field="norm_override_reason",
+            multiline=True,
+        )
         text = " ".join(f.message for f in findings)
         if reason:
             kept.append(NormOverride(line=line, findings=text, reason=reason, created_by=actor))
@@ -1066,22 +1096,19 @@ def _norm_lock(code: str) -> None:
 
 
 def _norm_clean(values: dict[str, Any]) -> dict[str, Any]:
-    code = str(values.get("code") or "").strip()
-    if not code or slugify(code) != code:
-        raise RuleViolation(
-            _("A norm code is lower-case letters, digits and hyphens."), field="code"
-        )
+    code_message = _("A norm code is lower-case letters, digits and hyphens.")
+    code = _text(values.get("code") or "", model=Norm, name="code", message=code_message)
+    if slugify(code) != code:
+        raise RuleViolation(code_message, field="code")
     values["code"] = code
-    values["item"] = _text(
-        values.get("item"), field="item", max_length=200, message=_("Name the item.")
-    )
+    values["item"] = _text(values.get("item"), model=Norm, name="item", message=_("Name the item."))
     values["unit"] = _text(
-        values.get("unit"), field="unit", max_length=50, message=_("Enter the unit of measure.")
+        values.get("unit"), model=Norm, name="unit", message=_("Enter the unit of measure.")
     )
     values["citation"] = _text(
         values.get("citation"),
-        field="citation",
-        max_length=300,
+        model=Norm,
+        name="citation",
         message=_("Cite the legal text the norm comes from."),
     )
     values["max_unit_price"] = _amount(

@@ -3,6 +3,8 @@
 
 Forms only parse what was typed; the rules are in ``approvals.services``, whose
 ``RuleViolation`` messages the views put back on the field they name (``add_service_error``).
+Text is cleaned as the API and the services clean it (``core.text``), within the limit of
+the model field it is stored in.
 """
 
 from __future__ import annotations
@@ -16,10 +18,19 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from approvals.lifecycle import return_choices
+from approvals.models import AuditEntry
 from approvals.services import MAX_LINES, EstimateInput, LineCut, LineInput
-from core.forms import VndField
+from core.forms import CleanTextField, VndField
+from core.text import field_limit
 from estimates.models import Activity, Estimate, EstimateLine, Norm, Plan, Source
-from ledger.models import DisbursementKind, DocumentType
+from ledger.models import (
+    Disbursement,
+    DisbursementKind,
+    DocumentType,
+    NormOverride,
+    Settlement,
+    SettlementLine,
+)
 from organization.models import Unit, UnitKind
 
 DATE_WIDGET = forms.DateInput(
@@ -51,9 +62,13 @@ class EstimateForm(forms.Form):
 
     unit = UnitChoiceField(label=_("Spending unit"), queryset=Unit.objects.none())
     activity = ActivityChoiceField(label=_("Activity"), queryset=Activity.objects.none())
-    title = forms.CharField(label=_("Title"), max_length=300)
-    purpose = forms.CharField(
-        label=_("Purpose"), required=False, max_length=5000, widget=forms.Textarea({"rows": 3})
+    title = CleanTextField(label=_("Title"), max_length=field_limit(Estimate, "title"))
+    purpose = CleanTextField(
+        label=_("Purpose"),
+        required=False,
+        max_length=field_limit(Estimate, "purpose"),
+        multiline=True,
+        widget=forms.Textarea({"rows": 3}),
     )
     start_date = forms.DateField(label=_("Start date"), widget=DATE_WIDGET)
     end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET)
@@ -139,8 +154,12 @@ class LineForm(forms.Form):
     """One cost line. The amount is computed on the server."""
 
     line_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    description = forms.CharField(label=_("Description"), max_length=300)
-    unit_of_measure = forms.CharField(label=_("Unit of measure"), max_length=50)
+    description = CleanTextField(
+        label=_("Description"), max_length=field_limit(EstimateLine, "description")
+    )
+    unit_of_measure = CleanTextField(
+        label=_("Unit of measure"), max_length=field_limit(EstimateLine, "unit_of_measure")
+    )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
     unit_price = VndField(label=_("Unit price (đồng)"), min_value=1)
     times = forms.IntegerField(label=_("Days / times"), min_value=1, max_value=10_000, initial=1)
@@ -225,13 +244,13 @@ def estimate_input(form: EstimateForm, lines: list[LineForm]) -> EstimateInput:
 # ---------------------------------------------------------------------------------------
 # Actions
 
+#: A transition's comment or reason is kept in its audit entry.
+COMMENT_LIMIT = field_limit(AuditEntry, "comment")
+
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea({"rows": 2}),
+    comment = CleanTextField(
+        label=_("Comment (optional)"), required=False, max_length=COMMENT_LIMIT, multiline=True
     )
 
 
@@ -243,8 +262,11 @@ RETURN_LABELS = {
 
 
 class ReturnForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for returning"), max_length=5000, widget=forms.Textarea({"rows": 3})
+    reason = CleanTextField(
+        label=_("Reason for returning"),
+        max_length=COMMENT_LIMIT,
+        multiline=True,
+        widget=forms.Textarea({"rows": 3}),
     )
     to = forms.ChoiceField(label=_("Return"), widget=forms.RadioSelect)
 
@@ -261,8 +283,11 @@ class ReturnForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for withdrawing"), max_length=5000, widget=forms.Textarea({"rows": 3})
+    reason = CleanTextField(
+        label=_("Reason for withdrawing"),
+        max_length=COMMENT_LIMIT,
+        multiline=True,
+        widget=forms.Textarea({"rows": 3}),
     )
     confirm = forms.BooleanField(
         label=_("I confirm: the estimate will be withdrawn for good."), required=True
@@ -280,17 +305,14 @@ class AppraiseForm(forms.Form):
     """One appraised amount (and reason, when changed) per line, an optional comment and
     an optional written reason to override the cost norms."""
 
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea({"rows": 2}),
+    comment = CleanTextField(
+        label=_("Comment (optional)"), required=False, max_length=COMMENT_LIMIT, multiline=True
     )
-    norm_override_reason = forms.CharField(
+    norm_override_reason = CleanTextField(
         label=_("Reason to override the cost norms (only if a line breaks a norm)"),
         required=False,
-        max_length=5000,
-        widget=forms.Textarea({"rows": 2}),
+        max_length=field_limit(NormOverride, "reason"),
+        multiline=True,
     )
 
     def __init__(self, *args: Any, lines: list[EstimateLine], **kwargs: Any) -> None:
@@ -301,10 +323,10 @@ class AppraiseForm(forms.Form):
                 label=_("Appraised amount, line %(n)s") % {"n": line.position},
                 initial=line.appraised_amount if line.appraised_amount is not None else line.amount,
             )
-            self.fields[f"reason-{line.pk}"] = forms.CharField(
+            self.fields[f"reason-{line.pk}"] = CleanTextField(
                 label=_("Reason for the change, line %(n)s") % {"n": line.position},
                 required=False,
-                max_length=500,
+                max_length=field_limit(EstimateLine, "appraisal_note"),
             )
 
     def rows(self) -> list[tuple[EstimateLine, Any, Any]]:
@@ -359,13 +381,15 @@ class DisburseForm(forms.Form):
     amount = VndField(label=_("Amount (đồng)"), min_value=1)
     source = forms.ChoiceField(label=_("Funding source"), choices=Source.choices)
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
-    document_number = forms.CharField(label=_("Document number"), max_length=80)
-    payee = forms.CharField(label=_("Payee"), max_length=200)
-    note = forms.CharField(
+    document_number = CleanTextField(
+        label=_("Document number"), max_length=field_limit(Disbursement, "document_number")
+    )
+    payee = CleanTextField(label=_("Payee"), max_length=field_limit(Disbursement, "payee"))
+    note = CleanTextField(
         label=_("Note (optional)"),
         required=False,
-        max_length=500,
-        widget=forms.Textarea({"rows": 2}),
+        max_length=field_limit(Disbursement, "note"),
+        multiline=True,
     )
 
     def __init__(self, *args: Any, sources: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -378,7 +402,9 @@ class DisburseForm(forms.Form):
 
 class ClearAdvanceForm(forms.Form):
     cleared_on = forms.DateField(label=_("Cleared on"), widget=DATE_WIDGET)
-    document = forms.CharField(label=_("Clearance document"), max_length=120)
+    document = CleanTextField(
+        label=_("Clearance document"), max_length=field_limit(Disbursement, "clearance_document")
+    )
 
 
 class SettleForm(forms.Form):
@@ -386,18 +412,17 @@ class SettleForm(forms.Form):
     rest. The service checks that spent + returned + carried over = disbursed."""
 
     returned = VndField(label=_("Returned to the budget (đồng)"), initial=0, required=False)
-    return_document = forms.CharField(
-        label=_("Return document number"), required=False, max_length=120
+    return_document = CleanTextField(
+        label=_("Return document number"),
+        required=False,
+        max_length=field_limit(Settlement, "return_document"),
     )
     carried = VndField(label=_("Carried over (đồng)"), initial=0, required=False)
     carried_use_by = forms.DateField(
         label=_("Carried-over money usable until"), required=False, widget=DATE_WIDGET
     )
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea({"rows": 2}),
+    comment = CleanTextField(
+        label=_("Comment (optional)"), required=False, max_length=COMMENT_LIMIT, multiline=True
     )
 
     def __init__(
@@ -415,10 +440,10 @@ class SettleForm(forms.Form):
             self.fields[f"spent-{line.pk}"] = VndField(
                 label=_("Spent, line %(n)s") % {"n": line.position}, initial=spent
             )
-            self.fields[f"note-{line.pk}"] = forms.CharField(
+            self.fields[f"note-{line.pk}"] = CleanTextField(
                 label=_("Note, line %(n)s") % {"n": line.position},
                 required=False,
-                max_length=500,
+                max_length=field_limit(SettlementLine, "note"),
                 initial=note,
             )
 
@@ -448,8 +473,11 @@ class VerifySettlementForm(CommentForm):
 
 
 class ReturnSettlementForm(forms.Form):
-    reason = forms.CharField(
-        label=_("What must be corrected"), max_length=5000, widget=forms.Textarea({"rows": 3})
+    reason = CleanTextField(
+        label=_("What must be corrected"),
+        max_length=field_limit(Settlement, "reopen_reason"),
+        multiline=True,
+        widget=forms.Textarea({"rows": 3}),
     )
     service_fields = {"comment": "reason"}
 

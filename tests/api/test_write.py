@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from approvals.models import AuditEntry
-from estimates.models import Estimate, Plan
+from core.text import field_limit
+from estimates.models import Estimate, EstimateLine, Plan
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
+from tests.texts import composed, decomposed
 
 from .conftest import Client, People, estimate_payload
 
@@ -329,3 +331,96 @@ def test_a_conflict_says_someone_acted_first(api: Client, make_estimate: Make) -
     again = api("hoi.huyen").post(f"/api/v1/estimates/{est.pk}/forward/")
     assert again.status_code == 409
     assert again.json()["detail"]
+
+
+# --------------------------------------------------------------------------------------
+# Text: the limit of the model field, counted after NFC (tests/web/test_forms.py holds the
+# same limits for the pages)
+
+
+#: Answers in English, so that assertions on messages hold once the Vietnamese catalogue
+#: translates them (the API answers in Vietnamese by default).
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.mark.parametrize(
+    ("name", "model"),
+    [
+        ("title", Estimate),
+        ("purpose", Estimate),
+        ("description", EstimateLine),
+        ("unit_of_measure", EstimateLine),
+    ],
+)
+def test_an_estimate_text_is_held_to_its_model_field(
+    api: Client, plan: Plan, name: str, model: Any
+) -> None:
+    limit = field_limit(model, name)
+
+    def body(text: str) -> dict[str, Any]:
+        if model is Estimate:
+            return estimate_payload(**{name: text})
+        line = {**estimate_payload()["lines"][0], name: text}
+        return estimate_payload(lines=[line])
+
+    where = name if model is Estimate else f"lines[0].{name}"
+    response = api("hoi.silolau").post("/api/v1/estimates/", body(decomposed(limit + 1)), **EN)
+    assert response.status_code == 400
+    assert response.json()["field"] == where
+    assert f"At most {limit} characters" in response.json()["detail"]
+    assert not Estimate.objects.exists()
+    response = api("hoi.silolau").post("/api/v1/estimates/", body(decomposed(limit)))
+    assert response.status_code == 201, response.json()
+    assert getattr(model.objects.get(), name) == composed(limit)
+
+
+@pytest.mark.parametrize(("action", "name"), [("forward", "comment"), ("return", "reason")])
+def test_a_comment_or_reason_is_held_to_the_audit_comment_limit(
+    api: Client, make_estimate: Make, action: str, name: str
+) -> None:
+    limit = field_limit(AuditEntry, "comment")
+    est = make_estimate("review")
+    trail = _trail(est)
+    url = f"/api/v1/estimates/{est.pk}/{action}/"
+    response = api("hoi.huyen").post(url, {name: decomposed(limit + 1)}, **EN)
+    assert response.status_code == 400
+    assert response.json()["field"] == name
+    assert f"At most {limit} characters" in response.json()["detail"]
+    assert _trail(est) == trail
+    response = api("hoi.huyen").post(url, {name: decomposed(limit)})
+    assert response.status_code == 200, response.json()
+    assert AuditEntry.objects.filter(estimate=est).latest("seq").comment == composed(limit)
+
+
+def test_an_appraisal_reason_is_held_to_its_model_field(api: Client, make_estimate: Make) -> None:
+    limit = field_limit(EstimateLine, "appraisal_note")
+    est = make_estimate("appraisal")
+    first = est.lines.order_by("position")[0]
+    url = f"/api/v1/estimates/{est.pk}/appraise/"
+
+    def body(reason: str) -> dict[str, Any]:
+        cut = {"line_id": first.pk, "appraised_amount": first.amount - 1, "reason": reason}
+        return {"cuts": [cut]}
+
+    response = api("tckh").post(url, body(decomposed(limit + 1)), **EN)
+    assert response.status_code == 400
+    assert response.json()["field"] == "cuts[0].reason"
+    assert f"At most {limit}" in response.json()["detail"]
+    est.refresh_from_db()
+    assert est.status == "appraisal"
+    assert api("tckh").post(url, body(decomposed(limit))).status_code == 200
+    first.refresh_from_db()
+    assert first.appraisal_note == composed(limit)
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200f", "\u202a", "\u2069", "\ufeff"])
+def test_invisible_characters_are_refused_naming_the_field(
+    api: Client, plan: Plan, char: str
+) -> None:
+    response = api("hoi.silolau").post(
+        "/api/v1/estimates/", estimate_payload(title=f"A{char}B"), **EN
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "title"
+    assert f"U+{ord(char):04X} at position 2" in response.json()["detail"]
+    assert not Estimate.objects.exists()

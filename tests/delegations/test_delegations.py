@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import translation
 
 from core.errors import Forbidden, RuleViolation
+from core.text import field_limit
 from delegations.models import Delegation
 from delegations.selectors import acting_for_options, actor_label, delegations_active_for
 from delegations.services import delegation_create, delegation_revoke
@@ -22,6 +23,7 @@ from organization import permissions as perms
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
 from tests.notifications.helpers import People, transition
+from tests.texts import composed, decomposed
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +193,30 @@ def test_the_delegation_page(people: People, client: Client) -> None:
     assert client.post(f"/delegations/{delegation.pk}/revoke/").status_code == 302
     delegation.refresh_from_db()
     assert delegation.revoked_at is not None
+
+
+def test_a_reason_is_held_to_its_model_field_on_the_page_and_in_the_service(
+    people: People, client: Client
+) -> None:
+    limit = field_limit(Delegation, "reason")
+    with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
+        delegate(people, reason=decomposed(limit + 1))
+    assert refused.value.field == "reason"
+    with pytest.raises(RuleViolation, match="U\\+200B") as refused:
+        delegate(people, reason="Nghỉ\u200b phép")
+    assert refused.value.field == "reason"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(people.approver)
+    form = {
+        "membership": approver_membership(people).pk,
+        "delegate": people.approver2.pk,
+        "starts_on": "2026-11-03",
+        "ends_on": "2026-11-09",
+        "reason": decomposed(limit + 1),
+    }
+    refused_page = client.post("/delegations/", form)
+    assert refused_page.status_code == 400
+    assert f"At most {limit}" in refused_page.context["form"].errors["reason"][0]
+    assert not Delegation.objects.exists()
+    assert client.post("/delegations/", {**form, "reason": decomposed(limit)}).status_code == 302
+    assert Delegation.objects.get().reason == composed(limit)

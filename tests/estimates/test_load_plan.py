@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,32 @@ def test_database_refuses_a_negative_cell_even_past_the_loader(plan: Plan) -> No
     assert cell is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         EnvelopeCell.objects.filter(pk=cell.pk).update(amount=-1)
+
+
+@pytest.mark.django_db
+def test_decomposed_names_load_composed(tmp_path: Path) -> None:
+    """A plan file saved on a Mac may hold decomposed Vietnamese (NFD)."""
+    text = Path(settings.DEFAULT_PLAN_FILE).read_text(encoding="utf-8")
+    path = tmp_path / "nfd.yaml"
+    path.write_text(unicodedata.normalize("NFD", text), encoding="utf-8")
+    plan_load_file(path)
+    assert Unit.objects.get(code="muong-so").name == "Mường So"
+    assert all(
+        unicodedata.is_normalized("NFC", name)
+        for name in Unit.objects.values_list("name", flat=True)
+    )
+    assert unicodedata.is_normalized("NFC", Plan.objects.get().title)
+
+
+@pytest.mark.django_db
+def test_an_invisible_character_is_refused_with_field_and_line(tmp_path: Path) -> None:
+    path = _write_variant(
+        tmp_path,
+        '{code: muong-so, name: "Mường So", villages: 4}',
+        '{code: muong-so, name: "Mường\u202e So", villages: 4}',
+    )
+    with pytest.raises(PlanFileError, match="U\\+202E") as info:
+        plan_load_file(path)
+    assert info.value.field.endswith(".name")
+    assert info.value.line == _line_of(path, "muong-so")
+    assert Plan.objects.count() == 0

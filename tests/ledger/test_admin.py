@@ -8,9 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.test import Client
 
+from core.text import field_limit
 from estimates.models import Norm
 from ledger.models import Entry
 from ledger.services import norm_create
+from tests.texts import composed, decomposed
 
 
 def norm_post(**kw: Any) -> dict[str, Any]:
@@ -54,3 +56,15 @@ def test_admin_adds_a_norm_through_the_service(admin_client: Client) -> None:
     page = admin_client.post("/admin/estimates/norm/add/", norm_post())
     assert page.status_code == 302
     assert Norm.objects.get().max_unit_price == 50_000
+
+
+def test_admin_counts_a_norm_text_after_nfc(admin_client: Client) -> None:
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    limit = field_limit(Norm, "item")
+    page = admin_client.post("/admin/estimates/norm/add/", norm_post(item=decomposed(limit + 1)))
+    assert page.status_code == 200
+    assert f"At most {limit} characters" in page.content.decode()
+    assert not Norm.objects.exists()
+    page = admin_client.post("/admin/estimates/norm/add/", norm_post(item=decomposed(limit)))
+    assert page.status_code == 302
+    assert Norm.objects.get().item == composed(limit)

@@ -9,11 +9,13 @@ import pytest
 import time_machine
 
 from core.errors import RuleViolation
+from core.text import field_limit
 from estimates.models import EnvelopeCell, Plan
 from ledger.models import Disbursement, Entry, EstimateAccount
 from ledger.selectors import advances_overdue, cell_balances, estimate_money, ledger_reconcile
 from ledger.services import advance_clear
 from tests.factories import estimate_with_lines
+from tests.texts import composed, decomposed
 
 from .conftest import approve, forward, pay
 
@@ -126,3 +128,85 @@ def test_amounts_of_tens_of_thousands_of_billions_round_trip(plan: Plan, actor: 
     district = {(c.level, c.source): c for c in cell_balances(plan)}["district", "current"]
     assert (district.allocated, district.committed, district.free) == (huge + 1, huge, 1)
     assert ledger_reconcile(plan) == []
+
+
+# ---------------------------------------------------------------------------------------
+# Text: the limit of the model field, counted after NFC, never cut (tests/web and
+# tests/api hold the same limits for the pages and the API)
+
+
+def test_a_note_of_1000_characters_is_refused_not_cut(approved: Any, actor: Any) -> None:
+    before = counts()
+    with pytest.raises(RuleViolation, match="At most 500 characters") as refused:
+        pay(approved, actor, 1_000, note="x" * 1000)
+    assert refused.value.field == "note"
+    assert counts() == before
+
+
+@pytest.mark.parametrize("name", ["document_number", "payee", "note"])
+def test_a_text_is_held_to_its_model_field_counted_after_nfc(
+    approved: Any, actor: Any, name: str
+) -> None:
+    limit = field_limit(Disbursement, name)
+    before = counts()
+    with pytest.raises(RuleViolation, match=f"At most {limit} characters") as refused:
+        pay(approved, actor, 1_000, **{name: decomposed(limit + 1)})
+    assert refused.value.field == name
+    assert counts() == before
+    paid = pay(approved, actor, 1_000, **{name: decomposed(limit)})
+    paid.refresh_from_db()
+    assert getattr(paid, name) == composed(limit)
+    if name in ("document_number", "note"):  # the ledger entry keeps them whole too
+        entry = Entry.objects.get(kind="disbursement", amount=1_000)
+        assert getattr(entry, "document" if name == "document_number" else "note") == composed(
+            limit
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("document_number", "KB\u200b-001", "invisible character U\\+200B at position 3"),
+        ("payee", "Hội\u202e LHPN", "invisible character U\\+202E at position 4"),
+        ("note", "a\u2066b", "invisible character U\\+2066 at position 2"),
+        ("payee", "Hội\nLHPN", "single line"),
+        ("note", "a\x00b", "control character U\\+0000"),
+        ("payee", 42, "Enter text"),
+    ],
+)
+def test_invisible_and_control_characters_are_refused(
+    approved: Any, actor: Any, name: str, value: Any, message: str
+) -> None:
+    before = counts()
+    with pytest.raises(RuleViolation, match=message) as refused:
+        pay(approved, actor, 1_000, **{name: value})
+    assert refused.value.field == name
+    assert counts() == before
+
+
+def test_a_note_may_hold_line_breaks(approved: Any, actor: Any) -> None:
+    paid = pay(approved, actor, 1_000, note="Tạm ứng đợt 1\r\nNhận bằng tiền mặt")
+    assert paid.note == "Tạm ứng đợt 1\r\nNhận bằng tiền mặt"
+
+
+def test_a_clearance_document_is_held_to_its_model_field(approved: Any, actor: Any) -> None:
+    limit = field_limit(Disbursement, "clearance_document")
+    advance = pay(approved, actor, 1_000, kind="advance")
+    with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
+        advance_clear(
+            disbursement=advance,
+            actor=actor,
+            cleared_on=dt.date(2024, 7, 1),
+            document=decomposed(limit + 1),
+        )
+    assert refused.value.field == "document"
+    advance.refresh_from_db()
+    assert advance.cleared_on is None
+    advance_clear(
+        disbursement=advance,
+        actor=actor,
+        cleared_on=dt.date(2024, 7, 1),
+        document=decomposed(limit),
+    )
+    advance.refresh_from_db()
+    assert advance.clearance_document == composed(limit)

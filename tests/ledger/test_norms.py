@@ -11,10 +11,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.errors import RuleViolation
+from core.text import field_limit
 from estimates.models import Estimate, Norm, Plan
 from ledger.models import NormOverride
 from ledger.services import norm_appraisal_check, norm_check_line, norm_create, norm_update
 from tests.factories import EstimateFactory, EstimateLineFactory
+from tests.texts import composed, decomposed
 
 ON = dt.date(2024, 6, 1)
 
@@ -122,6 +124,27 @@ def test_bad_norm_is_refused(db: None, bad: dict[str, Any]) -> None:
     assert not Norm.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["code", "item", "unit", "citation"])
+def test_a_norm_text_is_held_to_its_model_field(db: None, name: str) -> None:
+    limit = field_limit(Norm, name)
+    # a code is a slug: plain letters; the other texts are Vietnamese typed decomposed
+    over, at = (
+        ("a" * (limit + 1), "a" * limit)
+        if name == "code"
+        else (
+            decomposed(limit + 1),
+            decomposed(limit),
+        )
+    )
+    with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
+        norm_create(**norm_args(**{name: over}))
+    assert refused.value.field == name
+    assert not Norm.objects.exists()
+    norm = norm_create(**norm_args(**{name: at}))
+    norm.refresh_from_db()
+    assert getattr(norm, name) == (at if name == "code" else composed(limit))
+
+
 def line_on(estimate: Estimate, norm: Norm, **kw: Any) -> Any:
     args = {"quantity": 2, "unit_price": norm.max_unit_price, "times": 1} | kw
     return EstimateLineFactory(estimate=estimate, norm=norm, **args)
@@ -178,6 +201,29 @@ def test_appraisal_blocks_unless_a_reason_is_given(
     )
     assert [(o.line_id, o.reason) for o in kept] == [(above.pk, "Đường xa, giá xe thực tế")]
     assert "Thông tư 15/2022/TT-BTC" in NormOverride.objects.get().findings
+
+
+def test_an_override_reason_is_held_to_its_model_field(
+    plan: Plan, norms: dict[str, Norm], django_user_model: Any
+) -> None:
+    limit = field_limit(NormOverride, "reason")
+    actor = django_user_model.objects.create_user("tckh-norms")
+    estimate = EstimateFactory()
+    above = line_on(estimate, norms["safe-birth-travel"], unit_price=150_000, position=1)
+    with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
+        norm_appraisal_check(
+            estimate=estimate, actor=actor, on_date=ON, overrides={above.pk: "x" * (limit + 1)}
+        )
+    assert refused.value.field == "norm_override_reason"
+    assert not NormOverride.objects.exists()
+    with pytest.raises(RuleViolation, match="U\\+200F"):
+        norm_appraisal_check(
+            estimate=estimate, actor=actor, on_date=ON, overrides={above.pk: "Đường\u200f xa"}
+        )
+    kept = norm_appraisal_check(
+        estimate=estimate, actor=actor, on_date=ON, overrides={above.pk: decomposed(limit)}
+    )
+    assert [o.reason for o in kept] == [composed(limit)]
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from core.errors import RuleViolation
+from core.text import field_limit
 from estimates.models import Estimate, EstimateStatus, Plan
 from ledger.models import Disbursement, Entry, Settlement, SettlementLine, Tranche
 from ledger.selectors import cell_balances, ledger_reconcile
 from ledger.services import settlement_reopen, settlement_submit, settlement_verify
 from tests.factories import estimate_with_lines
+from tests.texts import composed, decomposed
 
 from .conftest import approve, forward, pay, set_status
 
@@ -189,3 +191,64 @@ def test_nothing_disbursed_settles_at_zero_and_frees_the_commitment(plan: Plan, 
     assert current.committed == 0
     assert current.free == current.allocated
     assert ledger_reconcile(plan) == []
+
+
+# ---------------------------------------------------------------------------------------
+# Text: the limit of the model field, counted after NFC, never cut
+
+
+def test_a_line_note_is_held_to_its_model_field(paid: Estimate, actor: Any) -> None:
+    limit = field_limit(SettlementLine, "note")
+    reported = lines(paid, 60_000_000, 30_000_000, 20_000_000)
+    reported[1]["note"] = "x" * 1000
+    before = ledger_counts()
+    with pytest.raises(RuleViolation, match="At most 500 characters") as refused:
+        settlement_submit(
+            estimate=paid,
+            actor=actor,
+            lines=reported,
+            returned=0,
+            return_document="",
+            carried=0,
+            carried_use_by=None,
+        )
+    assert refused.value.field == "lines[1].note"
+    assert ledger_counts() == before
+    reported[1]["note"] = decomposed(limit)
+    settlement_submit(
+        estimate=paid,
+        actor=actor,
+        lines=reported,
+        returned=0,
+        return_document="",
+        carried=0,
+        carried_use_by=None,
+    )
+    second = paid.lines.order_by("position")[1]
+    assert SettlementLine.objects.get(line=second).note == composed(limit)
+
+
+def test_a_return_document_is_held_to_its_model_field(paid: Estimate, actor: Any) -> None:
+    limit = field_limit(Settlement, "return_document")
+    spent = (60_000_000, 25_000_000, 20_000_000)
+    before = ledger_counts()
+    with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
+        submit(paid, actor, *spent, returned=5_000_000, return_document=decomposed(limit + 1))
+    assert refused.value.field == "return_document"
+    assert ledger_counts() == before
+    submit(paid, actor, *spent, returned=5_000_000, return_document=decomposed(limit))
+    assert Settlement.objects.get().return_document == composed(limit)
+
+
+def test_a_return_reason_is_held_to_its_model_field(paid: Estimate, actor: Any) -> None:
+    """It was 2000 here while the pages and the API allowed 5000."""
+    limit = field_limit(Settlement, "reopen_reason")
+    submit(paid, actor, 60_000_000, 30_000_000, 20_000_000)
+    set_status(paid, EstimateStatus.SETTLEMENT)
+    with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
+        settlement_reopen(estimate=paid, actor=actor, reason=decomposed(limit + 1))
+    assert refused.value.field == "reason"
+    assert Settlement.objects.get().status == "pending"
+    settlement_reopen(estimate=paid, actor=actor, reason=decomposed(limit))
+    settlement = Settlement.objects.get()
+    assert (settlement.status, settlement.reopen_reason) == ("returned", composed(limit))

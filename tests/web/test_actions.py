@@ -10,8 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from approvals.models import AuditEntry
-from estimates.models import Estimate, Plan
+from core.text import field_limit
+from estimates.models import Estimate, EstimateLine, Plan
 from tests.factories import estimate_drive
+from tests.texts import composed, decomposed
 
 
 def post(
@@ -361,3 +363,56 @@ def test_an_action_page_not_open_now_sends_back_to_the_estimate(
     response = client.get(reverse(f"estimates:{action}", args=[in_appraisal.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("estimates:detail", args=[in_appraisal.pk])
+
+
+# ---------------------------------------------------------------------------------------
+# Text: the limit of the model field, counted after NFC
+
+
+def test_a_reason_is_held_to_the_audit_comment_limit(
+    client: Client, users: dict[str, Any], in_review: Estimate
+) -> None:
+    limit = field_limit(AuditEntry, "comment")
+    before = AuditEntry.objects.count()
+    data = {"reason": decomposed(limit + 1), "to": "drafter"}
+    response = post(client, users["hoi.huyen"], "return", in_review, data)
+    assert response.status_code == 400
+    assert f"At most {limit} characters" in response.context["form"].errors["reason"][0]
+    assert status_of(in_review) == "review"
+    assert AuditEntry.objects.count() == before
+    data = {"reason": decomposed(limit), "to": "drafter"}
+    assert post(client, users["hoi.huyen"], "return", in_review, data).status_code == 302
+    entry = AuditEntry.objects.get(estimate=in_review, action="estimate.returned")
+    assert entry.comment == composed(limit)
+
+
+def test_a_reason_keeps_its_line_breaks_but_not_invisible_characters(
+    client: Client, users: dict[str, Any], in_review: Estimate
+) -> None:
+    data = {"reason": "Thiếu\u202e danh sách", "to": "drafter"}
+    response = post(client, users["hoi.huyen"], "return", in_review, data)
+    assert response.status_code == 400
+    assert "U+202E at position 6" in response.context["form"].errors["reason"][0]
+    assert status_of(in_review) == "review"
+    data = {"reason": "Thiếu:\r\n- danh sách thôn", "to": "drafter"}
+    assert post(client, users["hoi.huyen"], "return", in_review, data).status_code == 302
+    entry = AuditEntry.objects.get(estimate=in_review, action="estimate.returned")
+    assert entry.comment == "Thiếu:\r\n- danh sách thôn"
+
+
+def test_an_appraisal_reason_is_held_to_its_model_field(
+    client: Client, users: dict[str, Any], in_appraisal: Estimate
+) -> None:
+    limit = field_limit(EstimateLine, "appraisal_note")
+    line = in_appraisal.lines.order_by("position").first()
+    assert line is not None
+    cut = {f"line-{line.pk}": "1.000.000", f"reason-{line.pk}": decomposed(limit + 1)}
+    response = post(client, users["tckh"], "appraise", in_appraisal, appraisal(in_appraisal, **cut))
+    assert response.status_code == 400
+    assert f"At most {limit}" in response.context["form"].errors[f"reason-{line.pk}"][0]
+    assert status_of(in_appraisal) == "appraisal"
+    cut[f"reason-{line.pk}"] = decomposed(limit)
+    response = post(client, users["tckh"], "appraise", in_appraisal, appraisal(in_appraisal, **cut))
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.appraisal_note == composed(limit)

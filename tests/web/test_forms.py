@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from approvals.models import AuditEntry
 from core.forms import VndField
+from core.text import field_limit
 from estimates.models import Estimate, EstimateLine, Plan
 from tests.factories import commune, estimate_form_data, line_form_rows, villages_of
+from tests.texts import composed, decomposed
 
 LINE = {
     "description": "Nước uống",
@@ -324,3 +326,61 @@ def test_a_user_drafting_for_two_communes_cannot_mix_their_villages(
     good = estimate_form_data(plan, commune("nam-xe"))
     assert create(client, officer, good).status_code == 302
     assert Estimate.objects.get().unit.code == "nam-xe"
+
+
+# ---------------------------------------------------------------------------------------
+# Text: the limit of the model field, counted after NFC (tests/api/test_write.py holds the
+# same limits for the API)
+
+
+@pytest.mark.parametrize(
+    ("name", "model"),
+    [
+        ("title", Estimate),
+        ("purpose", Estimate),
+        ("description", EstimateLine),
+        ("unit_of_measure", EstimateLine),
+    ],
+)
+def test_an_estimate_text_is_held_to_its_model_field(
+    plan: Plan, client: Client, users: dict[str, Any], name: str, model: Any
+) -> None:
+    limit = field_limit(model, name)
+    unit = commune("si-lo-lau")
+
+    def data(text: str) -> dict[str, Any]:
+        if model is Estimate:
+            return estimate_form_data(plan, unit, lines=[LINE], **{name: text})
+        return estimate_form_data(plan, unit, lines=[{**LINE, name: text}])
+
+    response = create(client, users["hoi.silolau"], data(decomposed(limit + 1)))
+    assert response.status_code == 400
+    form = response.context["form"] if model is Estimate else response.context["formset"].forms[0]
+    assert f"At most {limit} characters" in " ".join(form.errors[name])
+    assert not Estimate.objects.exists()
+    assert not AuditEntry.objects.exists()
+    response = create(client, users["hoi.silolau"], data(decomposed(limit)))
+    assert response.status_code == 302
+    stored = model.objects.get()
+    assert getattr(stored, name) == composed(limit)
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u202e", "\u2067", "\ufeff", "\x1b"])
+def test_a_title_with_an_invisible_or_control_character_is_refused(
+    plan: Plan, client: Client, users: dict[str, Any], char: str
+) -> None:
+    data = estimate_form_data(plan, commune("si-lo-lau"), title=f"Tập{char} huấn")
+    response = create(client, users["hoi.silolau"], data)
+    assert response.status_code == 400
+    assert f"U+{ord(char):04X} at position 4" in response.context["form"].errors["title"][0]
+    assert not Estimate.objects.exists()
+
+
+def test_a_one_line_title_has_no_line_break(
+    plan: Plan, client: Client, users: dict[str, Any]
+) -> None:
+    data = estimate_form_data(plan, commune("si-lo-lau"), title="Tập\nhuấn")
+    response = create(client, users["hoi.silolau"], data)
+    assert response.status_code == 400
+    assert "single line" in response.context["form"].errors["title"][0]
+    assert not Estimate.objects.exists()
