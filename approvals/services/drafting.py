@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
 from core.money import MAX_AMOUNT
+from core.text import field_limit, text_clean
 from estimates.models import (
     Activity,
     Estimate,
@@ -32,7 +33,6 @@ from workflows import engine
 from .. import access
 from ..audit import audit_record
 from ..models import Stage
-from .transition import clean_text as _clean_text
 from .transition import transition
 
 S = EstimateStatus
@@ -76,6 +76,48 @@ class LineCut:
     reason: str = ""
 
 
+def _cleaned(data: EstimateInput) -> EstimateInput:
+    """The typed texts as they will be stored (``core.text``: NFC, trimmed, within the
+    model field's limit; refused, never cut)."""
+    if isinstance(data.lines, str) or not isinstance(data.lines, Sequence):
+        raise RuleViolation(_("Give the cost lines as a list."), field="lines")
+    lines = []
+    for index, line in enumerate(data.lines):
+        where = f"lines[{index}]"
+        lines.append(
+            replace(
+                line,
+                description=text_clean(
+                    line.description,
+                    field=f"{where}.description",
+                    max_length=field_limit(EstimateLine, "description"),
+                ),
+                unit_of_measure=text_clean(
+                    line.unit_of_measure,
+                    field=f"{where}.unit_of_measure",
+                    max_length=field_limit(EstimateLine, "unit_of_measure"),
+                ),
+            )
+        )
+    return replace(
+        data,
+        title=text_clean(
+            data.title,
+            field="title",
+            max_length=field_limit(Estimate, "title"),
+            required=True,
+            required_message=_("Give the estimate a title."),
+        ),
+        purpose=text_clean(
+            data.purpose,
+            field="purpose",
+            max_length=field_limit(Estimate, "purpose"),
+            multiline=True,
+        ),
+        lines=tuple(lines),
+    )
+
+
 def _check_input(
     plan: Plan, unit: Unit, level: str, data: EstimateInput
 ) -> tuple[Activity, list[Unit]]:
@@ -88,10 +130,6 @@ def _check_input(
         raise RuleViolation(_("Choose an activity of the plan's catalogue."), field="activity")
     if not activity.allows_level(level):
         raise RuleViolation(_("This activity is not run at this level."), field="activity")
-    _clean_text(data.title, field_name="title", max_length=300)
-    if not data.title.strip():
-        raise RuleViolation(_("Give the estimate a title."), field="title")
-    _clean_text(data.purpose, field_name="purpose")
     if not isinstance(data.start_date, dt.date) or not isinstance(data.end_date, dt.date):
         raise RuleViolation(_("Enter the dates as dd/mm/yyyy."), field="start_date")
     if data.end_date < data.start_date:
@@ -147,12 +185,10 @@ def _line_amount(line: LineInput, index: int, norm_ids: set[int]) -> int:
             _("Line %(n)s: choose a funding source.") % {"n": index + 1},
             field=f"{where}.source",
         )
-    if not line.description.strip() or not line.unit_of_measure.strip():
+    if not line.description or not line.unit_of_measure:
         raise RuleViolation(
             _("Line %(n)s: give a description and a unit.") % {"n": index + 1}, field=where
         )
-    _clean_text(line.description, field_name=f"{where}.description", max_length=300)
-    _clean_text(line.unit_of_measure, field_name=f"{where}.unit_of_measure", max_length=50)
     if line.norm_id is not None and line.norm_id not in norm_ids:
         raise RuleViolation(
             _("Line %(n)s: unknown cost norm.") % {"n": index + 1}, field=f"{where}.norm"
@@ -192,8 +228,8 @@ def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = 
             existing[line.line_id] if line.line_id is not None else EstimateLine(estimate=estimate)
         )
         row.position = position
-        row.description = line.description.strip()
-        row.unit_of_measure = line.unit_of_measure.strip()
+        row.description = line.description
+        row.unit_of_measure = line.unit_of_measure
         row.quantity = line.quantity
         row.unit_price = line.unit_price
         row.times = line.times
@@ -236,6 +272,7 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
     with transaction.atomic():
         if unit.pk not in access.unit_ids_with(actor, perms.DRAFT):
             raise RuleViolation(_("You may draft estimates for your own unit only."), field="unit")
+        data = _cleaned(data)
         activity, villages = _check_input(plan, unit, level, data)
         estimate = Estimate.objects.create(
             plan=plan,
@@ -244,8 +281,8 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
             unit=unit,
             content=activity.content,
             activity=activity,
-            title=data.title.strip(),
-            purpose=data.purpose.strip(),
+            title=data.title,
+            purpose=data.purpose,
             participants_women=data.participants_women,
             participants_girls=data.participants_girls,
             participants_men=data.participants_men,
@@ -299,12 +336,13 @@ def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Est
     """Edit a draft or a returned estimate (its drafting unit only)."""
     with transition("update", actor=actor, estimate_id=estimate_id) as step:
         estimate = step.estimate
+        data = _cleaned(data)
         activity, villages = _check_input(estimate.plan, estimate.unit, estimate.level, data)
         before = estimate.total_amount
         estimate.activity = activity
         estimate.content = activity.content
-        estimate.title = data.title.strip()
-        estimate.purpose = data.purpose.strip()
+        estimate.title = data.title
+        estimate.purpose = data.purpose
         estimate.participants_women = data.participants_women
         estimate.participants_girls = data.participants_girls
         estimate.participants_men = data.participants_men

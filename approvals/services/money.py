@@ -21,7 +21,6 @@ from organization.models import Unit
 
 from .. import access
 from ..audit import audit_record
-from .transition import clean_text as _clean_text
 from .transition import transition
 
 
@@ -44,10 +43,6 @@ def estimate_disburse(
     with transition(
         "disburse", actor=actor, estimate_id=estimate_id, acting_for=acting_for
     ) as step:
-        note = _clean_text(note, field_name="note", max_length=1000)
-        payee = _clean_text(payee, field_name="payee", max_length=200)
-        document_type = _clean_text(document_type, field_name="document_type", max_length=100)
-        document_number = _clean_text(document_number, field_name="document_number", max_length=100)
         disbursement = ledger.disbursement_record(
             estimate=step.estimate,
             actor=actor,
@@ -61,14 +56,14 @@ def estimate_disburse(
             note=note,
         )
         step.finish(
-            comment=note,
-            amount=amount,
+            comment=disbursement.note,
+            amount=disbursement.amount,
             data={
-                "kind": kind,
-                "source": source,
-                "paid_on": paid_on.isoformat(),
-                "document": f"{document_type} {document_number}".strip(),
-                "payee": payee,
+                "kind": disbursement.kind,
+                "source": disbursement.source,
+                "paid_on": disbursement.paid_on.isoformat(),
+                "document": f"{disbursement.document_type} {disbursement.document_number}",
+                "payee": disbursement.payee,
             },
         )
     return disbursement
@@ -98,7 +93,6 @@ def estimate_clear_advance(
         if advance.cleared_on is not None:
             step.done = True  # already cleared: a retry, nothing to do
             return advance
-        document = _clean_text(document or "", field_name="document", max_length=120)
         cleared = ledger.advance_clear(
             disbursement=advance, actor=actor, cleared_on=cleared_on, document=document
         )
@@ -109,7 +103,7 @@ def estimate_clear_advance(
                 "source": advance.source,
                 "paid_on": advance.paid_on.isoformat(),
                 "cleared_on": cleared_on.isoformat(),
-                "document": document,
+                "document": cleared.clearance_document,
             },
         )
     return cleared
@@ -136,9 +130,7 @@ def estimate_settle(
             actor=actor,
             lines=list(lines),
             returned=returned,
-            return_document=_clean_text(
-                return_document, field_name="return_document", max_length=100
-            ),
+            return_document=return_document,
             carried=carried,
             carried_use_by=carried_use_by,
         )

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
 from core.money import format_vnd
+from core.text import field_limit, text_clean
 from estimates.models import Estimate, EstimateLine, EstimateStatus, Source
 from ledger import services as ledger
+from ledger.models import NormOverride
 
-from .transition import clean_text as _clean_text
 from .transition import transition
 
 S = EstimateStatus
@@ -86,7 +87,12 @@ def estimate_appraise(
     ) as step:
         estimate = step.estimate
         comment = step.comment(comment)
-        override = _clean_text(norm_override_reason or "", field_name="norm_override_reason")
+        override = text_clean(
+            norm_override_reason or "",
+            field="norm_override_reason",
+            max_length=field_limit(NormOverride, "reason"),
+            multiline=True,
+        )
         lines = {line.pk: line for line in estimate.lines.select_related("norm")}
         by_line: dict[int, LineCut] = {}
         for given in cuts:
@@ -116,8 +122,10 @@ def estimate_appraise(
                 )
             note = ""
             if appraised != line.amount:
-                note = _clean_text(
-                    cut.reason if cut else "", field_name=f"line-{line.pk}", max_length=500
+                note = text_clean(
+                    cut.reason if cut else "",
+                    field=f"line-{line.pk}",
+                    max_length=field_limit(EstimateLine, "appraisal_note"),
                 )
                 if not note:
                     raise RuleViolation(

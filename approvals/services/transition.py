@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 
 from core.errors import Conflict, Forbidden, RuleViolation
+from core.text import field_limit, text_clean
 from core.transactions import unit_of_work
 from estimates.models import Estimate
 from notifications.services import event_emit
@@ -31,8 +32,7 @@ from .. import access, lifecycle
 from ..access import Authority
 from ..audit import audit_record
 from ..lifecycle import Transition
-
-MAX_TEXT = 5000
+from ..models import AuditEntry
 
 
 def lock_estimate(estimate_id: int, people: set[int] | None = None) -> Estimate:
@@ -57,17 +57,6 @@ def moved_on(estimate: Estimate) -> Conflict:
     )
 
 
-def clean_text(value: str, *, field_name: str, max_length: int = MAX_TEXT) -> str:
-    if not isinstance(value, str):
-        raise RuleViolation(_("Enter text."), field=field_name)
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise RuleViolation(_("The text contains control characters."), field=field_name)
-    value = value.strip()
-    if len(value) > max_length:
-        raise RuleViolation(_("At most %(n)s characters.") % {"n": max_length}, field=field_name)
-    return value
-
-
 @dataclass
 class Step:
     """A transition in progress: the locked estimate, the table's row for its status, and
@@ -86,10 +75,14 @@ class Step:
 
     def comment(self, text: str | None, *, what: str = "") -> str:
         """The comment or reason typed with the action; required when the table says so."""
-        cleaned = clean_text(text or "", field_name="comment")
-        if self.row.reason and not cleaned:
-            raise RuleViolation(_("Give a reason %(what)s.") % {"what": what}, field="comment")
-        return cleaned
+        return text_clean(
+            text or "",
+            field="comment",
+            max_length=field_limit(AuditEntry, "comment"),
+            multiline=True,
+            required=self.row.reason,
+            required_message=_("Give a reason %(what)s.") % {"what": what},
+        )
 
     def target(self, choice: str | None = None) -> str:
         to = self.row.target_for(level=self.estimate.level, choice=choice)

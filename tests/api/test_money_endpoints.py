@@ -339,20 +339,7 @@ def _settlement(est: Estimate, **kw: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(
-    "accepted",
-    [
-        False,
-        pytest.param(
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="approvals.services.estimate_settle still refuses a return document "
-                "over 100 characters; the model field holds 120 (wire core.text there)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("accepted", [False, True])
 def test_a_return_document_is_held_to_its_model_field(
     api: Client, make_estimate: Make, accepted: bool
 ) -> None:

@@ -523,20 +523,7 @@ def test_a_clearance_document_is_held_to_its_model_field(
     assert advance.clearance_document == composed(limit)
 
 
-@pytest.mark.parametrize(
-    "accepted",
-    [
-        False,
-        pytest.param(
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="approvals.services.estimate_settle still refuses a return document "
-                "over 100 characters; the model field holds 120 (wire core.text there)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("accepted", [False, True])
 def test_a_return_document_is_held_to_its_model_field(
     client: Client, users: dict[str, Any], paid: Estimate, accepted: bool
 ) -> None:
