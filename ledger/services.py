@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.db import row_save
 from core.errors import RuleViolation
 from core.money import MAX_AMOUNT, format_vnd
 from estimates.models import (
@@ -244,16 +245,32 @@ def _entry(
     )
 
 
+#: The balance columns a movement of money changes (a cell's ``allocated`` is saved by
+#: ``_sync_allocation``; a sub-envelope's share ``amount`` by ``subenvelope_set`` alone).
+CELL_BALANCES = ("reserved", "committed", "disbursed", "spent", "returned", "carried")
+SUB_BALANCES = ("reserved", "committed", "updated_at")
+ESTIMATE_BALANCES = (
+    "reserved",
+    "approved",
+    "disbursed",
+    "advances_outstanding",
+    "lapsed",
+    "spent",
+    "returned",
+    "carried",
+)
+
+
 def _save(
     locked: dict[str, _Cell], accounts: Iterable[EstimateAccount], entries: list[Entry]
 ) -> None:
     """Write the changed balance rows (the constraints check them) and the entries."""
     for c in locked.values():
-        c.account.save()
+        c.account.save(update_fields=CELL_BALANCES)
         if c.sub is not None:
-            c.sub.save()
+            c.sub.save(update_fields=SUB_BALANCES)
     for account in accounts:
-        account.save()
+        row_save(account, fields=ESTIMATE_BALANCES)
     Entry.objects.bulk_create([e for e in entries if e.amount])
 
 
@@ -503,7 +520,7 @@ def subenvelope_set(
     sub.reserved = reserved
     sub.committed = committed
     sub.updated_by = _actor(actor)
-    sub.save()
+    row_save(sub, fields=["amount", "reserved", "committed", "updated_by", "updated_at"])
     return sub
 
 
@@ -777,7 +794,20 @@ def settlement_submit(
     settlement.carried_use_by = carried_use_by if carried else None
     settlement.submitted_by = actor
     settlement.submitted_at = timezone.now()
-    settlement.save()
+    row_save(
+        settlement,
+        fields=[
+            "status",
+            "spent",
+            "disbursed",
+            "returned",
+            "return_document",
+            "carried",
+            "carried_use_by",
+            "submitted_by",
+            "submitted_at",
+        ],
+    )
     settlement.lines.all().delete()
     SettlementLine.objects.bulk_create(
         [
