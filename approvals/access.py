@@ -117,7 +117,9 @@ def access_estimate(
     if estimate is None:
         raise Http404(_("No such estimate."))
     if perm != perms.VIEW and estimate.unit_id not in unit_ids_with(user, perm):
-        raise Forbidden(_("Your role does not allow this on this estimate."))
+        raise Forbidden(
+            _("Your role does not allow this on this estimate."), estimate_id=estimate.pk
+        )
     return estimate
 
 
@@ -166,18 +168,23 @@ def authority_check(
     """May ``actor`` use ``codename`` on this estimate at ``stage``? Returns the capacity
     in which they act, or raises Forbidden with a message for the user."""
     if not actor.is_authenticated or not actor.is_active:
-        raise Forbidden(_("Log in to do this."))
+        raise Forbidden(_("Log in to do this."), estimate_id=estimate.pk)
     if estimate.unit_id not in unit_ids_with(actor, perms.VIEW) and acting_for is None:
         raise Http404(_("No such estimate."))
     principal = actor
     if acting_for is not None:
         options = acting_for_options(actor, codename, estimate.unit, timezone.localdate())
         if acting_for not in options:
-            raise Forbidden(_("You hold no delegation to act for this person on this estimate."))
+            raise Forbidden(
+                _("You hold no delegation to act for this person on this estimate."),
+                estimate_id=estimate.pk,
+            )
         principal = acting_for
     granted = _role_granting(principal, codename, estimate.unit)
     if granted is None:
-        raise Forbidden(_("Your role does not allow this on this estimate."))
+        raise Forbidden(
+            _("Your role does not allow this on this estimate."), estimate_id=estimate.pk
+        )
     role, agency_code = granted
     _check_segregation(estimate, stage, {actor.pk, principal.pk})
     agency = Unit.objects.filter(code=agency_code).only("name").first()
@@ -197,7 +204,8 @@ def _check_segregation(estimate: Estimate, stage: str, people: set[int]) -> None
             _(
                 "You drafted or submitted this estimate: someone else must review, appraise, "
                 "approve and pay it."
-            )
+            ),
+            estimate_id=estimate.pk,
         )
     earlier = (
         AuditEntry.objects.filter(estimate=estimate)
@@ -213,5 +221,6 @@ def _check_segregation(estimate: Estimate, stage: str, people: set[int]) -> None
                     "You already acted on this estimate at the “%(stage)s” stage: one person "
                     "cannot act on two stages of the same estimate."
                 )
-                % {"stage": Stage(earlier_stage).label}
+                % {"stage": Stage(earlier_stage).label},
+                estimate_id=estimate.pk,
             )
