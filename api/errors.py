@@ -3,7 +3,9 @@
 The services raise ``core.errors`` (RuleViolation 400, Forbidden 403, Conflict 409) with a
 translated message and, for bad input, the field; the access gate raises Http404 for what
 the user may not see. Serializer errors keep their detail under ``errors`` and name the
-first field in ``field`` (dotted for nested input: ``lines[0].unit_price``).
+first field in ``field`` (dotted for nested input: ``lines[0].unit_price``). A Forbidden is
+recorded in the security log (``core.security``) here, after the view's transactions have
+rolled back, as the pages' middleware does.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
+from core.security import refusal_record
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +81,9 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
+        request = context.get("request")
+        if isinstance(exc, Forbidden) and request is not None:
+            refusal_record(request._request, exc)
         return Response(_body(exc.message, exc.field), status=exc.status_code)
     if isinstance(exc, Http404):
         message = str(exc.args[0]) if exc.args and exc.args[0] else _("Not found.")

@@ -72,7 +72,9 @@ def access_estimate(
     if estimate is None:
         raise Http404(_("No such estimate."))
     if perm != perms.VIEW and estimate.unit_id not in unit_ids_with(user, perm):
-        raise Forbidden(_("Your role does not allow this on this estimate."))
+        raise Forbidden(
+            _("Your role does not allow this on this estimate."), estimate_id=estimate.pk
+        )
     return estimate
 
 
@@ -103,25 +105,30 @@ def authority_check(
     """May ``actor`` use ``codename`` on this estimate at ``stage``? Returns the capacity
     in which they act, or raises Forbidden with a message for the user."""
     if not actor.is_authenticated or not actor.is_active:
-        raise Forbidden(_("Log in to do this."))
+        raise Forbidden(_("Log in to do this."), estimate_id=estimate.pk)
     if estimate.unit_id not in unit_ids_with(actor, perms.VIEW) and acting_for is None:
         raise Http404(_("No such estimate."))
     principal = actor
     if acting_for is not None:
         options = acting_for_options(actor, codename, estimate.unit, timezone.localdate())
         if acting_for not in options:
-            raise Forbidden(_("You hold no delegation to act for this person on this estimate."))
+            raise Forbidden(
+                _("You hold no delegation to act for this person on this estimate."),
+                estimate_id=estimate.pk,
+            )
         principal = acting_for
     granted = perms.role_granting(principal, codename, estimate.unit_id)
     if granted is None:
-        raise Forbidden(_("Your role does not allow this on this estimate."))
+        raise Forbidden(
+            _("Your role does not allow this on this estimate."), estimate_id=estimate.pk
+        )
     role, agency_code, agency_name = granted
     people = {actor.pk, principal.pk}
     if earlier is None:
         earlier = stages_acted(estimate, people)
     problem = segregation_problem(estimate, stage, people, earlier)
     if problem is not None:
-        raise Forbidden(problem)
+        raise Forbidden(problem, estimate_id=estimate.pk)
     return Authority(
         actor=actor,
         role=role,

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from viewflow.urls import Site
 
 from web.views import home as home_views
+from web.views import security as security_views
 from web.viewsets import EstimateFlowApp
 from workflows.flows import EstimateFlow
 
@@ -17,6 +18,7 @@ workflow_site = Site(
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("organization/", home_views.unit_tree, name="unit_tree"),
+    path("security/refusals/", security_views.refusal_log, name="security_refusals"),
     path("estimates/", include("web.urls")),
     path("workflow/", workflow_site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -22,9 +22,16 @@ class RuleViolation(DomainError):
 
 
 class Forbidden(DomainError):
-    """The actor may not do this (role, unit or segregation of duties)."""
+    """The actor may not do this (role, unit or segregation of duties). ``estimate_id``
+    names the estimate refused, for the security log (``core.security``)."""
 
     status_code = 403
+
+    def __init__(
+        self, message: str, *, field: str | None = None, estimate_id: int | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.estimate_id = estimate_id
 
 
 class Conflict(DomainError):

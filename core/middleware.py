@@ -1,6 +1,7 @@
 """Turns the errors services raise into pages: 403 with the reason, 409 with a link to
 reload the estimate, 400 with the message. Views that show forms catch ``RuleViolation``
-themselves, to put the message at its field."""
+themselves, to put the message at its field. A 403 is recorded in the security log
+(``core.security``) here, after the view's transactions have rolled back."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from .errors import Conflict, DomainError, Forbidden
+from .security import refusal_record
 
 
 class DomainErrorMiddleware:
@@ -30,6 +32,7 @@ class DomainErrorMiddleware:
         if isinstance(exception, Conflict):
             template = "errors/409.html"
         elif isinstance(exception, Forbidden):
+            refusal_record(request, exception)
             template = "errors/403.html"
         else:
             template = "errors/400.html"

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.db import row_save
 from core.errors import RuleViolation
 from core.money import MAX_AMOUNT, format_vnd
 from core.text import field_limit, text_clean
@@ -563,7 +564,7 @@ def subenvelope_set(
     sub.reserved = reserved
     sub.committed = committed
     sub.updated_by = _actor(actor)
-    sub.save()
+    row_save(sub, fields=["amount", "reserved", "committed", "updated_by", "updated_at"])
     return sub
 
 
@@ -842,7 +843,20 @@ def settlement_submit(
     settlement.carried_use_by = carried_use_by if carried else None
     settlement.submitted_by = actor
     settlement.submitted_at = timezone.now()
-    settlement.save()
+    row_save(
+        settlement,
+        fields=[
+            "status",
+            "spent",
+            "disbursed",
+            "returned",
+            "return_document",
+            "carried",
+            "carried_use_by",
+            "submitted_by",
+            "submitted_at",
+        ],
+    )
     settlement.lines.all().delete()
     SettlementLine.objects.bulk_create(
         [

@@ -41,6 +41,9 @@ UNIT_PERMISSIONS = (VIEW, DRAFT, REVIEW, APPRAISE, APPROVE, DISBURSE, VERIFY, MO
 
 #: Global permissions every role group holds (e.g. the flow UI's view permission).
 ROLE_GLOBAL_PERMISSIONS: list[str] = ["workflows.view_estimateprocess"]
+#: Global permissions the groups of one role hold on top: the auditor reads the security
+#: log of refused actions.
+ROLE_OWN_GLOBAL_PERMISSIONS: dict[str, list[str]] = {Role.AUDITOR: ["core.view_securityevent"]}
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,16 @@ def grants_for(
     return pairs
 
 
+def _global_permissions(labels: list[str]) -> list[Permission]:
+    found: list[Permission] = []
+    for label in labels:
+        app_label, codename = label.split(".")
+        found.extend(
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+    return found
+
+
 @transaction.atomic
 def access_sync() -> None:
     """Bring groups, group members and object permissions in line with the memberships."""
@@ -106,12 +119,10 @@ def access_sync() -> None:
         p.codename: p
         for p in Permission.objects.filter(content_type=unit_ct, codename__in=UNIT_PERMISSIONS)
     }
-    global_perms: list[Permission] = []
-    for label in ROLE_GLOBAL_PERMISSIONS:
-        app_label, codename = label.split(".")
-        global_perms.extend(
-            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-        )
+    global_perms = _global_permissions(ROLE_GLOBAL_PERMISSIONS)
+    own_global_perms = {
+        role: _global_permissions(labels) for role, labels in ROLE_OWN_GLOBAL_PERMISSIONS.items()
+    }
 
     wanted_members: dict[str, set[int]] = defaultdict(set)
     wanted_grants: dict[str, set[tuple[str, int]]] = defaultdict(set)
@@ -128,7 +139,8 @@ def access_sync() -> None:
         group = existing.get(name) or Group.objects.create(name=name)
         members = wanted_members.get(name, set())
         group.user_set.set(user_model.objects.filter(pk__in=members))
-        group.permissions.set(global_perms if members else [])
+        role = name.partition("@")[0]
+        group.permissions.set([*global_perms, *own_global_perms.get(role, [])] if members else [])
         have = {
             (gop.permission.codename, int(gop.object_pk)): gop.pk
             for gop in GroupObjectPermission.objects.filter(

@@ -153,3 +153,55 @@ def test_the_layer_rule_catches_an_upward_import() -> None:
         "estimates/_layer_probe.py:1 imports approvals.services",
         "estimates/_layer_probe.py:2 imports web.forms.X",
     ]
+
+
+#: The modules whose saves must name the columns they change: the modules that write rows
+#: on behalf of a service. Add a module here when it starts writing.
+NARROW_SAVE_MODULES = [
+    "core/db.py",
+    "approvals/services/drafting.py",
+    "approvals/services/review.py",
+    "approvals/services/money.py",
+    "approvals/services/transition.py",
+    "approvals/audit.py",
+    "delegations/services.py",
+    "estimates/plan_loader.py",
+    "ledger/services.py",
+    "notifications/services.py",
+    "organization/demo.py",
+    "organization/permissions.py",
+    "api/idempotency.py",
+]
+
+
+def _broad_saves(tree: ast.AST) -> list[int]:
+    """Lines of ``x.save(...)`` calls that name neither ``update_fields`` (an update of the
+    changed columns) nor ``force_insert`` (a new row)."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "save"
+        and not {"update_fields", "force_insert"} & {k.arg for k in node.keywords}
+    ]
+
+
+def test_saves_name_the_fields_they_change() -> None:
+    offenders = []
+    for name in NARROW_SAVE_MODULES:
+        path = ROOT / name
+        assert path.exists(), f"{name} is listed for the narrow-save rule but does not exist"
+        for line in _broad_saves(ast.parse(path.read_text(encoding="utf-8"))):
+            offenders.append(f"{name}:{line}")
+    assert offenders == [], "a save without update_fields (or force_insert for a new row)"
+
+
+def test_the_rule_catches_a_broad_save() -> None:
+    tree = ast.parse(
+        "row.save()\n"
+        "row.save(update_fields=['status'])\n"
+        "Row(a=1).save(force_insert=True)\n"
+        "self.account.save(using='default')\n"
+    )
+    assert _broad_saves(tree) == [1, 4]

@@ -158,7 +158,7 @@ def _row_for(name: str, actor: Any, estimate: Estimate) -> Transition:
         estimate.unit_id in access.unit_ids_with(actor, r.permission) for r in lifecycle.rows(name)
     ):
         raise moved_on(estimate)
-    raise Forbidden(_("Your role does not allow this on this estimate."))
+    raise Forbidden(_("Your role does not allow this on this estimate."), estimate_id=estimate.pk)
 
 
 @contextmanager
