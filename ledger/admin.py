@@ -24,7 +24,7 @@ from .models import (
     SubEnvelope,
     Tranche,
 )
-from .services import NORM_FIELDS, norm_create, norm_update, norm_validate
+from .norms import NORM_FIELDS, norm_create, norm_update, norm_validate
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

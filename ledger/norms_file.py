@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from core.errors import RuleViolation
 from estimates.models import Norm
 
-from .services import norm_create, norm_update
+from .norms import norm_create, norm_update
 
 FIELDS = (
     "code",

@@ -14,6 +14,7 @@ from core.errors import RuleViolation
 from core.money import format_vnd
 from core.text import field_limit, text_clean
 from estimates.models import Estimate, EstimateLine, EstimateStatus, Source
+from ledger import norms
 from ledger import services as ledger
 from ledger.models import NormOverride
 
@@ -145,7 +146,7 @@ def estimate_appraise(
                 field="lines",
             )
         held = sorted(lines.values(), key=lambda line: line.position)
-        kept = ledger.norm_appraisal_check(
+        kept = norms.norm_appraisal_check(
             estimate=estimate,
             actor=actor,
             on_date=estimate.start_date,

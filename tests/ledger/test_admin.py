@@ -11,7 +11,7 @@ from django.test import Client
 from core.text import field_limit
 from estimates.models import Norm
 from ledger.models import Entry
-from ledger.services import norm_create
+from ledger.norms import norm_create
 from tests.texts import composed, decomposed
 
 

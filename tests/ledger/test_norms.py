@@ -14,7 +14,7 @@ from core.errors import RuleViolation
 from core.text import field_limit
 from estimates.models import Estimate, Norm, Plan
 from ledger.models import NormOverride
-from ledger.services import norm_appraisal_check, norm_check_line, norm_create, norm_update
+from ledger.norms import norm_appraisal_check, norm_check_line, norm_create, norm_update
 from tests.factories import EstimateFactory, EstimateLineFactory
 from tests.texts import composed, decomposed
 

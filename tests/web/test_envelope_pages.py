@@ -16,7 +16,8 @@ from approvals import services
 from approvals.models import AuditEntry
 from estimates.models import Estimate, Norm, Plan
 from ledger.models import SubEnvelope
-from ledger.services import norm_create, subenvelope_set
+from ledger.norms import norm_create
+from ledger.services import subenvelope_set
 from tests.factories import estimate_drive, line_input
 
 CITATION = "Thông tư 55/2023/TT-BTC, Điều 5"

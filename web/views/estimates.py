@@ -47,8 +47,8 @@ from estimates.models import (
     Source,
 )
 from estimates.selectors import plan_get_default
+from ledger.norms import NormFinding, norm_check_line
 from ledger.selectors import estimate_funding, estimate_money, estimate_settlement
-from ledger.services import NormFinding, norm_check_line
 from organization import permissions as perms
 from organization.models import Unit
 from web.filters import EstimateFilter
