@@ -28,8 +28,13 @@ setup: $(STAMP)
 	$(PY) manage.py seed_demo > /dev/null
 
 ## Everything CI checks: lint, format, types, migrations, translations, tests on PostgreSQL.
-test: $(STAMP) check
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory check && \
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS); \
+	status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s in all (lint, types, migrations, catalogues, tests)"; \
+	exit $$status
 
 check: $(STAMP)
 	$(VENV)/bin/ruff check .
