@@ -9,21 +9,17 @@ tests/conftest.py). Nothing here writes a status into a row, except :func:`estim
 
 from __future__ import annotations
 
-import datetime
 import datetime as dt
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from approvals import services
 from approvals.services import EstimateInput, LineInput
 from estimates.models import Activity, Estimate, EstimateLine, EstimateStatus, Level, Plan, Source
-from organization.demo import demo_users_create
 from organization.models import Membership, Unit, UnitKind
 from organization.permissions import access_sync
 
@@ -427,10 +423,8 @@ def estimates_bulk(like: Estimate, count: int, statuses: Sequence[str] = ("revie
 
 
 # --------------------------------------------------------------------------------------
-# Legacy builders, still used by the web, approvals, API and ledger tests until they move
-# to estimate_in_status (the commits that follow remove them).
-
-_numbers = itertools.count(1)
+# Legacy builders, still used by the ledger tests until they move to estimate_in_status
+# (the next commit removes them).
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -505,100 +499,3 @@ def estimate_with_lines(
     Estimate.objects.filter(pk=estimate.pk).update(total_amount=total, appraised_amount=total)
     estimate.refresh_from_db()
     return estimate
-
-
-# People with roles and plain estimates (notifications, delegations).
-
-_numbers = itertools.count(1)
-
-
-def estimate_make(
-    plan: Plan,
-    *,
-    created_by: User,
-    unit_code: str = "si-lo-lau",
-    status: str = EstimateStatus.DRAFT,
-    status_changed_at: datetime.datetime | None = None,
-    level: str = Level.COMMUNE,
-) -> Estimate:
-    content = plan.contents.order_by("sort_order").first()
-    assert content is not None
-    activity = content.activities.order_by("sort_order").first()
-    assert activity is not None
-    n = next(_numbers)
-    return Estimate.objects.create(
-        plan=plan,
-        number=f"DT-{n:04d}",
-        level=level,
-        unit=Unit.objects.get(code=unit_code),
-        content=content,
-        activity=activity,
-        title=f"Estimate {n}",
-        start_date=datetime.date(2024, 5, 1),
-        end_date=datetime.date(2024, 6, 30),
-        status=status,
-        status_changed_at=status_changed_at or timezone.now(),
-        created_by=created_by,
-    )
-
-
-def role_users() -> dict[str, Any]:
-    """The demo users of ``organization.demo`` (one per role), by username, with their
-    memberships and object permissions in place."""
-    demo_users_create()
-    return {u.username: u for u in get_user_model().objects.all()}
-
-
-def estimate_drive(
-    plan: Plan,
-    drafter: Any,
-    *,
-    unit: Unit | None = None,
-    status: str = S.DRAFT,
-    users: dict[str, Any] | None = None,
-    **input_overrides: Any,
-) -> Estimate:
-    """An estimate drafted by ``drafter`` for ``unit`` (default: the drafter's only
-    commune), then driven through the services to ``status``: draft, review, appraisal,
-    returned (returned by review), or withdrawn. Approval and later need the ledger."""
-    if unit is None:
-        unit = drafter.memberships.select_related("unit__parent").get().unit.territory()
-    assert unit is not None
-    estimate = services.estimate_create(
-        actor=drafter, plan=plan, unit=unit, data=estimate_input(plan, unit, **input_overrides)
-    )
-    if status == S.DRAFT:
-        return estimate
-    if status == S.WITHDRAWN:
-        return services.estimate_withdraw(
-            actor=drafter, estimate_id=estimate.pk, reason="Không thực hiện nữa"
-        )
-    users = users or {u.username: u for u in get_user_model().objects.all()}
-    services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
-    if status == S.REVIEW or (status == S.APPRAISAL and estimate.level == "district"):
-        return Estimate.objects.get(pk=estimate.pk)
-    if status == S.RETURNED:
-        return services.estimate_return(
-            actor=users[REVIEWER], estimate_id=estimate.pk, reason="Thiếu danh sách thôn"
-        )
-    services.estimate_forward(actor=users[REVIEWER], estimate_id=estimate.pk)
-    if status == S.APPRAISAL:
-        return Estimate.objects.get(pk=estimate.pk)
-    services.estimate_appraise(actor=users[APPRAISER], estimate_id=estimate.pk)
-    if status == S.APPROVAL:
-        return Estimate.objects.get(pk=estimate.pk)
-    services.estimate_approve(actor=users[APPROVER], estimate_id=estimate.pk)
-    if status == S.APPROVED:
-        return Estimate.objects.get(pk=estimate.pk)
-    raise ValueError(f"estimate_drive cannot reach {status!r}")
-
-
-def estimates_drive(
-    plan: Plan, drafter: Any, count: int, *, statuses: Sequence[str] = (S.DRAFT,), **kw: Any
-) -> list[Estimate]:
-    """``count`` estimates, cycling through ``statuses``, all through the services."""
-    users = {u.username: u for u in get_user_model().objects.all()}
-    return [
-        estimate_drive(plan, drafter, status=statuses[i % len(statuses)], users=users, **kw)
-        for i in range(count)
-    ]

@@ -116,13 +116,13 @@ def test_one_person_cannot_act_on_two_stages(
 
 
 def test_commune_cannot_draft_for_another_commune(plan: Plan, people: People) -> None:
-    from .conftest import estimate_input
+    from tests.factories import club_input
 
     with pytest.raises(Exception, match="own unit"):
         services.estimate_create(
             actor=people["hoi.silolau"],
             plan=plan,
             unit=Unit.objects.get(code="nam-xe"),
-            data=estimate_input(plan),
+            data=club_input(plan),
         )
     assert not Estimate.objects.exists()
