@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
@@ -420,82 +419,3 @@ def estimates_bulk(like: Estimate, count: int, statuses: Sequence[str] = ("revie
             for e in rows
         ]
     )
-
-
-# --------------------------------------------------------------------------------------
-# Legacy builders, still used by the ledger tests until they move to estimate_in_status
-# (the next commit removes them).
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("x")
-
-
-def _unit_for(obj: Any) -> Unit:
-    if obj.level == Level.DISTRICT:
-        return obj.plan.area
-    return obj.plan.communes.order_by("sort_order").first().commune
-
-
-def _activity_for(obj: Any) -> Activity:
-    return (
-        Activity.objects.filter(content__plan=obj.plan)
-        .order_by("content__sort_order", "sort_order")
-        .first()
-    )
-
-
-class EstimateFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Estimate
-
-    plan = factory.LazyFunction(plan_default)
-    number = factory.Sequence(lambda n: f"DT-{n:05d}")
-    level = Level.COMMUNE
-    unit = factory.LazyAttribute(_unit_for)
-    activity = factory.LazyAttribute(_activity_for)
-    content = factory.LazyAttribute(lambda o: o.activity.content)
-    title = factory.Sequence(lambda n: f"Hoạt động {n}")
-    start_date = dt.date(2024, 5, 1)
-    end_date = dt.date(2024, 11, 30)
-    created_by = factory.SubFactory(UserFactory)
-
-
-class EstimateLineFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = EstimateLine
-
-    estimate = factory.SubFactory(EstimateFactory)
-    position = factory.Sequence(lambda n: n + 1)
-    description = factory.Sequence(lambda n: f"Khoản chi {n}")
-    unit_of_measure = "người"
-    quantity = 1
-    unit_price = 1_000_000
-    times = 1
-    source = Source.CURRENT
-    amount = factory.LazyAttribute(lambda o: o.quantity * o.unit_price * o.times)
-
-
-def estimate_with_lines(
-    *lines: tuple[str, int], status: str = "appraisal", **estimate_fields: Any
-) -> Estimate:
-    """An estimate with one line per (source, amount), appraised at its full amount, and
-    its totals filled in. ``estimate_fields`` go to :class:`EstimateFactory`."""
-    estimate = EstimateFactory(status=status, **estimate_fields)
-    for position, (source, amount) in enumerate(lines, start=1):
-        EstimateLineFactory(
-            estimate=estimate,
-            position=position,
-            source=source,
-            unit_price=amount,
-            appraised_amount=amount,
-        )
-    total = sum(amount for _source, amount in lines)
-    Estimate.objects.filter(pk=estimate.pk).update(total_amount=total, appraised_amount=total)
-    estimate.refresh_from_db()
-    return estimate
