@@ -1,114 +1,41 @@
-"""factory_boy factories: the one place tests build users, estimates and their lines.
+"""The one place tests build people, estimates and what estimates are made of.
 
-The estimate factories need a loaded plan (the ``plan`` fixture): by default an estimate is
-drawn on the newest plan, at commune level in its first commune, under its first activity.
+There is one way to put an estimate in a given status: :func:`estimate_in_status`. It
+drafts the estimate through ``approvals.services`` and drives it there, step by step, as
+the demo user of each role (``organization.demo``, loaded once per session by
+tests/conftest.py). Nothing here writes a status into a row, except :func:`estimates_bulk`
+(rows in bulk for query counts to wade through; see there why).
 """
 
 from __future__ import annotations
 
-import datetime
 import datetime as dt
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
-import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from approvals import services
 from approvals.services import EstimateInput, LineInput
 from estimates.models import Activity, Estimate, EstimateLine, EstimateStatus, Level, Plan, Source
-from organization.demo import demo_users_create
 from organization.models import Membership, Unit, UnitKind
 from organization.permissions import access_sync
 
+S = EstimateStatus
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
+# --------------------------------------------------------------------------------------
+# People
 
-    username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("x")
+#: Who drives each step in :func:`estimate_in_status` (usernames of organization.demo).
+REVIEWER = "hoi.huyen"
+APPRAISER = "tckh"
+APPROVER = "pho.chutich"
+ACCOUNTANT = "ketoan"
+VERIFIER = APPRAISER  # Finance-Planning appraises and verifies settlements (plan, V.2)
 
-
-def _default_plan() -> Plan:
-    plan = Plan.objects.order_by("-year", "-issued_on").first()
-    if plan is None:
-        raise RuntimeError("Load a plan first (use the `plan` fixture).")
-    return plan
-
-
-def _unit_for(obj: Any) -> Unit:
-    if obj.level == Level.DISTRICT:
-        return obj.plan.area
-    return obj.plan.communes.order_by("sort_order").first().commune
-
-
-def _activity_for(obj: Any) -> Activity:
-    return (
-        Activity.objects.filter(content__plan=obj.plan)
-        .order_by("content__sort_order", "sort_order")
-        .first()
-    )
-
-
-class EstimateFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Estimate
-
-    plan = factory.LazyFunction(_default_plan)
-    number = factory.Sequence(lambda n: f"DT-{n:05d}")
-    level = Level.COMMUNE
-    unit = factory.LazyAttribute(_unit_for)
-    activity = factory.LazyAttribute(_activity_for)
-    content = factory.LazyAttribute(lambda o: o.activity.content)
-    title = factory.Sequence(lambda n: f"Hoạt động {n}")
-    start_date = dt.date(2024, 5, 1)
-    end_date = dt.date(2024, 11, 30)
-    created_by = factory.SubFactory(UserFactory)
-
-
-class EstimateLineFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = EstimateLine
-
-    estimate = factory.SubFactory(EstimateFactory)
-    position = factory.Sequence(lambda n: n + 1)
-    description = factory.Sequence(lambda n: f"Khoản chi {n}")
-    unit_of_measure = "người"
-    quantity = 1
-    unit_price = 1_000_000
-    times = 1
-    source = Source.CURRENT
-    amount = factory.LazyAttribute(lambda o: o.quantity * o.unit_price * o.times)
-
-
-def estimate_with_lines(
-    *lines: tuple[str, int], status: str = "appraisal", **estimate_fields: Any
-) -> Estimate:
-    """An estimate with one line per (source, amount), appraised at its full amount, and
-    its totals filled in. ``estimate_fields`` go to :class:`EstimateFactory`."""
-    estimate = EstimateFactory(status=status, **estimate_fields)
-    for position, (source, amount) in enumerate(lines, start=1):
-        EstimateLineFactory(
-            estimate=estimate,
-            position=position,
-            source=source,
-            unit_price=amount,
-            appraised_amount=amount,
-        )
-    total = sum(amount for _source, amount in lines)
-    Estimate.objects.filter(pk=estimate.pk).update(total_amount=total, appraised_amount=total)
-    estimate.refresh_from_db()
-    return estimate
-
-
-# People with roles and plain estimates (notifications, delegations).
-
-_numbers = itertools.count(1)
+#: The demo user who drafts for each territorial unit (organization.demo).
+DRAFTERS = {"si-lo-lau": "hoi.silolau", "nam-xe": "hoi.namxe", "phong-tho": "hoi.huyen"}
 
 
 def user_make(username: str, *, email: str | None = None, **extra: object) -> User:
@@ -137,51 +64,23 @@ def member_make(
     return user
 
 
-def estimate_make(
-    plan: Plan,
-    *,
-    created_by: User,
-    unit_code: str = "si-lo-lau",
-    status: str = EstimateStatus.DRAFT,
-    status_changed_at: datetime.datetime | None = None,
-    level: str = Level.COMMUNE,
-) -> Estimate:
-    content = plan.contents.order_by("sort_order").first()
-    assert content is not None
-    activity = content.activities.order_by("sort_order").first()
-    assert activity is not None
-    n = next(_numbers)
-    return Estimate.objects.create(
-        plan=plan,
-        number=f"DT-{n:04d}",
-        level=level,
-        unit=Unit.objects.get(code=unit_code),
-        content=content,
-        activity=activity,
-        title=f"Estimate {n}",
-        start_date=datetime.date(2024, 5, 1),
-        end_date=datetime.date(2024, 6, 30),
-        status=status,
-        status_changed_at=status_changed_at or timezone.now(),
-        created_by=created_by,
-    )
+def demo_user(user: str | Any) -> Any:
+    """A user given by username (or the user itself)."""
+    if isinstance(user, str):
+        return get_user_model().objects.get(username=user)
+    return user
 
 
-# Builders that drive estimates through the services (web and API tests).
-
-S = EstimateStatus
-
-#: Who drives each step in ``estimate_drive`` (usernames of organization.demo).
-REVIEWER = "hoi.huyen"
-APPRAISER = "tckh"
-APPROVER = "pho.chutich"
+# --------------------------------------------------------------------------------------
+# What an estimate is made of
 
 
-def role_users() -> dict[str, Any]:
-    """The demo users of ``organization.demo`` (one per role), by username, with their
-    memberships and object permissions in place."""
-    demo_users_create()
-    return {u.username: u for u in get_user_model().objects.all()}
+def plan_default() -> Plan:
+    """The newest plan (the reference plan of tests/conftest.py)."""
+    plan = Plan.objects.order_by("-year", "-issued_on").first()
+    if plan is None:
+        raise RuntimeError("Load a plan first (use the `plan` fixture).")
+    return plan
 
 
 def commune(code: str) -> Unit:
@@ -215,6 +114,20 @@ def line_input(**overrides: Any) -> LineInput:
     return LineInput(**values)
 
 
+def lines_of(*amounts: tuple[str, int]) -> list[LineInput]:
+    """One line of exactly ``amount`` đồng per (source, amount)."""
+    return [
+        line_input(
+            description=f"Khoản chi {n}",
+            unit_of_measure="gói",
+            quantity=1,
+            unit_price=amount,
+            source=source,
+        )
+        for n, (source, amount) in enumerate(amounts, start=1)
+    ]
+
+
 def estimate_input(
     plan: Plan,
     unit: Unit,
@@ -223,6 +136,9 @@ def estimate_input(
     village_ids: Sequence[int] | None = None,
     **overrides: Any,
 ) -> EstimateInput:
+    """A family-violence outreach event of ``unit``, in two of its villages: 3.000.000 ₫
+    current-year (line 1, 2 × 1.500.000) and 2.000.000 ₫ carried-over (line 2,
+    50 × 20.000 × 2)."""
     level = "commune" if unit.kind == UnitKind.COMMUNE else "district"
     if village_ids is None:
         village_ids = [v.pk for v in villages_of(unit)[:2]]
@@ -256,59 +172,145 @@ def estimate_input(
     return EstimateInput(**values)
 
 
-def estimate_drive(
-    plan: Plan,
-    drafter: Any,
-    *,
-    unit: Unit | None = None,
+def club_line(**kw: Any) -> LineInput:
+    values: dict[str, Any] = {
+        "description": "Nước uống cho người tham dự",
+        "unit_of_measure": "người",
+        "quantity": 30,
+        "unit_price": 20_000,
+        "times": 2,
+        "source": "current",
+    }
+    values.update(kw)
+    return LineInput(**values)
+
+
+def club_input(plan: Plan, **kw: Any) -> EstimateInput:
+    """A meeting of the "Leaders of change" club (activity 3.2): 1.200.000 ₫ current-year
+    (30 × 20.000 × 2) and 450.000 ₫ carried-over (30 × 15.000), no village."""
+    values: dict[str, Any] = {
+        "activity_id": Activity.objects.get(content__plan=plan, code="3.2").pk,
+        "title": "Sinh hoạt CLB Thủ lĩnh của sự thay đổi",
+        "start_date": dt.date(2024, 6, 1),
+        "end_date": dt.date(2024, 6, 2),
+        "lines": [
+            club_line(),
+            club_line(
+                description="Tài liệu",
+                unit_of_measure="bộ",
+                quantity=30,
+                unit_price=15_000,
+                times=1,
+                source="carried",
+            ),
+        ],
+    }
+    values.update(kw)
+    return EstimateInput(**values)
+
+
+# --------------------------------------------------------------------------------------
+# Estimates in a given status, through the services
+
+#: The steps from a draft to each status, for a commune estimate. A district estimate is
+#: submitted straight to appraisal (no review) and returned by Finance-Planning.
+PATHS: dict[str, tuple[str, ...]] = {
+    S.DRAFT: (),
+    S.WITHDRAWN: ("withdraw",),
+    S.REVIEW: ("submit",),
+    S.RETURNED: ("submit", "return"),
+    S.APPRAISAL: ("submit", "forward"),
+    S.APPROVAL: ("submit", "forward", "appraise"),
+    S.APPROVED: ("submit", "forward", "appraise", "approve"),
+    S.SETTLEMENT: ("submit", "forward", "appraise", "approve", "settle"),
+    S.CLOSED: ("submit", "forward", "appraise", "approve", "settle", "verify"),
+}
+
+
+def estimate_in_status(
     status: str = S.DRAFT,
-    users: dict[str, Any] | None = None,
-    **input_overrides: Any,
+    *,
+    plan: Plan | None = None,
+    drafter: str | Any | None = None,
+    unit_code: str | None = None,
+    level: str = Level.COMMUNE,
+    data: EstimateInput | None = None,
+    **fields: Any,
 ) -> Estimate:
-    """An estimate drafted by ``drafter`` for ``unit`` (default: the drafter's only
-    commune), then driven through the services to ``status``: draft, review, appraisal,
-    returned (returned by review), or withdrawn. Approval and later need the ledger."""
-    if unit is None:
+    """An estimate drafted by ``drafter`` and driven to ``status`` through
+    ``approvals.services``, each step by the demo user whose role takes it: submitted and
+    settled by the drafter, forwarded or returned (from review) by the district Women's
+    Union (``hoi.huyen``), appraised by Finance-Planning (``tckh``, no cut) which also
+    returns a district estimate and verifies settlements, approved by the vice chair
+    (``pho.chutich``). Withdrawn is withdrawn as a draft; settlement (and closed) is settled
+    with nothing disbursed, every line spent 0.
+
+    The unit is ``unit_code``, else the district for ``level="district"``, else the
+    drafter's commune; the drafter defaults to the demo officer of that unit
+    (``hoi.silolau`` for Sì Lở Lầu). ``data`` is the input as typed (default
+    :func:`estimate_input`, with ``fields`` as its overrides, e.g. ``lines=lines_of(...)``).
+    """
+    if status not in PATHS:
+        raise ValueError(f"estimate_in_status cannot reach {status!r}")
+    plan = plan or plan_default()
+    if unit_code is None and drafter is None:
+        unit_code = "phong-tho" if level == Level.DISTRICT else "si-lo-lau"
+    if drafter is None:
+        drafter = DRAFTERS[unit_code]  # type: ignore[index]
+    drafter = demo_user(drafter)
+    if unit_code is not None:
+        unit = Unit.objects.get(code=unit_code)
+    elif level == Level.DISTRICT:
+        unit = plan.area
+    else:
         unit = drafter.memberships.select_related("unit__parent").get().unit.territory()
-    assert unit is not None
-    estimate = services.estimate_create(
-        actor=drafter, plan=plan, unit=unit, data=estimate_input(plan, unit, **input_overrides)
-    )
-    if status == S.DRAFT:
-        return estimate
-    if status == S.WITHDRAWN:
-        return services.estimate_withdraw(
-            actor=drafter, estimate_id=estimate.pk, reason="Không thực hiện nữa"
-        )
-    users = users or {u.username: u for u in get_user_model().objects.all()}
-    services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
-    if status == S.REVIEW or (status == S.APPRAISAL and estimate.level == "district"):
-        return Estimate.objects.get(pk=estimate.pk)
-    if status == S.RETURNED:
-        return services.estimate_return(
-            actor=users[REVIEWER], estimate_id=estimate.pk, reason="Thiếu danh sách thôn"
-        )
-    services.estimate_forward(actor=users[REVIEWER], estimate_id=estimate.pk)
-    if status == S.APPRAISAL:
-        return Estimate.objects.get(pk=estimate.pk)
-    services.estimate_appraise(actor=users[APPRAISER], estimate_id=estimate.pk)
-    if status == S.APPROVAL:
-        return Estimate.objects.get(pk=estimate.pk)
-    services.estimate_approve(actor=users[APPROVER], estimate_id=estimate.pk)
-    if status == S.APPROVED:
-        return Estimate.objects.get(pk=estimate.pk)
-    raise ValueError(f"estimate_drive cannot reach {status!r}")
+    if data is None:
+        data = estimate_input(plan, unit, **fields)
+    elif fields:
+        raise TypeError("give either data or the fields of the default input")
+    estimate = services.estimate_create(actor=drafter, plan=plan, unit=unit, data=data)
+    district = estimate.level == Level.DISTRICT
+    if district and status == S.REVIEW:
+        raise ValueError("a district estimate is never in review: it goes to appraisal")
+    pk = estimate.pk
+    for step in PATHS[status]:
+        if step == "withdraw":
+            services.estimate_withdraw(actor=drafter, estimate_id=pk, reason="Không thực hiện nữa")
+        elif step == "submit":
+            services.estimate_submit(actor=drafter, estimate_id=pk)
+        elif step == "return":
+            returner = APPRAISER if district else REVIEWER
+            services.estimate_return(
+                actor=demo_user(returner), estimate_id=pk, reason="Thiếu danh sách thôn"
+            )
+        elif step == "forward" and not district:
+            services.estimate_forward(actor=demo_user(REVIEWER), estimate_id=pk)
+        elif step == "appraise":
+            services.estimate_appraise(actor=demo_user(APPRAISER), estimate_id=pk)
+        elif step == "approve":
+            services.estimate_approve(actor=demo_user(APPROVER), estimate_id=pk)
+        elif step == "settle":
+            services.estimate_settle(
+                actor=drafter,
+                estimate_id=pk,
+                lines=[{"line_id": line.pk, "spent": 0} for line in estimate.lines.all()],
+            )
+        elif step == "verify":
+            services.estimate_verify_settlement(actor=demo_user(VERIFIER), estimate_id=pk)
+    estimate = Estimate.objects.get(pk=pk)
+    assert estimate.status == status, (estimate.status, status)
+    return estimate
 
 
-def estimates_drive(
-    plan: Plan, drafter: Any, count: int, *, statuses: Sequence[str] = (S.DRAFT,), **kw: Any
+def estimates_in_status(
+    count: int, *, statuses: Sequence[str] = (S.DRAFT,), **kw: Any
 ) -> list[Estimate]:
     """``count`` estimates, cycling through ``statuses``, all through the services."""
-    users = {u.username: u for u in get_user_model().objects.all()}
-    return [
-        estimate_drive(plan, drafter, status=statuses[i % len(statuses)], users=users, **kw)
-        for i in range(count)
-    ]
+    return [estimate_in_status(statuses[i % len(statuses)], **kw) for i in range(count)]
+
+
+# --------------------------------------------------------------------------------------
+# Forms as posted, and rows in bulk
 
 
 def estimate_form_data(
@@ -375,7 +377,13 @@ def line_form_rows(estimate: Estimate) -> list[dict[str, Any]]:
 def estimates_bulk(like: Estimate, count: int, statuses: Sequence[str] = ("review",)) -> None:
     """Many more estimates like ``like`` (same plan, unit, activity; one 100 đồng line each),
     cycling through ``statuses``, written in bulk: rows for pages and queries to wade
-    through, not estimates to act on (they have no flow process)."""
+    through, not estimates to act on (they have no flow process, no audit entry and no
+    money in the ledger).
+
+    The one place a status is written straight into rows, on purpose: the query-count tests
+    need hundreds of rows to show that a page's queries do not grow with the data, and
+    driving 400 estimates through the services would take minutes for rows nobody acts on.
+    """
     rows = Estimate.objects.bulk_create(
         [
             Estimate(

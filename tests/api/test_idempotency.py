@@ -22,10 +22,9 @@ from api.models import IdempotencyKey
 from approvals import services
 from approvals.models import AuditEntry
 from estimates.models import Estimate, EstimateVersion, Plan
-from organization.demo import demo_users_create
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.approvals.conftest import estimate_input
+from tests.factories import club_input
 
 from .conftest import Client, estimate_payload
 
@@ -178,15 +177,11 @@ def _race(clients: list[APIClient], url: str, keys: list[str | None]) -> list[tu
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_submit_once(plan: Plan) -> None:
-    demo_users_create()
-    access_sync()
     drafter = get_user_model().objects.get(username="hoi.silolau")
     token = Token.objects.create(user=drafter)
     unit = Unit.objects.get(code="si-lo-lau")
     for _round in range(5):
-        est = services.estimate_create(
-            actor=drafter, plan=plan, unit=unit, data=estimate_input(plan)
-        )
+        est = services.estimate_create(actor=drafter, plan=plan, unit=unit, data=club_input(plan))
         clients = []
         for _ in range(THREADS):
             c = APIClient()
@@ -203,7 +198,6 @@ def test_concurrent_retries_with_one_key_submit_once(plan: Plan) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reviewers_with_their_own_keys_forward_once(plan: Plan) -> None:
-    demo_users_create()
     user_model = get_user_model()
     wu = Unit.objects.get(code="phong-tho.hlhpn")
     reviewers = [user_model.objects.get(username="hoi.huyen")]
@@ -217,7 +211,7 @@ def test_concurrent_reviewers_with_their_own_keys_forward_once(plan: Plan) -> No
         actor=drafter,
         plan=plan,
         unit=Unit.objects.get(code="si-lo-lau"),
-        data=estimate_input(plan),
+        data=club_input(plan),
     )
     services.estimate_submit(actor=drafter, estimate_id=est.pk)
     clients = []

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from approvals import services
 from estimates.models import Content, Estimate, Plan
 from organization.models import Unit
-from tests.approvals.conftest import estimate_input, line
+from tests.factories import club_input, club_line
 
 from .conftest import Client, People
 
@@ -41,20 +41,20 @@ def three(plan: Plan, people: People) -> dict[str, Estimate]:
         actor=people["hoi.silolau"],
         plan=plan,
         unit=Unit.objects.get(code="si-lo-lau"),
-        data=estimate_input(plan),
+        data=club_input(plan),
     )
     services.estimate_submit(actor=people["hoi.silolau"], estimate_id=silolau.pk)
     namxe = services.estimate_create(
         actor=people["hoi.namxe"],
         plan=plan,
         unit=Unit.objects.get(code="nam-xe"),
-        data=estimate_input(plan, lines=[line(source="carried")]),
+        data=club_input(plan, lines=[club_line(source="carried")]),
     )
     district = services.estimate_create(
         actor=people["hoi.huyen"],
         plan=plan,
         unit=Unit.objects.get(code="phong-tho"),
-        data=estimate_input(
+        data=club_input(
             plan,
             start_date=dt.date(2024, 9, 1),
             end_date=dt.date(2024, 9, 2),
@@ -174,7 +174,7 @@ def test_pages_are_stable_and_complete(api: Client, plan: Plan, people: People) 
     unit = Unit.objects.get(code="si-lo-lau")
     made = [
         services.estimate_create(
-            actor=people["hoi.silolau"], plan=plan, unit=unit, data=estimate_input(plan)
+            actor=people["hoi.silolau"], plan=plan, unit=unit, data=club_input(plan)
         ).pk
         for _ in range(7)
     ]
@@ -228,7 +228,7 @@ def test_list_queries_do_not_grow_with_the_data(api: Client, plan: Plan, people:
     def add(n: int) -> None:
         for _ in range(n):
             est = services.estimate_create(
-                actor=people["hoi.silolau"], plan=plan, unit=unit, data=estimate_input(plan)
+                actor=people["hoi.silolau"], plan=plan, unit=unit, data=club_input(plan)
             )
             services.estimate_submit(actor=people["hoi.silolau"], estimate_id=est.pk)
 
@@ -251,8 +251,8 @@ def test_detail_and_transition_queries_do_not_grow_with_the_lines(
             actor=people["hoi.silolau"],
             plan=plan,
             unit=unit,
-            data=estimate_input(
-                plan, lines=[line(description=f"Dòng {i}") for i in range(n_lines)]
+            data=club_input(
+                plan, lines=[club_line(description=f"Dòng {i}") for i in range(n_lines)]
             ),
         )
         client.get(f"/api/v1/estimates/{est.pk}/")  # warm up

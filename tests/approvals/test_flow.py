@@ -13,9 +13,8 @@ from approvals.models import AuditEntry
 from core.errors import Conflict, RuleViolation
 from estimates.models import Estimate, EstimateVersion, Plan
 from organization.models import Unit
+from tests.factories import club_input, club_line
 from workflows.engine import active_task, process_for
-
-from .conftest import estimate_input, line
 
 People = dict[str, AbstractUser]
 Make = Callable[..., Estimate]
@@ -79,7 +78,7 @@ def test_district_estimate_goes_straight_to_appraisal(plan: Plan, people: People
         actor=people["hoi.huyen"],
         plan=plan,
         unit=Unit.objects.get(code="phong-tho"),
-        data=estimate_input(plan),
+        data=club_input(plan),
     )
     assert est.level == "district"
     services.estimate_submit(actor=people["hoi.huyen"], estimate_id=est.pk)
@@ -108,7 +107,7 @@ def test_return_from_review_goes_back_to_the_drafter_with_the_reason(
     services.estimate_update(
         actor=people["hoi.silolau"],
         estimate_id=est.pk,
-        data=estimate_input(est.plan, lines=[line(quantity=40)]),
+        data=club_input(est.plan, lines=[club_line(quantity=40)]),
     )
     services.estimate_submit(actor=people["hoi.silolau"], estimate_id=est.pk)
     est.refresh_from_db()

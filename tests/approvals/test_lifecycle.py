@@ -23,7 +23,7 @@ from estimates.models import Estimate, EstimateStatus
 from notifications.models import EventKind
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.factories import estimate_drive, estimate_input, role_users, user_make
+from tests.factories import estimate_in_status, estimate_input, user_make
 from workflows.flows import EstimateFlow
 
 S = EstimateStatus
@@ -302,11 +302,6 @@ def two_roles(plan: Any, users: dict[str, Any]) -> Any:
     return person
 
 
-@pytest.fixture
-def users(plan: Any) -> dict[str, Any]:
-    return role_users()
-
-
 STATUSES = [S.DRAFT, S.RETURNED, S.REVIEW, S.APPRAISAL, S.APPROVAL, S.APPROVED, S.SETTLEMENT]
 
 
@@ -318,7 +313,7 @@ def test_actions_offered_are_exactly_the_actions_the_services_allow(
     people = {**users, "hai.vai": two_roles}
     before = S.APPROVED if status in (S.SETTLEMENT, S.CLOSED) else status
     unit = Unit.objects.get(code="si-lo-lau")
-    estimate = estimate_drive(plan, people[drafter], unit=unit, status=before, users=people)
+    estimate = estimate_in_status(before, plan=plan, drafter=people[drafter], unit_code=unit.code)
     advance_id = None
     if before == S.APPROVED:
         advance_id = _pay(estimate, people)
@@ -348,5 +343,5 @@ def test_actions_offered_are_exactly_the_actions_the_services_allow(
 
 
 def test_nobody_acts_on_a_closed_or_withdrawn_estimate(plan: Any, users: dict[str, Any]) -> None:
-    estimate = estimate_drive(plan, users["hoi.silolau"], status=S.WITHDRAWN, users=users)
+    estimate = estimate_in_status(S.WITHDRAWN, plan=plan)
     assert all(actions_allowed(user, [estimate])[estimate.pk] == [] for user in users.values())

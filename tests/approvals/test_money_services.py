@@ -9,27 +9,19 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from approvals import services
 from approvals.models import AuditEntry
 from core.errors import Conflict, Forbidden, RuleViolation
 from estimates.models import Estimate, Plan
 from ledger.models import Disbursement, EstimateAccount, SubEnvelope
-from organization.demo import demo_users_create
 from organization.models import Unit
-from tests.factories import estimate_drive
-
-
-@pytest.fixture
-def users(plan: Plan) -> dict[str, Any]:
-    demo_users_create()
-    return {u.username: u for u in get_user_model().objects.all()}
+from tests.factories import estimate_in_status
 
 
 @pytest.fixture
 def approved(plan: Plan, users: dict[str, Any]) -> Estimate:
-    return estimate_drive(plan, users["hoi.silolau"], status="approved", users=users)
+    return estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
 
 
 def pay(estimate: Estimate, users: dict[str, Any], kind: str = "advance") -> Disbursement:
@@ -115,7 +107,7 @@ def test_a_payment_or_another_estimates_advance_is_not_cleared(
     payment = pay(approved, users, kind="payment")
     with pytest.raises(RuleViolation, match="not an advance"):
         clear(approved, payment, users["ketoan"])
-    other = estimate_drive(plan, users["hoi.silolau"], status="approved", users=users)
+    other = estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
     advance = pay(other, users)
     with pytest.raises(RuleViolation, match="not an advance"):
         clear(approved, advance, users["ketoan"])

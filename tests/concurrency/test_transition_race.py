@@ -17,10 +17,9 @@ from approvals.models import AuditEntry
 from core.errors import Conflict
 from estimates.models import Plan
 from notifications.models import OutboxEvent
-from organization.demo import demo_users_create
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.approvals.conftest import estimate_input
+from tests.factories import club_input
 from workflows.engine import process_for
 
 THREADS = 8
@@ -29,7 +28,6 @@ ROUNDS = 50
 
 @pytest.mark.django_db(transaction=True)
 def test_eight_threads_forward_the_same_estimate(plan: Plan) -> None:
-    demo_users_create()
     user_model = get_user_model()
     wu = Unit.objects.get(code="phong-tho.hlhpn")
     reviewers = [user_model.objects.get(username="hoi.huyen")]
@@ -42,9 +40,7 @@ def test_eight_threads_forward_the_same_estimate(plan: Plan) -> None:
     unit = Unit.objects.get(code="si-lo-lau")
 
     for _round in range(ROUNDS):
-        est = services.estimate_create(
-            actor=drafter, plan=plan, unit=unit, data=estimate_input(plan)
-        )
+        est = services.estimate_create(actor=drafter, plan=plan, unit=unit, data=club_input(plan))
         services.estimate_submit(actor=drafter, estimate_id=est.pk)
         barrier = threading.Barrier(THREADS)
         outcomes: list[str] = []

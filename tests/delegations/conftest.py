@@ -1,19 +1,4 @@
-"""Fixtures: the people of the approval chain and an estimate of Sì Lở Lầu."""
+"""Fixtures: the people of the approval chain and an estimate of Sì Lở Lầu (the same as the
+notification tests')."""
 
-from __future__ import annotations
-
-import pytest
-
-from estimates.models import Estimate, Plan
-from tests.factories import estimate_make
-from tests.notifications.helpers import People, people_make
-
-
-@pytest.fixture
-def people(plan: Plan) -> People:
-    return people_make()
-
-
-@pytest.fixture
-def estimate(plan: Plan, people: People) -> Estimate:
-    return estimate_make(plan, created_by=people.drafter)
+from tests.notifications.conftest import estimate, lived, people  # noqa: F401 (fixtures)

@@ -4,6 +4,7 @@ history shows who acted for whom."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
+from approvals import services as approvals
 from core.errors import Forbidden, RuleViolation
 from core.text import field_limit
 from delegations.models import Delegation
@@ -22,7 +24,7 @@ from notifications.models import Delivery, EventKind, Notification
 from organization import permissions as perms
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.notifications.helpers import People, transition
+from tests.notifications.helpers import People, event_of
 from tests.texts import composed, decomposed
 
 pytestmark = pytest.mark.django_db
@@ -145,20 +147,22 @@ def test_only_the_delegator_delegates_their_own_role(people: People) -> None:
 
 
 def test_what_the_delegate_does_is_shown_as_acting_for(
-    estimate: Estimate, people: People, django_capture_on_commit_callbacks
+    lived: Callable[..., Estimate], people: People, django_capture_on_commit_callbacks
 ) -> None:
     delegate(people, starts_on=TODAY)
-    Estimate.objects.filter(pk=estimate.pk).update(status=EstimateStatus.APPROVAL)
+    estimate = lived(EstimateStatus.APPROVAL)
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate,
-            status=EstimateStatus.APPROVED,
-            kind=EventKind.APPROVED,
-            actor=people.approver2,
-            acting_for=people.approver,
+        approvals.estimate_approve(
+            actor=people.approver2, estimate_id=estimate.pk, acting_for=people.approver
         )
+    estimate.refresh_from_db()
+    assert estimate.status == EstimateStatus.APPROVED
+    event = event_of(estimate, EventKind.APPROVED)
     assert (event.actor, event.acting_for) == (people.approver2, people.approver)
-    assert actor_label(people.approver2, people.approver) == "Approver2, acting for Approver"
+    assert (
+        actor_label(people.approver2, people.approver)
+        == "Approver2, acting for Phó Chủ tịch UBND huyện"
+    )
     note = Notification.objects.get(recipient=people.drafter)  # in the drafter's Vietnamese
     with translation.override("vi"):
         assert actor_label(people.approver2, people.approver) in note.body

@@ -211,10 +211,9 @@ BAD_FILES = [
 ]
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(("old", "new", "line_text", "field", "mention"), BAD_FILES)
 def test_bad_file_is_refused_with_field_and_line_and_nothing_written(
-    tmp_path: Path, old: str, new: str, line_text: str, field: str, mention: str
+    empty_db: None, tmp_path: Path, old: str, new: str, line_text: str, field: str, mention: str
 ) -> None:
     path = _write_variant(tmp_path, old, new)
     before = _snapshot()
@@ -240,8 +239,7 @@ def test_bad_file_on_top_of_a_loaded_plan_changes_nothing(plan: Plan, tmp_path: 
     assert _snapshot() == before
 
 
-@pytest.mark.django_db
-def test_command_exits_non_zero_and_names_the_line(tmp_path: Path) -> None:
+def test_command_exits_non_zero_and_names_the_line(empty_db: None, tmp_path: Path) -> None:
     path = _write_variant(tmp_path, "amount: 1300000000}", "amount: -5}")
     with pytest.raises(CommandError) as info:
         call_command("load_plan", str(path))
@@ -250,12 +248,12 @@ def test_command_exits_non_zero_and_names_the_line(tmp_path: Path) -> None:
     assert Unit.objects.count() == 0
 
 
-@pytest.mark.django_db
-def test_json_file_loads_the_same_plan(tmp_path: Path) -> None:
+def test_json_file_loads_the_same_plan(empty_db: None, tmp_path: Path) -> None:
     data = read_plan_file(Path(settings.DEFAULT_PLAN_FILE))
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     result = plan_load_file(path)
+    assert result.created > 0  # into an empty database
     assert result.plan.total_amount == 7_588_630_000
     assert Unit.objects.villages().count() == 118
 

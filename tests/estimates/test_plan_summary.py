@@ -31,7 +31,6 @@ def test_table_summary_formats_amounts(plan: Plan, capsys: pytest.CaptureFixture
     assert "Nậm Xe" in out
 
 
-@pytest.mark.django_db
-def test_summary_without_a_plan_says_what_to_do() -> None:
+def test_summary_without_a_plan_says_what_to_do(empty_db: None) -> None:
     with pytest.raises(CommandError, match="load_plan"):
         call_command("plan_summary")

@@ -12,14 +12,14 @@ from django.db import DatabaseError, connection, transaction
 from estimates.models import Plan
 from ledger.models import Entry, EntryKind
 from ledger.selectors import ledger_reconcile
-from tests.factories import estimate_with_lines
+from tests.factories import estimate_in_status, lines_of
 
-from .conftest import approve, forward, pay
+from .conftest import pay
 
 
 @pytest.fixture
 def entries(plan: Plan, actor: Any) -> list[Entry]:
-    estimate = approve(forward(estimate_with_lines(("current", 10_000_000)), actor), actor)
+    estimate = estimate_in_status("approved", lines=lines_of(("current", 10_000_000)))
     pay(estimate, actor, 4_000_000)
     found = list(Entry.objects.filter(estimate=estimate).order_by("pk"))
     assert {e.kind for e in found} >= {

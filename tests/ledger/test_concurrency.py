@@ -20,9 +20,7 @@ from estimates.models import Estimate, Plan
 from ledger.models import Disbursement, EstimateAccount
 from ledger.selectors import cell_balances, ledger_reconcile
 from ledger.services import disbursement_record, ledger_release, ledger_reserve
-from tests.factories import UserFactory, estimate_with_lines
-
-from .conftest import approve, forward
+from tests.factories import estimate_in_status, lines_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,13 +83,15 @@ def disburse_job(
 
 
 @pytest.mark.parametrize(("lock_estimate", "rounds"), [(True, 20), (False, 5)])
-def test_twenty_disbursements_of_a_tenth_each(plan: Plan, lock_estimate: bool, rounds: int) -> None:
+def test_twenty_disbursements_of_a_tenth_each(
+    users: dict[str, Any], plan: Plan, lock_estimate: bool, rounds: int
+) -> None:
     """20 requests of 1/10 each, 20 rounds: exactly 10 go through and they add up to the
     approved amount. Without the caller's estimate lock the ledger's own locks still hold."""
-    actor = UserFactory(username="ketoan-race")
+    actor = users["ketoan"]
     approved = 123_456_780  # 20 rounds fit in the commune current-year cell
     for _round in range(rounds):
-        estimate = approve(forward(estimate_with_lines(("current", approved)), actor), actor)
+        estimate = estimate_in_status("approved", lines=lines_of(("current", approved)))
         jobs = [
             disburse_job(estimate.pk, actor, approved // 10, lock_estimate=lock_estimate)
             for _ in range(20)
@@ -104,12 +104,15 @@ def test_twenty_disbursements_of_a_tenth_each(plan: Plan, lock_estimate: bool, r
     assert ledger_reconcile(plan) == []
 
 
-def test_two_reservations_with_room_for_one(plan: Plan) -> None:
+def test_two_reservations_with_room_for_one(users: dict[str, Any], plan: Plan) -> None:
     """The commune carried-over cell holds 1.770.170.000: of two estimates of a billion
     forwarded at once, exactly one is reserved."""
-    actor = UserFactory(username="tckh-race")
+    actor = users["tckh"]
     for _round in range(10):
-        pair = [estimate_with_lines(("carried", 1_000_000_000)) for _ in range(2)]
+        pair = [
+            estimate_in_status("appraisal", lines=lines_of(("carried", 1_000_000_000)))
+            for _ in range(2)
+        ]
 
         def reserve_job(pk: int) -> Callable[[], None]:
             def job() -> None:

@@ -14,16 +14,17 @@ from estimates.models import EnvelopeCell, Plan
 from ledger.models import Disbursement, Entry, EstimateAccount
 from ledger.selectors import advances_overdue, cell_balances, estimate_money, ledger_reconcile
 from ledger.services import advance_clear
-from tests.factories import estimate_with_lines
+from tests.factories import estimate_in_status, lines_of
 from tests.texts import composed, decomposed
 
-from .conftest import approve, forward, pay
+from .conftest import pay
 
 
 @pytest.fixture
 def approved(plan: Plan, actor: Any) -> Any:
-    estimate = estimate_with_lines(("current", 100_000_000), ("carried", 20_000_000))
-    return approve(forward(estimate, actor), actor)
+    return estimate_in_status(
+        "approved", lines=lines_of(("current", 100_000_000), ("carried", 20_000_000))
+    )
 
 
 def test_payments_up_to_the_approved_amount(approved: Any, actor: Any, plan: Plan) -> None:
@@ -79,16 +80,14 @@ def test_bad_disbursement_is_refused_and_writes_nothing(
 def test_payment_on_an_estimate_that_is_not_approved_is_refused(
     plan: Plan, actor: Any, status: str
 ) -> None:
-    estimate = approve(forward(estimate_with_lines(("current", 10_000_000)), actor), actor)
-    type(estimate).objects.filter(pk=estimate.pk).update(status=status)
-    estimate.refresh_from_db()
+    estimate = estimate_in_status(status, lines=lines_of(("current", 10_000_000)))
     with pytest.raises(RuleViolation, match="cannot be done now"):
         pay(estimate, actor, 1_000)
     assert counts() == (0, 0, 0)
 
 
 def test_source_that_was_not_approved_has_nothing_to_disburse(plan: Plan, actor: Any) -> None:
-    estimate = approve(forward(estimate_with_lines(("current", 10_000_000)), actor), actor)
+    estimate = estimate_in_status("approved", lines=lines_of(("current", 10_000_000)))
     with pytest.raises(RuleViolation, match="Only 0 ₫"):
         pay(estimate, actor, 1, source="carried")
 
@@ -119,8 +118,7 @@ def test_amounts_of_tens_of_thousands_of_billions_round_trip(plan: Plan, actor: 
     EnvelopeCell.objects.filter(plan=plan, level="district", source="current").update(
         amount=huge + 1
     )
-    estimate = estimate_with_lines(("current", huge), level="district")
-    approve(forward(estimate, actor), actor)
+    estimate = estimate_in_status("approved", lines=lines_of(("current", huge)), level="district")
     pay(estimate, actor, huge - 1)
     pay(estimate, actor, 1)
     account = EstimateAccount.objects.get(estimate=estimate)

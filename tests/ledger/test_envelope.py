@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from approvals import services
 from core.errors import RuleViolation
 from estimates.models import EnvelopeCell, Estimate, Plan
 from ledger.models import CellAccount, Entry, EstimateAccount, SubEnvelope
@@ -19,9 +20,7 @@ from ledger.selectors import (
 )
 from ledger.services import ledger_commit, ledger_release, ledger_reserve, subenvelope_set
 from organization.models import Unit
-from tests.factories import estimate_with_lines
-
-from .conftest import approve, forward
+from tests.factories import APPROVER, demo_user, estimate_in_status, lines_of
 
 COMMUNE_CURRENT = 2_559_000_000
 COMMUNE_CARRIED = 1_770_170_000
@@ -32,14 +31,15 @@ def cells(plan: Plan) -> dict[tuple[str, str], Any]:
 
 
 def test_reserve_then_commit_moves_money_per_source(plan: Plan, actor: Any) -> None:
-    estimate = estimate_with_lines(("current", 300_000_000), ("carried", 100_000_000))
-    forward(estimate, actor)
+    estimate = estimate_in_status(
+        "approval", lines=lines_of(("current", 300_000_000), ("carried", 100_000_000))
+    )
     current = cells(plan)["commune", "current"]
     assert (current.reserved, current.committed) == (300_000_000, 0)
     assert current.free == COMMUNE_CURRENT - 300_000_000
     assert cells(plan)["commune", "carried"].reserved == 100_000_000
 
-    approve(estimate, actor)
+    services.estimate_approve(actor=demo_user(APPROVER), estimate_id=estimate.pk)
     current = cells(plan)["commune", "current"]
     assert (current.reserved, current.committed) == (0, 300_000_000)
     assert cells(plan)["commune", "carried"].committed == 100_000_000
@@ -48,7 +48,7 @@ def test_reserve_then_commit_moves_money_per_source(plan: Plan, actor: Any) -> N
 
 
 def test_reserve_twice_reserves_once(plan: Plan, actor: Any) -> None:
-    estimate = estimate_with_lines(("current", 300_000_000))
+    estimate = estimate_in_status("appraisal", lines=lines_of(("current", 300_000_000)))
     ledger_reserve(estimate=estimate, actor=actor)
     ledger_reserve(estimate=estimate, actor=actor)
     assert cells(plan)["commune", "current"].reserved == 300_000_000
@@ -56,7 +56,7 @@ def test_reserve_twice_reserves_once(plan: Plan, actor: Any) -> None:
 
 
 def test_reserve_again_after_a_cut_replaces_the_reservation(plan: Plan, actor: Any) -> None:
-    estimate = estimate_with_lines(("current", 300_000_000))
+    estimate = estimate_in_status("appraisal", lines=lines_of(("current", 300_000_000)))
     ledger_reserve(estimate=estimate, actor=actor)
     estimate.lines.update(appraised_amount=200_000_000)
     ledger_reserve(estimate=estimate, actor=actor)
@@ -65,16 +65,15 @@ def test_reserve_again_after_a_cut_replaces_the_reservation(plan: Plan, actor: A
 
 
 def test_unappraised_line_counts_its_requested_amount(plan: Plan, actor: Any) -> None:
-    estimate = estimate_with_lines(("current", 300_000_000))
+    estimate = estimate_in_status("appraisal", lines=lines_of(("current", 300_000_000)))
     estimate.lines.update(appraised_amount=None)
     ledger_reserve(estimate=estimate, actor=actor)
     assert cells(plan)["commune", "current"].reserved == 300_000_000
 
 
 def test_shortfall_names_the_source_and_the_amount(plan: Plan, actor: Any) -> None:
-    first = estimate_with_lines(("carried", 1_700_000_000))
-    forward(first, actor)
-    second = estimate_with_lines(("carried", 100_000_000))
+    estimate_in_status("approval", lines=lines_of(("carried", 1_700_000_000)))
+    second = estimate_in_status("appraisal", lines=lines_of(("carried", 100_000_000)))
     entries = Entry.objects.count()
     with pytest.raises(RuleViolation) as err:
         ledger_reserve(estimate=second, actor=actor)
@@ -85,8 +84,7 @@ def test_shortfall_names_the_source_and_the_amount(plan: Plan, actor: Any) -> No
 
 
 def test_release_frees_the_reservation_and_is_a_no_op_twice(plan: Plan, actor: Any) -> None:
-    estimate = estimate_with_lines(("current", 300_000_000))
-    forward(estimate, actor)
+    estimate = estimate_in_status("approval", lines=lines_of(("current", 300_000_000)))
     ledger_release(estimate=estimate, actor=actor)
     ledger_release(estimate=estimate, actor=actor)
     assert cells(plan)["commune", "current"].free == COMMUNE_CURRENT
@@ -94,31 +92,37 @@ def test_release_frees_the_reservation_and_is_a_no_op_twice(plan: Plan, actor: A
 
 
 def test_commit_without_a_reservation_is_refused(plan: Plan, actor: Any) -> None:
-    estimate = estimate_with_lines(("current", 300_000_000))
+    estimate = estimate_in_status("appraisal", lines=lines_of(("current", 300_000_000)))
     with pytest.raises(RuleViolation, match="no reservation"):
         ledger_commit(estimate=estimate, actor=actor)
     assert not Entry.objects.exists()
 
 
 def test_district_estimate_draws_on_the_district_cell(plan: Plan, actor: Any) -> None:
-    estimate = estimate_with_lines(("current", 1_300_000_000), level="district")
-    approve(forward(estimate, actor), actor)
+    estimate_in_status("approved", lines=lines_of(("current", 1_300_000_000)), level="district")
     district = cells(plan)["district", "current"]
     assert (district.committed, district.free) == (1_300_000_000, 0)
     with pytest.raises(RuleViolation):
-        ledger_reserve(estimate=estimate_with_lines(("current", 1), level="district"), actor=actor)
+        ledger_reserve(
+            estimate=estimate_in_status(
+                "appraisal", lines=lines_of(("current", 1)), level="district"
+            ),
+            actor=actor,
+        )
 
 
 def test_cell_lowered_below_commitments_refuses_new_reservations_only(
     plan: Plan, actor: Any
 ) -> None:
-    approve(forward(estimate_with_lines(("current", 500_000_000)), actor), actor)
-    pending = forward(estimate_with_lines(("current", 100_000_000)), actor)
+    estimate_in_status("approved", lines=lines_of(("current", 500_000_000)))
+    pending = estimate_in_status("approval", lines=lines_of(("current", 100_000_000)))
     EnvelopeCell.objects.filter(plan=plan, level="commune", source="current").update(
         amount=400_000_000
     )
     with pytest.raises(RuleViolation, match="lowered"):
-        ledger_reserve(estimate=estimate_with_lines(("current", 1)), actor=actor)
+        ledger_reserve(
+            estimate=estimate_in_status("appraisal", lines=lines_of(("current", 1))), actor=actor
+        )
     ledger_release(estimate=pending, actor=actor)  # money can still be released
     assert cells(plan)["commune", "current"].reserved == 0
     assert CellAccount.objects.get(cell__level="commune", cell__source="current").allocated == (
@@ -128,11 +132,11 @@ def test_cell_lowered_below_commitments_refuses_new_reservations_only(
 
 
 def test_allocation_changes_are_entries(plan: Plan, actor: Any) -> None:
-    forward(estimate_with_lines(("current", 1_000_000)), actor)
+    estimate_in_status("approval", lines=lines_of(("current", 1_000_000)))
     EnvelopeCell.objects.filter(plan=plan, level="commune", source="current").update(
         amount=COMMUNE_CURRENT + 41_000_000
     )
-    forward(estimate_with_lines(("current", 1_000_000)), actor)
+    estimate_in_status("approval", lines=lines_of(("current", 1_000_000)))
     account = CellAccount.objects.get(cell__level="commune", cell__source="current")
     assert account.allocated == 2_600_000_000
     assert list(
@@ -152,12 +156,13 @@ def commune(code: str) -> Unit:
 def test_subenvelope_limits_its_commune(plan: Plan, actor: Any) -> None:
     nam_xe = commune("nam-xe")
     subenvelope_set(plan=plan, commune=nam_xe, source="current", amount=200_000_000, actor=actor)
-    estimate = estimate_with_lines(("current", 250_000_000), unit=nam_xe)
+    estimate = estimate_in_status(
+        "appraisal", lines=lines_of(("current", 250_000_000)), unit_code="nam-xe"
+    )
     with pytest.raises(RuleViolation) as err:
         ledger_reserve(estimate=estimate, actor=actor)
     assert "Nậm Xe" in err.value.message and "50.000.000 ₫" in err.value.message
-    fits = estimate_with_lines(("current", 200_000_000), unit=nam_xe)
-    approve(forward(fits, actor), actor)
+    estimate_in_status("approved", lines=lines_of(("current", 200_000_000)), unit_code="nam-xe")
     sub = SubEnvelope.objects.get(commune=nam_xe)
     assert (sub.reserved, sub.committed, sub.free) == (0, 200_000_000, 0)
     assert ledger_reconcile(plan) == []
@@ -167,8 +172,9 @@ def test_commune_without_subenvelope_is_held_by_the_cell_only(plan: Plan, actor:
     subenvelope_set(
         plan=plan, commune=commune("nam-xe"), source="current", amount=100_000_000, actor=actor
     )
-    other = estimate_with_lines(("current", 2_000_000_000), unit=commune("si-lo-lau"))
-    forward(other, actor)
+    estimate_in_status(
+        "approval", lines=lines_of(("current", 2_000_000_000)), unit_code="si-lo-lau"
+    )
     assert cells(plan)["commune", "current"].reserved == 2_000_000_000
 
 
@@ -189,7 +195,9 @@ def test_split_never_exceeds_the_cell(plan: Plan, actor: Any) -> None:
 
 
 def test_split_counts_what_communes_without_a_share_already_hold(plan: Plan, actor: Any) -> None:
-    forward(estimate_with_lines(("current", 1_000_000_000), unit=commune("si-lo-lau")), actor)
+    estimate_in_status(
+        "approval", lines=lines_of(("current", 1_000_000_000)), unit_code="si-lo-lau"
+    )
     with pytest.raises(RuleViolation):
         subenvelope_set(
             plan=plan,
@@ -202,7 +210,7 @@ def test_split_counts_what_communes_without_a_share_already_hold(plan: Plan, act
 
 def test_share_cannot_go_below_what_the_commune_holds(plan: Plan, actor: Any) -> None:
     nam_xe = commune("nam-xe")
-    forward(estimate_with_lines(("current", 300_000_000), unit=nam_xe), actor)
+    estimate_in_status("approval", lines=lines_of(("current", 300_000_000)), unit_code="nam-xe")
     with pytest.raises(RuleViolation, match="cannot be lower"):
         subenvelope_set(
             plan=plan, commune=nam_xe, source="current", amount=299_999_999, actor=actor
@@ -227,7 +235,7 @@ def test_subenvelope_for_a_unit_outside_the_plan_is_refused(plan: Plan, actor: A
 def test_commune_balances_show_share_and_use(plan: Plan, actor: Any) -> None:
     nam_xe = commune("nam-xe")
     subenvelope_set(plan=plan, commune=nam_xe, source="current", amount=400_000_000, actor=actor)
-    approve(forward(estimate_with_lines(("current", 150_000_000), unit=nam_xe), actor), actor)
+    estimate_in_status("approved", lines=lines_of(("current", 150_000_000)), unit_code="nam-xe")
     rows = {(r.code, r.source): r for r in commune_balances(plan)}
     assert len(rows) == 30
     assert rows["nam-xe", "current"].subenvelope == 400_000_000
@@ -240,9 +248,11 @@ def test_commune_balances_show_share_and_use(plan: Plan, actor: Any) -> None:
 def test_estimate_funding_is_what_the_appraisal_page_shows(plan: Plan, actor: Any) -> None:
     nam_xe = commune("nam-xe")
     subenvelope_set(plan=plan, commune=nam_xe, source="current", amount=400_000_000, actor=actor)
-    approve(forward(estimate_with_lines(("current", 100_000_000), unit=nam_xe), actor), actor)
-    forward(estimate_with_lines(("current", 50_000_000)), actor)
-    estimate: Estimate = estimate_with_lines(("current", 500_000_000), unit=nam_xe)
+    estimate_in_status("approved", lines=lines_of(("current", 100_000_000)), unit_code="nam-xe")
+    estimate_in_status("approval", lines=lines_of(("current", 50_000_000)))
+    estimate: Estimate = estimate_in_status(
+        "appraisal", lines=lines_of(("current", 500_000_000)), unit_code="nam-xe"
+    )
     (row,) = estimate_funding(estimate)
     assert (row.allocated, row.committed, row.reserved) == (
         COMMUNE_CURRENT,
@@ -256,10 +266,14 @@ def test_estimate_funding_is_what_the_appraisal_page_shows(plan: Plan, actor: An
 
 
 def test_queries_do_not_grow_with_the_lines(plan: Plan, actor: Any) -> None:
-    forward(estimate_with_lines(("current", 1), ("carried", 1)), actor)  # first allocation entries
+    estimate_in_status(
+        "approval", lines=lines_of(("current", 1), ("carried", 1))
+    )  # first allocation entries
     counts = []
     for n in (2, 20):
-        estimate = estimate_with_lines(*[("current", 1_000)] * n, ("carried", 1_000))
+        estimate = estimate_in_status(
+            "appraisal", lines=lines_of(*[("current", 1_000)] * n, ("carried", 1_000))
+        )
         with CaptureQueriesContext(connection) as reserve:
             ledger_reserve(estimate=estimate, actor=actor)
         with CaptureQueriesContext(connection) as money:

@@ -12,10 +12,10 @@ from django.core.management.base import CommandError
 
 from core.errors import RuleViolation
 from core.text import field_limit
-from estimates.models import Estimate, Norm, Plan
+from estimates.models import EstimateLine, Norm, Plan
 from ledger.models import NormOverride
 from ledger.norms import norm_appraisal_check, norm_check_line, norm_create, norm_update
-from tests.factories import EstimateFactory, EstimateLineFactory
+from tests.factories import APPRAISER, demo_user, estimate_in_status, line_input
 from tests.texts import composed, decomposed
 
 ON = dt.date(2024, 6, 1)
@@ -145,13 +145,15 @@ def test_a_norm_text_is_held_to_its_model_field(db: None, name: str) -> None:
     assert getattr(norm, name) == (at if name == "code" else composed(limit))
 
 
-def line_on(estimate: Estimate, norm: Norm, **kw: Any) -> Any:
+def line_on(norm: Norm, **kw: Any) -> EstimateLine:
+    """The one line, on ``norm``, of a draft drafted through the services."""
     args = {"quantity": 2, "unit_price": norm.max_unit_price, "times": 1} | kw
-    return EstimateLineFactory(estimate=estimate, norm=norm, **args)
+    estimate = estimate_in_status(lines=[line_input(norm_id=norm.pk, **args)])
+    return estimate.lines.select_related("norm").get()
 
 
 def test_line_within_norm_has_no_finding(plan: Plan, norms: dict[str, Norm]) -> None:
-    line = line_on(EstimateFactory(), norms["safe-birth-meals-normal"], times=3)
+    line = line_on(norms["safe-birth-meals-normal"], times=3)
     assert norm_check_line(line, ON) == []
 
 
@@ -159,7 +161,7 @@ def test_line_above_norm_gives_findings_with_the_citation(
     plan: Plan, norms: dict[str, Norm]
 ) -> None:
     norm = norms["safe-birth-meals-normal"]
-    line = line_on(EstimateFactory(), norm, unit_price=60_000, quantity=3, times=5)
+    line = line_on(norm, unit_price=60_000, quantity=3, times=5)
     findings = norm_check_line(line, ON)
     assert [f.kind for f in findings] == ["unit_price", "quantity", "times"]
     for finding in findings:
@@ -169,25 +171,28 @@ def test_line_above_norm_gives_findings_with_the_citation(
 
 
 def test_norm_not_in_force_is_a_finding(plan: Plan, norms: dict[str, Norm]) -> None:
-    line = line_on(EstimateFactory(), norms["safe-birth-kit"], quantity=1)
+    line = line_on(norms["safe-birth-kit"], quantity=1)
     (finding,) = norm_check_line(line, dt.date(2021, 1, 1))
     assert finding.kind == "validity"
 
 
 def test_appraised_cut_to_the_norm_passes(plan: Plan, norms: dict[str, Norm]) -> None:
-    line = line_on(EstimateFactory(), norms["safe-birth-travel"], unit_price=150_000)
+    line = line_on(norms["safe-birth-travel"], unit_price=150_000)
     assert norm_check_line(line, ON)
     line.appraised_amount = 200_000
     assert norm_check_line(line, ON) == []
 
 
-def test_appraisal_blocks_unless_a_reason_is_given(
-    plan: Plan, norms: dict[str, Norm], django_user_model: Any
-) -> None:
-    actor = django_user_model.objects.create_user("tckh-norms")
-    estimate = EstimateFactory()
-    fine = line_on(estimate, norms["safe-birth-kit"], quantity=1, position=1)
-    above = line_on(estimate, norms["safe-birth-travel"], unit_price=150_000, position=2)
+def test_appraisal_blocks_unless_a_reason_is_given(plan: Plan, norms: dict[str, Norm]) -> None:
+    actor = demo_user(APPRAISER)
+    kit, travel = norms["safe-birth-kit"], norms["safe-birth-travel"]
+    estimate = estimate_in_status(
+        lines=[
+            line_input(norm_id=kit.pk, quantity=1, unit_price=kit.max_unit_price),
+            line_input(norm_id=travel.pk, quantity=2, unit_price=150_000),
+        ]
+    )
+    fine, above = estimate.lines.order_by("position")
     with pytest.raises(RuleViolation, match="Line 2"):
         norm_appraisal_check(estimate=estimate, actor=actor, on_date=ON)
     with pytest.raises(RuleViolation):
@@ -208,8 +213,8 @@ def test_an_override_reason_is_held_to_its_model_field(
 ) -> None:
     limit = field_limit(NormOverride, "reason")
     actor = django_user_model.objects.create_user("tckh-norms")
-    estimate = EstimateFactory()
-    above = line_on(estimate, norms["safe-birth-travel"], unit_price=150_000, position=1)
+    above = line_on(norms["safe-birth-travel"], unit_price=150_000)
+    estimate = above.estimate
     with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
         norm_appraisal_check(
             estimate=estimate, actor=actor, on_date=ON, overrides={above.pk: "x" * (limit + 1)}
@@ -233,18 +238,22 @@ def test_an_override_reason_is_held_to_its_model_field(
 def test_one_birth_at_the_norms_costs_the_lump_sum(
     plan: Plan, norms: dict[str, Norm], meals: str, total: int
 ) -> None:
-    estimate = EstimateFactory()
-    for position, code in enumerate(
-        ["safe-birth-travel", "safe-birth-kit", meals, "safe-birth-nutrition"], start=1
-    ):
-        norm = norms[code]
-        line = EstimateLineFactory(
-            estimate=estimate,
-            position=position,
-            norm=norm,
-            unit_price=norm.max_unit_price,
-            quantity=norm.max_quantity or 1,
-            times=norm.max_times or 1,
-        )
+    parts = [
+        norms[c] for c in ("safe-birth-travel", "safe-birth-kit", meals, "safe-birth-nutrition")
+    ]
+    estimate = estimate_in_status(
+        lines=[
+            line_input(
+                norm_id=norm.pk,
+                unit_price=norm.max_unit_price,
+                quantity=norm.max_quantity or 1,
+                times=norm.max_times or 1,
+            )
+            for norm in parts
+        ]
+    )
+    lines = list(estimate.lines.select_related("norm").order_by("position"))
+    assert [line.norm for line in lines] == parts
+    for line in lines:
         assert norm_check_line(line, ON) == []
     assert sum(estimate.lines.values_list("amount", flat=True)) == total

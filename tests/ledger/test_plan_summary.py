@@ -9,12 +9,11 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from estimates.models import EstimateStatus, Plan
-from ledger.services import settlement_submit, settlement_verify, subenvelope_set
+from approvals import services
+from estimates.models import Plan
+from ledger.services import subenvelope_set
 from organization.models import Unit
-from tests.factories import estimate_with_lines
-
-from .conftest import approve, forward, pay, set_status
+from tests.factories import ACCOUNTANT, VERIFIER, demo_user, estimate_in_status, lines_of
 
 KEYS = {"allocated", "reserved", "committed", "disbursed", "settled", "returned", "carried", "free"}
 
@@ -25,25 +24,34 @@ def test_json_balances_per_cell_and_per_commune(
     nam_xe = Unit.objects.get(code="nam-xe")
     subenvelope_set(plan=plan, commune=nam_xe, source="current", amount=500_000_000, actor=actor)
     # Nậm Xe: approved 300, disbursed 200, settled 150 spent + 30 returned + 20 carried
-    settled = approve(
-        forward(estimate_with_lines(("current", 300_000_000), unit=nam_xe), actor), actor
+    settled = estimate_in_status(
+        "approved", lines=lines_of(("current", 300_000_000)), unit_code="nam-xe"
     )
-    pay(settled, actor, 200_000_000)
+    services.estimate_disburse(
+        actor=demo_user(ACCOUNTANT),
+        estimate_id=settled.pk,
+        kind="payment",
+        paid_on=dt.date(2024, 6, 10),
+        amount=200_000_000,
+        source="current",
+        document_type="withdrawal_order",
+        document_number="KB-001",
+        payee="Hội LHPN xã",
+    )
     line = settled.lines.get()
-    settlement_submit(
-        estimate=settled,
-        actor=actor,
+    services.estimate_settle(
+        actor=demo_user("hoi.namxe"),
+        estimate_id=settled.pk,
         lines=[{"line_id": line.pk, "spent": 150_000_000, "note": ""}],
         returned=30_000_000,
         return_document="GNT-7",
         carried=20_000_000,
         carried_use_by=dt.date(2025, 12, 31),
     )
-    set_status(settled, EstimateStatus.SETTLEMENT)
-    settlement_verify(estimate=settled, actor=actor)
+    services.estimate_verify_settlement(actor=demo_user(VERIFIER), estimate_id=settled.pk)
     # Nậm Xe: 40 reserved; the district: 100 reserved
-    forward(estimate_with_lines(("current", 40_000_000), unit=nam_xe), actor)
-    forward(estimate_with_lines(("carried", 100_000_000), level="district"), actor)
+    estimate_in_status("approval", lines=lines_of(("current", 40_000_000)), unit_code="nam-xe")
+    estimate_in_status("approval", lines=lines_of(("carried", 100_000_000)), level="district")
 
     call_command("plan_summary", "--json")
     data = json.loads(capsys.readouterr().out)

@@ -37,7 +37,6 @@ from estimates.models import Activity, Estimate, EstimateLine, Norm, Plan
 from ledger.models import Disbursement, Tranche
 from ledger.selectors import ledger_reconcile
 from ledger.services import subenvelope_set
-from organization.demo import demo_users_create
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
 
@@ -1051,8 +1050,8 @@ class Year:
 
 def district_people() -> dict[str, Any]:
     """The demo users for the district roles, and one Women's Union officer per commune
-    (the demo officers of Sì Lở Lầu and Nậm Xe, and one new person in each other commune)."""
-    demo_users_create()
+    (the demo officers of Sì Lở Lầu and Nậm Xe, and one new person in each other commune).
+    The demo users are part of the reference data (tests/conftest.py)."""
     user_model = get_user_model()
     officers = {"si-lo-lau": "hoi.silolau", "nam-xe": "hoi.namxe"}
     for code, (name, _estimates) in COMMUNES.items():

@@ -1,4 +1,9 @@
-"""Settlement: spent + returned + carried over = disbursed, to the đồng."""
+"""Settlement: spent + returned + carried over = disbursed, to the đồng.
+
+The estimates are approved through the approval services; the ledger's settlement
+functions are called directly where their own checks are under test, and through
+``estimate_settle`` / ``estimate_verify_settlement`` / ``estimate_return_settlement`` where
+the estimate must move on."""
 
 from __future__ import annotations
 
@@ -7,16 +12,17 @@ from typing import Any
 
 import pytest
 
+from approvals import services
 from core.errors import RuleViolation
 from core.text import field_limit
 from estimates.models import Estimate, EstimateStatus, Plan
 from ledger.models import Disbursement, Entry, Settlement, SettlementLine, Tranche
 from ledger.selectors import cell_balances, ledger_reconcile
 from ledger.services import settlement_reopen, settlement_submit, settlement_verify
-from tests.factories import estimate_with_lines
+from tests.factories import VERIFIER, demo_user, estimate_in_status, lines_of
 from tests.texts import composed, decomposed
 
-from .conftest import approve, forward, pay, set_status
+from .conftest import pay
 
 USE_BY = dt.date(2025, 12, 31)
 
@@ -25,10 +31,10 @@ USE_BY = dt.date(2025, 12, 31)
 def paid(plan: Plan, actor: Any) -> Estimate:
     """Approved 100.000.000 (current, two lines 60 + 40) + 20.000.000 (carried); disbursed
     90.000.000 of current (one advance of 30) and 20.000.000 of carried."""
-    estimate = estimate_with_lines(
-        ("current", 60_000_000), ("current", 40_000_000), ("carried", 20_000_000)
+    estimate = estimate_in_status(
+        "approved",
+        lines=lines_of(("current", 60_000_000), ("current", 40_000_000), ("carried", 20_000_000)),
     )
-    approve(forward(estimate, actor), actor)
     pay(estimate, actor, 60_000_000)
     pay(estimate, actor, 30_000_000, kind="advance")
     pay(estimate, actor, 20_000_000, source="carried")
@@ -52,11 +58,29 @@ def submit(estimate: Estimate, actor: Any, *spent: int, **kw: Any) -> Settlement
     return settlement_submit(estimate=estimate, actor=actor, lines=lines(estimate, *spent), **args)
 
 
+def settle(estimate: Estimate, *spent: int, **kw: Any) -> None:
+    """The drafting unit settles through the service: the estimate goes to settlement."""
+    services.estimate_settle(
+        actor=estimate.created_by,
+        estimate_id=estimate.pk,
+        lines=lines(estimate, *spent),
+        **kw,
+    )
+    estimate.refresh_from_db()
+    assert estimate.status == EstimateStatus.SETTLEMENT
+
+
+def verify(estimate: Estimate) -> None:
+    """Finance-Planning verifies through the service: the estimate is closed."""
+    services.estimate_verify_settlement(actor=demo_user(VERIFIER), estimate_id=estimate.pk)
+    estimate.refresh_from_db()
+    assert estimate.status == EstimateStatus.CLOSED
+
+
 def test_settle_return_and_carry_over(paid: Estimate, actor: Any, plan: Plan) -> None:
     # disbursed 110: spent 55 + 30 + 15 = 100, returned 4, carried 6
-    submit(
+    settle(
         paid,
-        actor,
         55_000_000,
         30_000_000,
         15_000_000,
@@ -65,8 +89,7 @@ def test_settle_return_and_carry_over(paid: Estimate, actor: Any, plan: Plan) ->
         carried=6_000_000,
         carried_use_by=USE_BY,
     )
-    set_status(paid, EstimateStatus.SETTLEMENT)
-    settlement_verify(estimate=paid, actor=actor)
+    verify(paid)
     settlement = Settlement.objects.get(estimate=paid)
     assert settlement.status == "verified"
     # Unspent: current 5, carried 5. Carry-over takes current first (5) then carried (1);
@@ -156,16 +179,17 @@ def test_every_approved_line_must_be_reported(paid: Estimate, actor: Any) -> Non
 
 
 def test_returned_settlement_is_corrected_and_resubmitted(paid: Estimate, actor: Any) -> None:
-    submit(paid, actor, 60_000_000, 30_000_000, 20_000_000)
-    set_status(paid, EstimateStatus.SETTLEMENT)
+    settle(paid, 60_000_000, 30_000_000, 20_000_000)
     with pytest.raises(RuleViolation):
         settlement_reopen(estimate=paid, actor=actor, reason="  ")
-    settlement_reopen(estimate=paid, actor=actor, reason="Thiếu chứng từ dòng 2")
-    assert Settlement.objects.get().status == "returned"
-    set_status(paid, EstimateStatus.APPROVED)
-    submit(
-        paid, actor, 60_000_000, 25_000_000, 20_000_000, returned=5_000_000, return_document="GNT-1"
+    assert Settlement.objects.get().status == "pending"
+    services.estimate_return_settlement(
+        actor=demo_user(VERIFIER), estimate_id=paid.pk, reason="Thiếu chứng từ dòng 2"
     )
+    assert Settlement.objects.get().status == "returned"
+    paid.refresh_from_db()
+    assert paid.status == EstimateStatus.APPROVED
+    settle(paid, 60_000_000, 25_000_000, 20_000_000, returned=5_000_000, return_document="GNT-1")
     settlement = Settlement.objects.get()
     assert (settlement.status, settlement.spent, settlement.returned) == (
         "pending",
@@ -176,17 +200,20 @@ def test_returned_settlement_is_corrected_and_resubmitted(paid: Estimate, actor:
 
 
 def test_verify_needs_a_pending_settlement(paid: Estimate, actor: Any) -> None:
-    set_status(paid, EstimateStatus.SETTLEMENT)
+    # A row the services cannot make: in settlement with no settlement submitted (only
+    # estimate_settle moves an estimate there, and it records the settlement). The ledger
+    # must refuse it all the same, so the status is written straight into the row.
+    Estimate.objects.filter(pk=paid.pk).update(status=EstimateStatus.SETTLEMENT)
+    paid.refresh_from_db()
     with pytest.raises(RuleViolation, match="no settlement"):
         settlement_verify(estimate=paid, actor=actor)
     assert not Entry.objects.filter(kind="spent").exists()
 
 
 def test_nothing_disbursed_settles_at_zero_and_frees_the_commitment(plan: Plan, actor: Any) -> None:
-    estimate = approve(forward(estimate_with_lines(("current", 10_000_000)), actor), actor)
-    submit(estimate, actor, 0)
-    set_status(estimate, EstimateStatus.SETTLEMENT)
-    settlement_verify(estimate=estimate, actor=actor)
+    estimate = estimate_in_status("approved", lines=lines_of(("current", 10_000_000)))
+    settle(estimate, 0)
+    verify(estimate)
     current = {(c.level, c.source): c for c in cell_balances(plan)}["commune", "current"]
     assert current.committed == 0
     assert current.free == current.allocated
@@ -243,8 +270,7 @@ def test_a_return_document_is_held_to_its_model_field(paid: Estimate, actor: Any
 def test_a_return_reason_is_held_to_its_model_field(paid: Estimate, actor: Any) -> None:
     """It was 2000 here while the pages and the API allowed 5000."""
     limit = field_limit(Settlement, "reopen_reason")
-    submit(paid, actor, 60_000_000, 30_000_000, 20_000_000)
-    set_status(paid, EstimateStatus.SETTLEMENT)
+    settle(paid, 60_000_000, 30_000_000, 20_000_000)
     with pytest.raises(RuleViolation, match=f"At most {limit}") as refused:
         settlement_reopen(estimate=paid, actor=actor, reason=decomposed(limit + 1))
     assert refused.value.field == "reason"

@@ -23,7 +23,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, Phase, event, settings
@@ -45,7 +44,6 @@ from ledger.models import (
 )
 from ledger.selectors import cell_balances, estimate_funding, ledger_reconcile
 from ledger.services import subenvelope_set
-from organization.demo import demo_users_create
 from organization.models import Unit
 
 S = EstimateStatus
@@ -516,9 +514,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert total <= cell.allocated
 
 
-def test_ledger_invariants_hold_under_random_workflows(plan: Plan) -> None:
-    demo_users_create()
-    LedgerMachine.people = {u.username: u for u in get_user_model().objects.all()}
+def test_ledger_invariants_hold_under_random_workflows(plan: Plan, users: dict[str, Any]) -> None:
+    LedgerMachine.people = users
     LedgerMachine.TestCase.settings = settings(
         max_examples=10,
         stateful_step_count=50,

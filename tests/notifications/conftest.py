@@ -1,11 +1,16 @@
-"""Fixtures: the people of the approval chain and an estimate of Sì Lở Lầu."""
+"""Fixtures: the people of the approval chain, an estimate of Sì Lở Lầu, and estimates
+with a past."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from django.core import mail
 
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_make
+from tests.factories import estimate_in_status
 from tests.notifications.helpers import People, people_make
 
 
@@ -16,4 +21,23 @@ def people(plan: Plan) -> People:
 
 @pytest.fixture
 def estimate(plan: Plan, people: People) -> Estimate:
-    return estimate_make(plan, created_by=people.drafter)
+    """A draft of Sì Lở Lầu (no event recorded yet)."""
+    return estimate_in_status(plan=plan, drafter=people.drafter)
+
+
+@pytest.fixture
+def lived(
+    plan: Plan, people: People, django_capture_on_commit_callbacks: Any
+) -> Callable[..., Estimate]:
+    """``lived(status, **kw)``: an estimate of Sì Lở Lầu driven to ``status`` through the
+    services (``estimate_in_status``), each step's notices delivered as after a real commit;
+    then the test mailbox is emptied, so a test reads only the mail its own act sends."""
+
+    def make(status: str, **kw: Any) -> Estimate:
+        kw.setdefault("drafter", people.drafter)
+        with django_capture_on_commit_callbacks(execute=True):
+            estimate = estimate_in_status(status, plan=plan, **kw)
+        mail.outbox.clear()
+        return estimate
+
+    return make

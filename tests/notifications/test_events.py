@@ -1,9 +1,12 @@
-"""Events, recipients and deliveries, in-process (Celery eager, e-mail in memory)."""
+"""Events, recipients and deliveries, in-process (Celery eager, e-mail in memory). Every
+event comes from the real approval service, done by the person whose role does it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import time
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
@@ -11,6 +14,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
 from django.test import override_settings
 
+from approvals import services as approvals
 from estimates.models import Estimate, EstimateStatus
 from notifications import services
 from notifications.models import (
@@ -23,7 +27,10 @@ from notifications.models import (
     OutboxEvent,
     UserPreference,
 )
-from tests.notifications.helpers import People, transition
+from organization.models import Membership, Role, Unit
+from organization.permissions import access_sync
+from tests.factories import member_make
+from tests.notifications.helpers import People, event_of
 
 pytestmark = pytest.mark.django_db
 
@@ -36,20 +43,23 @@ def recipients(event: OutboxEvent) -> set[str]:
     )
 
 
+def submit(estimate: Estimate, people: People) -> OutboxEvent:
+    """The drafter submits the estimate: the reviewers are told."""
+    approvals.estimate_submit(actor=people.drafter, estimate_id=estimate.pk)
+    estimate.refresh_from_db()
+    assert estimate.status == EstimateStatus.REVIEW
+    return event_of(estimate, EventKind.SUBMITTED)
+
+
 def test_submit_tells_the_reviewers_once_per_channel(
     estimate: Estimate, people: People, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate,
-            status=EstimateStatus.REVIEW,
-            kind=EventKind.SUBMITTED,
-            actor=people.drafter,
-        )
-    assert recipients(event) == {"reviewer", "reviewer2"}
+        event = submit(estimate, people)
+    assert recipients(event) == people.names("reviewer", "reviewer2")
     assert Delivery.objects.filter(event=event).count() == 4
     assert set(Delivery.objects.filter(event=event).values_list("status", flat=True)) == {"sent"}
-    assert sorted(m.to[0] for m in mail.outbox) == ["reviewer2@example.org", "reviewer@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox) == people.emails("reviewer", "reviewer2")
     event.refresh_from_db()
     assert event.processed_at is not None and event.publish_count == 1
     # The bell of a reviewer shows it, with a link to the estimate.
@@ -62,9 +72,7 @@ def test_handling_an_event_again_delivers_nothing_more(
     estimate: Estimate, people: People, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        event = submit(estimate, people)
     OutboxEvent.objects.filter(pk=event.pk).update(processed_at=None)
     services.event_handle(event_id=event.pk)
     services.event_handle(event_id=event.pk)
@@ -73,60 +81,150 @@ def test_handling_an_event_again_delivers_nothing_more(
     assert len(mail.outbox) == 2
 
 
+def disburse(people: People, estimate: Estimate) -> object:
+    return approvals.estimate_disburse(
+        actor=people.accountant,
+        estimate_id=estimate.pk,
+        kind="payment",
+        paid_on=dt.date(2024, 6, 10),
+        amount=1_000_000,
+        source="current",
+        document_type="payment_order",
+        document_number="UNC-1",
+        payee="Nhà văn hoá",
+    )
+
+
+def settle(people: People, estimate: Estimate) -> object:
+    return approvals.estimate_settle(
+        actor=people.drafter,
+        estimate_id=estimate.pk,
+        lines=[{"line_id": line.pk, "spent": 0} for line in estimate.lines.all()],
+    )
+
+
+def withdraw_as_a_colleague(people: People, estimate: Estimate) -> object:
+    """A second officer of the drafting unit withdraws, so the drafter is not the actor."""
+    colleague = member_make("hoi.silolau2", "si-lo-lau.hlhpn", Role.COMMUNE_WU_OFFICER)
+    return approvals.estimate_withdraw(actor=colleague, estimate_id=estimate.pk, reason="Hoãn")
+
+
+Act = Callable[[People, Estimate], object]
+WHO_IS_TOLD: list[tuple[str, Act, str, str, tuple[str, ...]]] = [
+    (
+        "review",
+        lambda p, e: approvals.estimate_forward(actor=p.reviewer, estimate_id=e.pk),
+        EstimateStatus.APPRAISAL,
+        EventKind.FORWARDED,
+        ("appraiser",),
+    ),
+    (
+        "appraisal",
+        lambda p, e: approvals.estimate_appraise(actor=p.appraiser, estimate_id=e.pk),
+        EstimateStatus.APPROVAL,
+        EventKind.APPRAISED,
+        ("approver", "approver2"),
+    ),
+    (
+        "approval",
+        lambda p, e: approvals.estimate_approve(actor=p.approver, estimate_id=e.pk),
+        EstimateStatus.APPROVED,
+        EventKind.APPROVED,
+        ("accountant", "drafter"),
+    ),
+    (
+        "review",
+        lambda p, e: approvals.estimate_return(actor=p.reviewer, estimate_id=e.pk, reason="Thiếu"),
+        EstimateStatus.RETURNED,
+        EventKind.RETURNED,
+        ("drafter",),
+    ),
+    (
+        "appraisal",
+        lambda p, e: approvals.estimate_return(
+            actor=p.appraiser, estimate_id=e.pk, reason="Thiếu", to="review"
+        ),
+        EstimateStatus.REVIEW,
+        EventKind.RETURNED,
+        ("reviewer", "reviewer2", "drafter"),
+    ),
+    ("approved", disburse, EstimateStatus.APPROVED, EventKind.DISBURSED, ("drafter",)),
+    (
+        "approved",
+        settle,
+        EstimateStatus.SETTLEMENT,
+        EventKind.SETTLEMENT_SUBMITTED,
+        ("appraiser",),
+    ),
+    (
+        "settlement",
+        lambda p, e: approvals.estimate_return_settlement(
+            actor=p.appraiser, estimate_id=e.pk, reason="Thiếu chứng từ"
+        ),
+        EstimateStatus.APPROVED,
+        EventKind.SETTLEMENT_RETURNED,
+        ("drafter",),
+    ),
+    (
+        "settlement",
+        lambda p, e: approvals.estimate_verify_settlement(actor=p.appraiser, estimate_id=e.pk),
+        EstimateStatus.CLOSED,
+        EventKind.CLOSED,
+        ("drafter",),
+    ),
+    ("draft", withdraw_as_a_colleague, EstimateStatus.WITHDRAWN, EventKind.WITHDRAWN, ("drafter",)),
+]
+
+
 @pytest.mark.parametrize(
-    ("status", "kind", "expected"),
-    [
-        (EstimateStatus.APPRAISAL, EventKind.FORWARDED, {"appraiser"}),
-        (EstimateStatus.APPROVAL, EventKind.APPRAISED, {"approver", "approver2"}),
-        (EstimateStatus.APPROVED, EventKind.APPROVED, {"accountant", "drafter"}),
-        (EstimateStatus.RETURNED, EventKind.RETURNED, {"drafter"}),
-        (EstimateStatus.REVIEW, EventKind.RETURNED, {"reviewer", "reviewer2", "drafter"}),
-        (EstimateStatus.APPROVED, EventKind.DISBURSED, {"drafter"}),
-        (EstimateStatus.SETTLEMENT, EventKind.SETTLEMENT_SUBMITTED, {"appraiser"}),
-        (EstimateStatus.APPROVED, EventKind.SETTLEMENT_RETURNED, {"drafter"}),
-        (EstimateStatus.CLOSED, EventKind.CLOSED, {"drafter"}),
-        (EstimateStatus.WITHDRAWN, EventKind.WITHDRAWN, {"drafter"}),
-    ],
+    ("before", "act", "status", "kind", "expected"),
+    [pytest.param(*case, id=f"{case[3]}-to-{case[2]}") for case in WHO_IS_TOLD],
 )
 def test_who_is_told(
-    estimate: Estimate,
+    lived: Callable[..., Estimate],
     people: People,
     django_capture_on_commit_callbacks,
+    before: str,
+    act: Act,
     status: str,
     kind: str,
-    expected: set[str],
+    expected: tuple[str, ...],
 ) -> None:
-    # The actor is someone outside the chain so that nobody is left out for being the actor.
+    # Each act is done by the person whose role does it; none of them is among those
+    # expected to be told, so nobody is left out for being the actor.
+    estimate = lived(before)
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(estimate, status=status, kind=kind, actor=people.observer)
-    assert recipients(event) == expected
+        act(people, estimate)
+    estimate.refresh_from_db()
+    assert estimate.status == status
+    assert recipients(event_of(estimate, kind)) == people.names(*expected)
 
 
 def test_the_actor_and_superusers_are_not_told(
-    estimate: Estimate, people: People, django_capture_on_commit_callbacks
+    lived: Callable[..., Estimate], people: People, django_capture_on_commit_callbacks
 ) -> None:
+    # The appraiser also holds the approver role: appraising tells the approvers, but not
+    # the appraiser who is one of them.
+    Membership.objects.create(
+        user=people.appraiser, unit=Unit.objects.get(code="phong-tho.ubnd"), role=Role.APPROVER
+    )
+    access_sync()
+    estimate = lived("appraisal")
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate,
-            status=EstimateStatus.APPROVAL,
-            kind=EventKind.APPRAISED,
-            actor=people.approver,
-        )
-    assert recipients(event) == {"approver2"}
+        approvals.estimate_appraise(actor=people.appraiser, estimate_id=estimate.pk)
+    event = event_of(estimate, EventKind.APPRAISED)
+    assert recipients(event) == people.names("approver", "approver2")
     assert not Delivery.objects.filter(recipient=people.admin).exists()
 
 
 def test_a_return_tells_the_drafter_the_reason(
-    estimate: Estimate, people: People, django_capture_on_commit_callbacks, settings
+    lived: Callable[..., Estimate], people: People, django_capture_on_commit_callbacks, settings
 ) -> None:
     settings.SITE_URL = "http://testserver.example"
+    estimate = lived("review")
     with django_capture_on_commit_callbacks(execute=True):
-        transition(
-            estimate,
-            status=EstimateStatus.RETURNED,
-            kind=EventKind.RETURNED,
-            actor=people.reviewer,
-            comment="Thiếu danh sách người tham gia",
+        approvals.estimate_return(
+            actor=people.reviewer, estimate_id=estimate.pk, reason="Thiếu danh sách người tham gia"
         )
     note = Notification.objects.get(recipient=people.drafter)
     assert "Thiếu danh sách người tham gia" in note.body
@@ -157,11 +255,9 @@ def test_email_is_in_the_recipients_language(
 ) -> None:
     UserPreference.objects.create(user=people.reviewer2, language="en")
     with django_capture_on_commit_callbacks(execute=True):
-        transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        submit(estimate, people)
     languages = {m.to[0]: m.extra_headers["Content-Language"] for m in mail.outbox}
-    assert languages == {"reviewer@example.org": "vi", "reviewer2@example.org": "en"}
+    assert languages == {people.reviewer.email: "vi", people.reviewer2.email: "en"}
     english = next(m for m in mail.outbox if m.to[0] == "reviewer2@example.org")
     assert "is waiting for you" in english.subject
 
@@ -173,9 +269,7 @@ def test_email_switched_off_for_a_kind_still_lands_in_the_bell(
         user=people.reviewer, kind=EventKind.SUBMITTED, channel=Channel.EMAIL, enabled=False
     )
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        event = submit(estimate, people)
     assert [m.to[0] for m in mail.outbox] == ["reviewer2@example.org"]
     assert Notification.objects.filter(event=event, recipient=people.reviewer).exists()
     assert not Delivery.objects.filter(
@@ -189,9 +283,7 @@ def test_a_recipient_without_email_gets_the_bell_and_a_recorded_failure(
     people.reviewer2.email = ""
     people.reviewer2.save()
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        event = submit(estimate, people)
     failed = Delivery.objects.get(event=event, recipient=people.reviewer2, channel=Channel.EMAIL)
     assert failed.status == DeliveryStatus.FAILED
     assert "no e-mail address" in failed.error
@@ -219,9 +311,7 @@ def test_a_bounced_address_fails_once_and_is_not_retried(
     people.reviewer2.email = "bounce@example.org"
     people.reviewer2.save()
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        event = submit(estimate, people)
     failed = Delivery.objects.get(event=event, recipient=people.reviewer2, channel=Channel.EMAIL)
     assert (failed.status, failed.attempts) == (DeliveryStatus.FAILED, 1)
     assert "SMTPRecipientsRefused" in failed.error
@@ -242,9 +332,7 @@ def test_a_transient_failure_is_retried_a_bounded_number_of_times(
     people.reviewer2.email = "flaky@example.org"
     people.reviewer2.save()
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        event = submit(estimate, people)
     delivery = Delivery.objects.get(event=event, recipient=people.reviewer2, channel="email")
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
     from notifications.tasks import relay_outbox
@@ -326,9 +414,7 @@ def test_an_administrator_can_retry_failed_emails_once_fixed(
     people.reviewer2.email = ""
     people.reviewer2.save()
     with django_capture_on_commit_callbacks(execute=True):
-        event = transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        event = submit(estimate, people)
     failed = Delivery.objects.get(event=event, recipient=people.reviewer2, channel=Channel.EMAIL)
     assert failed.status == DeliveryStatus.FAILED
     people.reviewer2.email = "reviewer2@example.org"
@@ -337,7 +423,7 @@ def test_an_administrator_can_retry_failed_emails_once_fixed(
         assert services.deliveries_retry(delivery_ids=[failed.pk]) == 1
     failed.refresh_from_db()
     assert (failed.status, failed.address) == (DeliveryStatus.SENT, "reviewer2@example.org")
-    assert sorted(m.to[0] for m in mail.outbox) == ["reviewer2@example.org", "reviewer@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox) == people.emails("reviewer", "reviewer2")
     assert Notification.objects.filter(event=event).count() == 2  # the bell is not repeated
 
 

@@ -10,10 +10,12 @@ import pytest
 import time_machine
 from django.db import connection
 
-from estimates.models import Estimate, EstimateStatus
+from approvals import services as approvals
+from estimates.models import Estimate, EstimateStatus, Plan
 from notifications import services
 from notifications.deadlines import add_working_days, working_days_between
 from notifications.models import EventKind, Holiday, OutboxEvent, Reminder, StageDeadline
+from tests.factories import estimate_in_status
 from tests.notifications.helpers import People
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -25,11 +27,11 @@ def on(day: int, hour: int = 8) -> time_machine.travel:
 
 
 @pytest.fixture
-def waiting(estimate: Estimate) -> Estimate:
-    Estimate.objects.filter(pk=estimate.pk).update(
-        status=EstimateStatus.REVIEW, status_changed_at=MONDAY
-    )
-    estimate.refresh_from_db()
+def waiting(plan: Plan, people: People) -> Estimate:
+    """Submitted on Monday 2 November: in review since then."""
+    with time_machine.travel(MONDAY, tick=False):
+        estimate = estimate_in_status(EstimateStatus.REVIEW, plan=plan, drafter=people.drafter)
+    assert estimate.status_changed_at == MONDAY
     return estimate
 
 
@@ -52,7 +54,7 @@ def test_working_days_skip_weekends_and_holidays() -> None:
 
 @pytest.mark.django_db
 def test_each_threshold_is_sent_once_on_its_day(waiting: Estimate, people: People) -> None:
-    reviewers = ["reviewer", "reviewer2"]
+    reviewers = sorted(people.names("reviewer", "reviewer2"))
     with on(5):
         assert services.reminders_run() == 0
     with on(6):  # Friday: one working day before the deadline
@@ -73,7 +75,7 @@ def test_each_threshold_is_sent_once_on_its_day(waiting: Estimate, people: Peopl
         ("before", -1, reviewers),
         ("due", 0, reviewers),
         ("overdue", 1, reviewers),
-        ("escalation", 2, ["reviewer"]),
+        ("escalation", 2, [people.reviewer.username]),
     ]
     escalation = OutboxEvent.objects.get(kind=EventKind.ESCALATED)
     assert escalation.data["days_late"] == 2
@@ -108,18 +110,20 @@ def test_holidays_and_the_administrators_deadlines_move_the_dates(
 def test_a_new_visit_to_the_stage_is_reminded_again(waiting: Estimate, people: People) -> None:
     with on(6):
         assert services.reminders_run() == 1
-    Estimate.objects.filter(pk=waiting.pk).update(
-        status_changed_at=MONDAY + datetime.timedelta(minutes=5)
-    )
+    # Five minutes after it first arrived, it is returned, revised and submitted again.
+    with time_machine.travel(MONDAY + datetime.timedelta(minutes=5), tick=False):
+        approvals.estimate_return(actor=people.reviewer, estimate_id=waiting.pk, reason="Thiếu")
+        approvals.estimate_submit(actor=people.drafter, estimate_id=waiting.pk)
+    waiting.refresh_from_db()
+    assert waiting.status == EstimateStatus.REVIEW
     with on(6):
         assert services.reminders_run() == 1
 
 
 @pytest.mark.django_db
-def test_stages_without_a_deadline_are_not_reminded(estimate: Estimate, people: People) -> None:
-    Estimate.objects.filter(pk=estimate.pk).update(
-        status=EstimateStatus.APPROVED, status_changed_at=MONDAY
-    )
+def test_stages_without_a_deadline_are_not_reminded(plan: Plan, people: People) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        estimate_in_status(EstimateStatus.APPROVED, plan=plan, drafter=people.drafter)
     with on(30):
         assert services.reminders_run() == 0
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from django.utils.html import escape
 
-from estimates.models import Estimate, EstimateStatus
+from approvals import services as approvals
+from estimates.models import Estimate, EstimateStatus, Plan
 from notifications.context_processors import bell
 from notifications.models import ChannelPreference, EventKind, Notification, UserPreference
 from notifications.services import PREFERENCE_KINDS
-from tests.notifications.helpers import People, transition
+from tests.factories import estimate_in_status
+from tests.notifications.helpers import People, event_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def submitted(estimate: Estimate, people: People, django_capture_on_commit_callbacks) -> Estimate:
     with django_capture_on_commit_callbacks(execute=True):
-        transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        approvals.estimate_submit(actor=people.drafter, estimate_id=estimate.pk)
     return estimate
 
 
@@ -85,15 +89,16 @@ def test_preferences_page(people: People, client: Client) -> None:
     ) == [(EventKind.DIGEST, True)]
 
 
-def test_overdue_page(estimate: Estimate, people: People, client: Client) -> None:
-    import datetime
+def in_review_since(days: int, plan: Plan, people: People) -> Estimate:
+    """An estimate submitted ``days`` ago (time travel: the services stamp the time)."""
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=days)):
+        estimate = estimate_in_status(EstimateStatus.REVIEW, plan=plan, drafter=people.drafter)
+    assert (timezone.now() - estimate.status_changed_at).days >= days
+    return estimate
 
-    from django.utils import timezone
 
-    Estimate.objects.filter(pk=estimate.pk).update(
-        status=EstimateStatus.REVIEW,
-        status_changed_at=timezone.now() - datetime.timedelta(days=30),
-    )
+def test_overdue_page(plan: Plan, people: People, client: Client) -> None:
+    estimate = in_review_since(30, plan, people)
     client.force_login(people.reviewer)
     page = client.get("/notifications/overdue/").content.decode()
     assert estimate.number in page
@@ -111,23 +116,14 @@ def _queries(client: Client, url: str) -> int:
 
 
 def test_list_and_overdue_pages_do_not_grow_with_the_data(
-    plan, estimate: Estimate, people: People, client: Client
-) -> None:  # type: ignore[no-untyped-def]
-    import datetime
-
-    from django.utils import timezone
-
+    plan: Plan, people: People, client: Client
+) -> None:
     from notifications import services
-    from tests.factories import estimate_make
-
-    long_ago = timezone.now() - datetime.timedelta(days=30)
 
     def add(n: int) -> None:
         for _ in range(n):
-            e = estimate_make(plan, created_by=people.drafter, status=EstimateStatus.REVIEW)
-            Estimate.objects.filter(pk=e.pk).update(status_changed_at=long_ago)
-            event = services.event_emit(kind=EventKind.SUBMITTED, estimate=e, actor=people.drafter)
-            services.event_handle(event_id=event.pk)
+            e = in_review_since(30, plan, people)
+            services.event_handle(event_id=event_of(e, EventKind.SUBMITTED).pk)
 
     client.force_login(people.reviewer)
     add(2)
@@ -143,9 +139,7 @@ def test_failures_are_visible_to_the_administrator(
     people.reviewer2.email = ""
     people.reviewer2.save()
     with django_capture_on_commit_callbacks(execute=True):
-        transition(
-            estimate, status=EstimateStatus.REVIEW, kind=EventKind.SUBMITTED, actor=people.drafter
-        )
+        approvals.estimate_submit(actor=people.drafter, estimate_id=estimate.pk)
     client.force_login(people.admin)
     page = client.get("/admin/notifications/delivery/?status__exact=failed").content.decode()
     assert "The recipient has no e-mail address." in page

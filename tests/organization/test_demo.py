@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
@@ -12,7 +13,15 @@ from organization.demo import DEMO_USERS
 from organization.models import Membership, Role
 
 
-def test_one_demo_user_per_role(plan: Plan) -> None:
+@pytest.fixture
+def no_users(plan: Plan) -> None:
+    """The plan without a single user: the demo users of the reference data are removed (in
+    this test's transaction) so that seeding is seen to create them."""
+    get_user_model().objects.all().delete()
+    assert not Membership.objects.exists()
+
+
+def test_one_demo_user_per_role(no_users: None) -> None:
     call_command("seed_demo")
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == set(Role.values)
@@ -22,10 +31,11 @@ def test_one_demo_user_per_role(plan: Plan) -> None:
 
 
 @override_settings(DEMO_ENABLED=False)
-def test_demo_users_are_refused_where_demo_is_off(plan: Plan) -> None:
+def test_demo_users_are_refused_where_demo_is_off(no_users: None) -> None:
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not Membership.objects.exists()
+    assert not get_user_model().objects.exists()
 
 
 def test_production_settings_refuse_demo_users() -> None:

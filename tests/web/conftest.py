@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_drive, role_users
+from tests.factories import estimate_in_status
 
 
 @pytest.fixture(autouse=True)
@@ -18,29 +18,23 @@ def english(client: Client) -> None:
 
 
 @pytest.fixture
-def users(plan: Plan) -> dict[str, Any]:
-    """The demo people (one per role) with their grants, after the plan is loaded."""
-    return role_users()
-
-
-@pytest.fixture
 def draft(plan: Plan, users: dict[str, Any]) -> Estimate:
     """A draft of Sì Lở Lầu."""
-    return estimate_drive(plan, users["hoi.silolau"])
+    return estimate_in_status("draft", plan=plan, drafter=users["hoi.silolau"])
 
 
 @pytest.fixture
 def in_review(plan: Plan, users: dict[str, Any]) -> Estimate:
     """A Sì Lở Lầu estimate waiting for the district Women's Union."""
-    return estimate_drive(plan, users["hoi.silolau"], status="review", users=users)
+    return estimate_in_status("review", plan=plan, drafter=users["hoi.silolau"])
 
 
 @pytest.fixture
 def in_appraisal(plan: Plan, users: dict[str, Any]) -> Estimate:
-    return estimate_drive(plan, users["hoi.silolau"], status="appraisal", users=users)
+    return estimate_in_status("appraisal", plan=plan, drafter=users["hoi.silolau"])
 
 
 @pytest.fixture
 def nam_xe(plan: Plan, users: dict[str, Any]) -> Estimate:
     """An estimate of Nậm Xe, in review."""
-    return estimate_drive(plan, users["hoi.namxe"], status="review", users=users)
+    return estimate_in_status("review", plan=plan, drafter=users["hoi.namxe"])

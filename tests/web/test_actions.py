@@ -12,7 +12,7 @@ from django.urls import reverse
 from approvals.models import AuditEntry
 from core.text import field_limit
 from estimates.models import Estimate, EstimateLine, Plan
-from tests.factories import estimate_drive
+from tests.factories import estimate_in_status
 from tests.texts import composed, decomposed
 
 
@@ -107,7 +107,7 @@ def test_return_to_an_unknown_target_is_refused_at_the_field(
 def test_a_service_rule_is_shown_on_the_re_rendered_form(
     plan: Plan, client: Client, users: dict[str, Any]
 ) -> None:
-    empty = estimate_drive(plan, users["hoi.silolau"], lines=[])
+    empty = estimate_in_status(plan=plan, drafter=users["hoi.silolau"], lines=[])
     response = post(client, users["hoi.silolau"], "submit", empty)
     assert response.status_code == 400
     assert "Add at least one cost line before submitting." in response.content.decode()
@@ -177,9 +177,7 @@ def test_the_drafter_cannot_review_even_when_holding_the_reviewer_role(
         user=officer, unit=Unit.objects.get(code="phong-tho.hlhpn"), role=Role.DISTRICT_WU
     )
     access_sync()
-    estimate = estimate_drive(
-        plan, officer, unit=Unit.objects.get(code="si-lo-lau"), status="review", users=users
-    )
+    estimate = estimate_in_status("review", plan=plan, drafter=officer, unit_code="si-lo-lau")
     client.force_login(officer)
     html = client.get(reverse("estimates:detail", args=[estimate.pk])).content.decode()
     assert reverse("estimates:forward", args=[estimate.pk]) not in html

@@ -18,7 +18,7 @@ from estimates.models import Estimate, Norm, Plan
 from ledger.models import SubEnvelope
 from ledger.norms import norm_create
 from ledger.services import subenvelope_set
-from tests.factories import estimate_drive, line_input
+from tests.factories import estimate_in_status, line_input
 
 CITATION = "Thông tư 55/2023/TT-BTC, Điều 5"
 
@@ -67,7 +67,7 @@ def test_the_funding_panel_shows_a_shortfall_against_the_commune_share(
         amount=1_000_000,
         actor=users["tckh"],
     )
-    other = estimate_drive(in_appraisal.plan, users["hoi.namxe"], status="approved", users=users)
+    other = estimate_in_status("approved", plan=in_appraisal.plan, drafter=users["hoi.namxe"])
     assert other.status == "approved"
     client.force_login(users["tckh"])
     response = client.get(reverse("estimates:appraise", args=[in_appraisal.pk]))
@@ -91,11 +91,10 @@ def test_the_funding_panel_shows_a_shortfall_against_the_commune_share(
 def test_appraisal_shows_norm_findings_with_their_citation(
     plan: Plan, client: Client, users: dict[str, Any], hall_norm: Norm
 ) -> None:
-    estimate = estimate_drive(
-        plan,
-        users["hoi.silolau"],
-        status="appraisal",
-        users=users,
+    estimate = estimate_in_status(
+        "appraisal",
+        plan=plan,
+        drafter=users["hoi.silolau"],
         lines=[line_input(norm_id=hall_norm.pk)],
     )
     client.force_login(users["tckh"])
@@ -117,8 +116,10 @@ def test_drafting_shows_norm_warnings_without_blocking(
     plan: Plan, client: Client, users: dict[str, Any], hall_norm: Norm
 ) -> None:
     officer = users["hoi.silolau"]
-    draft = estimate_drive(
-        plan, officer, lines=[line_input(norm_id=hall_norm.pk), line_input(description="Nước")]
+    draft = estimate_in_status(
+        plan=plan,
+        drafter=officer,
+        lines=[line_input(norm_id=hall_norm.pk), line_input(description="Nước")],
     )
     client.force_login(officer)
     html = client.get(reverse("estimates:detail", args=[draft.pk])).content.decode()
@@ -136,8 +137,8 @@ def test_a_line_within_its_norm_shows_no_warning(
     plan: Plan, client: Client, users: dict[str, Any], hall_norm: Norm
 ) -> None:
     officer = users["hoi.silolau"]
-    draft = estimate_drive(
-        plan, officer, lines=[line_input(norm_id=hall_norm.pk, unit_price=900_000)]
+    draft = estimate_in_status(
+        plan=plan, drafter=officer, lines=[line_input(norm_id=hall_norm.pk, unit_price=900_000)]
     )
     client.force_login(officer)
     html = client.get(reverse("estimates:detail", args=[draft.pk])).content.decode()
@@ -218,7 +219,7 @@ def test_a_share_over_the_cell_or_not_an_amount_is_refused(
 def test_a_share_below_what_the_commune_holds_is_refused(
     plan: Plan, client: Client, users: dict[str, Any]
 ) -> None:
-    estimate = estimate_drive(plan, users["hoi.namxe"], status="approved", users=users)
+    estimate = estimate_in_status("approved", plan=plan, drafter=users["hoi.namxe"])
     client.force_login(users["tckh"])
     data = {"commune": estimate.unit_id, "source": "current", "amount": "1.000.000"}
     response = client.post(envelope(), data)
@@ -230,7 +231,7 @@ def test_a_share_below_what_the_commune_holds_is_refused(
 def test_home_shows_the_ledger_figures_per_cell(
     plan: Plan, client: Client, users: dict[str, Any]
 ) -> None:
-    estimate = estimate_drive(plan, users["hoi.silolau"], status="approved", users=users)
+    estimate = estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
     services.estimate_disburse(
         actor=users["ketoan"],
         estimate_id=estimate.pk,
@@ -259,7 +260,7 @@ def test_home_shows_the_ledger_figures_per_cell(
 def test_overdue_advances_for_the_accountant_and_finance_planning(
     plan: Plan, client: Client, users: dict[str, Any]
 ) -> None:
-    estimate = estimate_drive(plan, users["hoi.silolau"], status="approved", users=users)
+    estimate = estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
     for paid_on, document in ((dt.date(2024, 6, 10), "TU-OLD"), (timezone.localdate(), "TU-NEW")):
         services.estimate_disburse(
             actor=users["ketoan"],

@@ -21,7 +21,7 @@ from estimates.models import Estimate, Plan
 from ledger.models import Disbursement, EstimateAccount, Settlement, SettlementLine
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.factories import estimate_drive
+from tests.factories import estimate_in_status
 from tests.texts import composed, decomposed
 
 
@@ -29,7 +29,7 @@ from tests.texts import composed, decomposed
 def approved(plan: Plan, users: dict[str, Any]) -> Estimate:
     """An approved Sì Lở Lầu estimate: 3.000.000 ₫ current-year (line 1, 2 × 1.500.000)
     and 2.000.000 ₫ carried-over (line 2, 50 × 20.000 × 2)."""
-    return estimate_drive(plan, users["hoi.silolau"], status="approved", users=users)
+    return estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
 
 
 def today() -> str:
@@ -713,7 +713,7 @@ def test_detail_page_with_a_settlement_is_pinned_too(
     """Two settled estimates, paid in 2 and in 30 instalments: the same queries."""
     settled = []
     for count in (2, 30):
-        estimate = estimate_drive(plan, users["hoi.silolau"], status="approved", users=users)
+        estimate = estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
         for _ in range(count):
             disburse(estimate, users, 10_000, kind="advance")
         services.estimate_settle(

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_drive
+from tests.factories import estimate_in_status
 
 
 def appraisal_data(estimate: Estimate, **changes: str) -> dict[str, str]:
@@ -43,7 +43,7 @@ def test_appraise_lowers_a_line_with_its_reason_and_sends_for_approval(
 
 
 def test_approve_after_confirming(plan: Plan, client: Client, users: dict[str, Any]) -> None:
-    estimate = estimate_drive(plan, users["hoi.silolau"], status="approval", users=users)
+    estimate = estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
     client.force_login(users["pho.chutich"])
     html = client.get(reverse("estimates:detail", args=[estimate.pk])).content.decode()
     assert reverse("estimates:approve", args=[estimate.pk]) in html
@@ -59,7 +59,7 @@ def test_approve_after_confirming(plan: Plan, client: Client, users: dict[str, A
 
 
 def test_a_second_approve_is_a_conflict(plan: Plan, client: Client, users: dict[str, Any]) -> None:
-    estimate = estimate_drive(plan, users["hoi.silolau"], status="approval", users=users)
+    estimate = estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
     client.force_login(users["pho.chutich"])
     url = reverse("estimates:approve", args=[estimate.pk])
     assert client.post(url, {"confirm": "on"}).status_code == 302
@@ -69,7 +69,7 @@ def test_a_second_approve_is_a_conflict(plan: Plan, client: Client, users: dict[
 def test_the_approver_returns_to_appraisal(
     plan: Plan, client: Client, users: dict[str, Any]
 ) -> None:
-    estimate = estimate_drive(plan, users["hoi.silolau"], status="approval", users=users)
+    estimate = estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
     client.force_login(users["pho.chutich"])
     response = client.post(
         reverse("estimates:return", args=[estimate.pk]),
@@ -81,7 +81,7 @@ def test_the_approver_returns_to_appraisal(
 
 
 def test_withdraw_after_appraisal(plan: Plan, client: Client, users: dict[str, Any]) -> None:
-    estimate = estimate_drive(plan, users["hoi.silolau"], status="approval", users=users)
+    estimate = estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
     client.force_login(users["hoi.silolau"])
     response = client.post(
         reverse("estimates:withdraw", args=[estimate.pk]),

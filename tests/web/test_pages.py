@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_drive
+from tests.factories import estimate_in_status
 
 ACTION_NAMES = ("submit", "forward", "return", "appraise", "approve", "withdraw")
 
@@ -169,7 +169,7 @@ def test_list_filters_by_status_commune_and_content(
 def test_list_is_paginated_by_25_in_a_stable_order(
     plan: Plan, client: Client, users: dict[str, Any]
 ) -> None:
-    made = [estimate_drive(plan, users["hoi.silolau"]) for _ in range(27)]
+    made = [estimate_in_status(plan=plan, drafter=users["hoi.silolau"]) for _ in range(27)]
     client.force_login(users["hoi.silolau"])
     first = client.get(reverse("estimates:list"))
     second = client.get(reverse("estimates:list"), {"page": 2})

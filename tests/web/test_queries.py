@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from estimates.models import Estimate, Plan
-from tests.factories import estimates_bulk, estimates_drive
+from tests.factories import estimates_bulk, estimates_in_status
 
 #: Pinned query counts, for the district Women's Union officer (who sees every commune).
 #: Session and user (2), the permission look-ups (one per codename, cached per request),
@@ -36,7 +36,7 @@ def test_query_counts_are_pinned_and_do_not_grow(
     name: str,
 ) -> None:
     officer = users["hoi.silolau"]
-    estimates_drive(plan, officer, 10, statuses=STATUSES)
+    estimates_in_status(10, plan=plan, drafter=officer, statuses=STATUSES)
     estimate = Estimate.objects.filter(status="returned").earliest("pk")
     url = pages(estimate)[name]
     client.force_login(users["hoi.huyen"])
@@ -44,7 +44,7 @@ def test_query_counts_are_pinned_and_do_not_grow(
 
     with django_assert_num_queries(PINNED[name]):
         small = client.get(url)
-    estimates_drive(plan, officer, 90, statuses=STATUSES)
+    estimates_in_status(90, plan=plan, drafter=officer, statuses=STATUSES)
     estimates_bulk(estimate, 400, STATUSES)
     assert Estimate.objects.count() == 500
     with django_assert_num_queries(PINNED[name]):
@@ -60,8 +60,8 @@ def test_query_counts_are_pinned_and_do_not_grow(
 def test_the_commune_officer_list_is_pinned_too(
     plan: Plan, client: Client, users: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
-    estimates_drive(plan, users["hoi.silolau"], 30, statuses=STATUSES)
-    estimates_drive(plan, users["hoi.namxe"], 5)
+    estimates_in_status(30, plan=plan, drafter=users["hoi.silolau"], statuses=STATUSES)
+    estimates_in_status(5, plan=plan, drafter=users["hoi.namxe"])
     client.force_login(users["hoi.silolau"])
     client.get(reverse("estimates:list"))
     with django_assert_max_num_queries(PINNED["list"]):

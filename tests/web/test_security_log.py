@@ -24,7 +24,7 @@ from ledger.selectors import ledger_reconcile
 from notifications.models import OutboxEvent
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.factories import estimate_drive
+from tests.factories import estimate_in_status
 
 OFFICER = "hoi.silolau"
 PERSONAL = "Lò Thị Mai, 0912 345 678"
@@ -33,7 +33,7 @@ PERSONAL = "Lò Thị Mai, 0912 345 678"
 @pytest.fixture
 def in_approval(plan: Plan, users: dict[str, Any]) -> Estimate:
     """A Sì Lở Lầu estimate waiting for the vice chair."""
-    return estimate_drive(plan, users[OFFICER], status="approval", users=users)
+    return estimate_in_status("approval", plan=plan, drafter=users[OFFICER])
 
 
 def state(estimate: Estimate) -> tuple[Any, ...]:

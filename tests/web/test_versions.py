@@ -10,12 +10,12 @@ from django.urls import reverse
 from approvals import services
 from approvals.selectors import version_diff
 from estimates.models import Estimate, EstimateVersion, Plan
-from tests.factories import estimate_drive, estimate_input, line_input, villages_of
+from tests.factories import estimate_in_status, estimate_input, line_input, villages_of
 
 
 def resubmit_with_changes(plan: Plan, users: dict[str, Any]) -> Estimate:
     officer = users["hoi.silolau"]
-    estimate = estimate_drive(plan, officer, status="returned", users=users)
+    estimate = estimate_in_status("returned", plan=plan, drafter=officer)
     hall, _water = estimate.lines.order_by("position")
     villages = villages_of(estimate.unit)
     data = estimate_input(
