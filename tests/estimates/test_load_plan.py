@@ -288,8 +288,9 @@ def test_decomposed_names_load_composed(tmp_path: Path) -> None:
     assert unicodedata.is_normalized("NFC", Plan.objects.get().title)
 
 
-@pytest.mark.django_db
-def test_an_invisible_character_is_refused_with_field_and_line(tmp_path: Path) -> None:
+def test_an_invisible_character_is_refused_with_field_and_line(
+    empty_db: None, tmp_path: Path
+) -> None:
     path = _write_variant(
         tmp_path,
         '{code: muong-so, name: "Mường So", villages: 4}',
