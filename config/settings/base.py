@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "delegations",
+    "reports",
     "api",
     "web",
 ]
