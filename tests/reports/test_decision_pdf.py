@@ -17,7 +17,7 @@ from approvals.models import Decision
 from core.money import format_vnd
 from core.words import amount_in_words
 from estimates.models import Estimate, Plan
-from reports.decisions import date_line
+from reports.decisions import date_line, decision_pdf
 from tests.factories import estimate_in_status
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +148,18 @@ def test_the_schema_names_the_pdf(users: dict[str, Any]) -> None:
     schema = api_client(users["tckh"]).get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     operation = schema["paths"]["/api/v1/estimates/{id}/decision/"]["get"]
     assert "application/pdf" in operation["responses"]["200"]["content"]
+
+
+def test_the_font_is_embedded(approved: Estimate) -> None:
+    """Every glyph comes from the embedded subsets of the @font-face (DejaVu Serif), none
+    from the reader's fonts or a fallback (which would print under its own name)."""
+    snapshot = Decision.objects.get(estimate=approved).snapshot
+    reader = PdfReader(io.BytesIO(decision_pdf(snapshot)))
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
+            fonts.add(str(font["/BaseFont"]).split("+")[-1])
+    assert fonts and all(name.startswith("Decision-Serif") for name in fonts), fonts
