@@ -142,6 +142,12 @@ def test_the_api_serves_the_decision(approved: Estimate, users: dict[str, Any], 
     refused = api("hoi.silolau").get(f"/api/v1/estimates/{draft.pk}/decision/")
     assert refused.status_code == 409
     assert "no approval decision yet" in refused.json()["detail"]
+    refused = api("hoi.silolau").get(
+        f"/api/v1/estimates/{draft.pk}/decision/", HTTP_ACCEPT="application/pdf"
+    )
+    assert refused.status_code == 409
+    assert refused["Content-Type"] == "application/json"
+    assert "no approval decision yet" in refused.json()["detail"]
 
 
 def test_the_schema_names_the_pdf(users: dict[str, Any]) -> None:
