@@ -23,6 +23,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 from approvals.selectors import estimate_decision
 from core.money import format_vnd
@@ -89,6 +90,20 @@ def _fonts_dated(at: datetime) -> Iterator[None]:
                 os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+class _SystemFontsOnly(URLFetcher):
+    """The decision needs nothing from anywhere but its font, which the @font-face names
+    and fontconfig finds on this machine (a file: URL to a font file): refuse every other
+    fetch, so typed text could never make the renderer read a file or a URL."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if not (url.startswith("file://") and url.lower().endswith(_FONT_FILES)):
+            raise ValueError(f"the decision fetches no resource but its font ({url[:60]})")
+        return super().fetch(url, headers)
+
+
+_FONT_FILES = (".ttf", ".otf", ".ttc")
+
+
 def decision_pdf(snapshot: dict[str, Any]) -> bytes:
     """The decision's PDF: the same bytes for the same snapshot."""
     html = render_to_string("reports/decision.html", decision_context(snapshot))
@@ -96,7 +111,8 @@ def decision_pdf(snapshot: dict[str, Any]) -> bytes:
         f"{snapshot['symbol']}|{snapshot['year']}|{snapshot['issued_at']}".encode()
     ).hexdigest()[:32]
     with _fonts_dated(datetime.fromisoformat(snapshot["issued_at"])):
-        return bytes(HTML(string=html).write_pdf(pdf_identifier=identifier.encode("ascii")))
+        document = HTML(string=html, url_fetcher=_SystemFontsOnly(allowed_protocols={"file"}))
+        return bytes(document.write_pdf(pdf_identifier=identifier.encode("ascii")))
 
 
 def decision_filename(snapshot: dict[str, Any]) -> str:

@@ -169,3 +169,13 @@ def test_the_font_is_embedded(approved: Estimate) -> None:
             assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
             fonts.add(str(font["/BaseFont"]).split("+")[-1])
     assert fonts and all(name.startswith("Decision-Serif") for name in fonts), fonts
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "http://example.com/a.ttf", "https://example.com/x.png"]
+)
+def test_the_renderer_fetches_nothing_but_a_font_file(url: str) -> None:
+    from reports.decisions import _SystemFontsOnly
+
+    with pytest.raises(ValueError, match=r"no resource|disallowed"):
+        _SystemFontsOnly(allowed_protocols={"file"}).fetch(url)
