@@ -133,6 +133,7 @@ def decision_issue(
         "plan": {
             "number": plan.number,
             "issued_on": plan.issued_on.isoformat(),
+            "issuer": plan.issuer.name,
             "title": plan.title,
             "programme": plan.programme,
             "project": plan.project,

@@ -39,7 +39,7 @@ def lock_estimate(estimate_id: int, people: set[int] | None = None) -> Estimate:
     """Lock and read the estimate; with ``people``, also whether they acted at each stage
     (segregation of duties), in the same query."""
     qs = Estimate.objects.select_for_update(of=("self",)).select_related(
-        "unit", "plan", "content", "activity"
+        "unit", "plan__issuer", "content", "activity"
     )
     if people:
         qs = qs.annotate(**access.acted_annotations(people))

@@ -68,7 +68,7 @@ def test_the_decision_pdf_says_what_was_decided(approved: Estimate, users: dict[
     assert f"Số: {decision.number}/QĐ-UBND" in text
     assert date_line("Phong Thổ", decision.issued_on) in text
     assert "QUYẾT ĐỊNH" in text
-    assert "Căn cứ Kế hoạch số 117/KH-UBND" in text
+    assert "Căn cứ Kế hoạch số 117/KH-UBND ngày 01/04/2024 của UBND huyện Phong Thổ" in text
     assert approved.approved_amount is not None
     assert f"{format_vnd(approved.approved_amount, symbol=False)} đồng" in text
     assert amount_in_words(approved.approved_amount) in text
