@@ -91,3 +91,14 @@ def test_no_issuer_refuses_the_approval_clearly(plan: Plan, users: dict[str, Any
         services.estimate_approve(actor=users["pho.chutich"], estimate_id=estimate.pk)
     estimate.refresh_from_db()
     assert estimate.status == EstimateStatus.APPROVAL
+
+
+def test_loading_the_issuers_twice_changes_nothing(plan: Plan) -> None:
+    from django.core.management import call_command
+
+    call_command("load_issuers")
+    call_command("load_issuers")
+    issuer = DecisionIssuer.objects.get()
+    assert issuer.unit.code == "phong-tho"
+    assert issuer.recipients[-1] == "Lưu: VT."
+    assert "  " not in issuer.executors
