@@ -24,6 +24,7 @@ run: setup
 setup: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_plan
+	$(PY) manage.py load_issuers
 	$(PY) manage.py load_norms
 	$(PY) manage.py seed_demo > /dev/null
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import (
@@ -25,6 +25,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from approvals import services
@@ -42,11 +43,13 @@ from ledger import models as ledger_models
 from ledger.selectors import cell_balances
 from organization import permissions as perms
 from organization.models import Unit
+from reports.decisions import estimate_decision_pdf
 
 from . import serializers as s
 from .filters import EstimateFilter
 from .idempotency import PARAMETER as IDEMPOTENCY_KEY
 from .idempotency import idempotent
+from .renderers import PDFRenderer
 
 ERROR = OpenApiResponse(s.ErrorSerializer)
 READ_ERRORS: dict[int, OpenApiResponse] = {401: ERROR, 404: ERROR, 429: ERROR}
@@ -287,6 +290,31 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         entries = AuditEntry.objects.filter(estimate=estimate).order_by("seq")
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(s.HistoryEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="An estimate's approval decision (PDF)",
+        description=(
+            "The decision issued when the estimate was approved, as a PDF in the format of "
+            "Decree 30/2020/NĐ-CP, printed from the decision frozen at approval (the same "
+            "bytes each time). 409 while the estimate has no decision."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ERROR for code in (401, 404, 409, 429)},
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, PDFRenderer],
+    )
+    def decision(self, request: Request, pk: str) -> HttpResponse:
+        content, filename = estimate_decision_pdf(self._estimate(pk))
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
 
     @extend_schema(
         summary="An estimate's submitted versions",

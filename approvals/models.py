@@ -92,3 +92,110 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class DecisionIssuer(models.Model):
+    """The body that issues the approval decisions of a unit's estimates, as printed.
+
+    Data, not template text: the 2025 reform moves issuing from the district to the
+    commune and the province, which is a new row here. An estimate's decision is issued
+    by the issuer of its unit, else of the nearest unit above it.
+    """
+
+    unit = models.OneToOneField(
+        "organization.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="decision_issuer",
+    )
+    name = models.CharField(
+        _("name as printed"), max_length=200, help_text=_("E.g. “ỦY BAN NHÂN DÂN HUYỆN …”.")
+    )
+    governing_body = models.CharField(
+        _("governing body as printed"),
+        max_length=200,
+        blank=True,
+        help_text=_("The line above the name, if any."),
+    )
+    place = models.CharField(_("place name of the date line"), max_length=100)
+    symbol_suffix = models.CharField(
+        _("symbol"), max_length=30, default="QĐ-UBND", help_text=_("E.g. “QĐ-UBND”.")
+    )
+    signer_capacity = models.JSONField(
+        _("signer's capacity lines"),
+        default=list,
+        help_text=_("E.g. [“KT. CHỦ TỊCH”, “PHÓ CHỦ TỊCH”]."),
+    )
+    delegate_capacity = models.JSONField(
+        _("capacity lines of a delegate"),
+        default=list,
+        blank=True,
+        help_text=_("Printed when a delegate approves for the signer."),
+    )
+    executors = models.TextField(
+        _("who carries the decision out"),
+        blank=True,
+        help_text=_("The offices named in the article on implementation."),
+    )
+    recipients = models.JSONField(_("recipients (Nơi nhận)"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("decision issuer")
+        verbose_name_plural = _("decision issuers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DecisionRegister(models.Model):
+    """The register of an issuer's decisions in a year: the last number given."""
+
+    issuer = models.ForeignKey(DecisionIssuer, on_delete=models.PROTECT, related_name="registers")
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("decision register")
+        verbose_name_plural = _("decision registers")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "year"], name="decision_register_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.year}: {self.last_number}"
+
+
+class Decision(models.Model):
+    """The approval decision of an estimate, frozen when it was approved: ``snapshot``
+    holds everything printed, so later edits to people, units or issuers change nothing."""
+
+    estimate = models.OneToOneField(
+        "estimates.Estimate",
+        verbose_name=_("estimate"),
+        on_delete=models.PROTECT,
+        related_name="decision",
+    )
+    issuer = models.ForeignKey(
+        DecisionIssuer, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    symbol = models.CharField(_("number and symbol"), max_length=60)
+    issued_on = models.DateField(_("date issued"))
+    issued_at = models.DateTimeField(_("time issued"))
+    amount = models.BigIntegerField(_("approved total (đồng)"))
+    snapshot = models.JSONField(_("content as issued"))
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year", "number"], name="decision_number_unique"
+            ),
+            models.CheckConstraint(name="decision_number_positive", condition=Q(number__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return self.symbol

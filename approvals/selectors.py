@@ -10,13 +10,14 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import Conflict
 from estimates.models import Activity, Estimate, EstimateVersion, Source
 from organization import permissions as perms
 from organization.models import Unit
 
 from . import access, lifecycle
 from .lifecycle import TRANSITIONS
-from .models import AuditEntry
+from .models import AuditEntry, Decision
 
 
 @dataclass(frozen=True)
@@ -176,3 +177,18 @@ def estimate_latest_diff(estimate: Estimate) -> VersionDiff | None:
 
 def source_label(value: str) -> Any:
     return Source(value).label if value in Source.values else value
+
+
+def estimate_decision(estimate: Estimate) -> Decision:
+    """The approval decision of an estimate the caller may see (through the access gate);
+    Conflict (409) with a message for the user when it has none yet."""
+    decision = Decision.objects.filter(estimate=estimate).first()
+    if decision is None:
+        raise Conflict(
+            _(
+                "This estimate has no approval decision yet: the decision is issued when the "
+                "estimate is approved (it is now “%(status)s”)."
+            )
+            % {"status": estimate.get_status_display()}
+        )
+    return decision

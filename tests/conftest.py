@@ -25,6 +25,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import translation
 
+from approvals.services.decisions import decision_issuers_load
 from estimates.models import Plan
 from estimates.plan_loader import plan_load_file
 from organization.demo import demo_users_create
@@ -42,6 +43,7 @@ def reference_data_load() -> Plan:
     with translation.override("en"):
         plan = plan_load_file(settings.DEFAULT_PLAN_FILE).plan
         demo_users_create()  # memberships and access_sync() included
+        decision_issuers_load()
     _plan_number = plan.number
     return plan
 

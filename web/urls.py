@@ -1,5 +1,6 @@
 from django.urls import path
 
+from web.views import documents as views_documents
 from web.views import estimates as views
 from web.views import money as views_money
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/", views.estimate_detail, name="detail"),
     path("<int:pk>/edit/", views.estimate_edit, name="edit"),
     path("<int:pk>/versions/", views.estimate_versions, name="versions"),
+    path("<int:pk>/decision.pdf", views_documents.estimate_decision, name="decision"),
     path("<int:pk>/submit/", views.estimate_submit, name="submit"),
     path("<int:pk>/forward/", views.estimate_forward, name="forward"),
     path("<int:pk>/return/", views.estimate_return, name="return"),

@@ -18,6 +18,7 @@ from ledger import norms
 from ledger import services as ledger
 from ledger.models import NormOverride
 
+from .decisions import decision_issue
 from .transition import transition
 
 S = EstimateStatus
@@ -168,7 +169,9 @@ def estimate_approve(
     *, actor: Any, estimate_id: int, comment: str = "", acting_for: Any = None
 ) -> Estimate:
     """The vice chair approves: the appraised amounts become the approved amounts per line
-    and per source, committed against the envelope."""
+    and per source, committed against the envelope, and the decision is issued with the
+    next number of its issuer's register (same transaction: a refused approval takes no
+    number)."""
     with transition("approve", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
         estimate = step.estimate
         comment = step.comment(comment)
@@ -182,10 +185,11 @@ def estimate_approve(
             for source in Source.values
         }
         ledger.ledger_commit(estimate=estimate, actor=actor, lines=lines)
+        decision = decision_issue(estimate=estimate, lines=lines, authority=step.authority)
         step.finish(
             comment=comment,
             amount=estimate.approved_amount,
-            data={"by_source": by_source},
+            data={"by_source": by_source, "decision": decision.symbol},
             fields=["approved_amount"],
         )
     return estimate

@@ -38,7 +38,9 @@ from ..models import AuditEntry
 def lock_estimate(estimate_id: int, people: set[int] | None = None) -> Estimate:
     """Lock and read the estimate; with ``people``, also whether they acted at each stage
     (segregation of duties), in the same query."""
-    qs = Estimate.objects.select_for_update(of=("self",)).select_related("unit", "plan")
+    qs = Estimate.objects.select_for_update(of=("self",)).select_related(
+        "unit", "plan__issuer", "content", "activity"
+    )
     if people:
         qs = qs.annotate(**access.acted_annotations(people))
     try:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "delegations",
+    "reports",
     "api",
     "web",
 ]
@@ -268,5 +269,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint reports every step of every PDF at INFO, and fontTools each subset.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

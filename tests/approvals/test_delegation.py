@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
 from approvals import services
-from approvals.models import AuditEntry
+from approvals.models import AuditEntry, Decision
 from core.errors import Forbidden
 from delegations.services import delegation_create
 from estimates.models import Estimate
@@ -58,6 +58,13 @@ def test_delegate_acts_for_the_vice_chair_within_the_dates(
     assert (event.actor, event.acting_for) == (deputy, chair)
     # the chair, for whom the deputy acted, cannot then pay the estimate out either
     assert entry.stage == "approval"
+    decision = Decision.objects.get(estimate=est)
+    assert decision.issued_on == dt.date(2024, 10, 1)
+    assert decision.snapshot["signer"] == {
+        "capacity": ["TL. CHỦ TỊCH"],
+        "name": "Phó Chủ tịch thứ hai",
+        "acting_for": chair.get_full_name() or chair.get_username(),
+    }
 
     other = make_estimate("approval")
     with (

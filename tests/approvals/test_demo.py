@@ -6,7 +6,11 @@ from django.core.management import call_command
 
 from approvals.access import estimate_inbox_for_user, estimate_list_for_user
 from approvals.audit import audit_verify
+from approvals.models import Decision
 from estimates.models import Estimate, EstimateStatus, Plan
+
+#: The statuses whose estimates were approved, so hold a decision.
+DECIDED = (EstimateStatus.APPROVED, EstimateStatus.SETTLEMENT, EstimateStatus.CLOSED)
 
 
 def test_demo_has_every_stage_and_work_for_every_role(plan: Plan) -> None:
@@ -20,5 +24,10 @@ def test_demo_has_every_stage_and_work_for_every_role(plan: Plan) -> None:
         assert estimate_list_for_user(users[reader]).exists(), reader
     assert not estimate_list_for_user(users["admin"]).exists()
     assert audit_verify() is None
+    decided = Estimate.objects.filter(status__in=DECIDED)
+    assert decided.exists()
+    assert set(Decision.objects.values_list("estimate", flat=True)) == set(
+        decided.values_list("pk", flat=True)
+    )
     call_command("seed_demo")  # a second run adds nothing
     assert Estimate.objects.count() == len(EstimateStatus.values)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from approvals.demo import demo_estimates_create
+from approvals.services.decisions import decision_issuers_load
 from estimates.selectors import plan_get_default
 from organization.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
 from organization.models import Role
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         users = demo_users_create()
         plan = plan_get_default()
         if plan is not None:
+            decision_issuers_load()
             made = demo_estimates_create(plan)
             if made:
                 self.stdout.write(_("%(n)s demo estimates created.") % {"n": len(made)})
