@@ -139,15 +139,19 @@ def test_the_api_serves_the_decision(approved: Estimate, users: dict[str, Any], 
     assert api("hoi.silolau").get(url, HTTP_ACCEPT="application/pdf").status_code == 200
     assert api("hoi.namxe").get(url).status_code == 404
     draft = estimate_in_status("draft", plan=plan)
-    refused = api("hoi.silolau").get(f"/api/v1/estimates/{draft.pk}/decision/")
+    refused = api("hoi.silolau").get(
+        f"/api/v1/estimates/{draft.pk}/decision/", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code == 409
     assert "no approval decision yet" in refused.json()["detail"]
     refused = api("hoi.silolau").get(
-        f"/api/v1/estimates/{draft.pk}/decision/", HTTP_ACCEPT="application/pdf"
+        f"/api/v1/estimates/{draft.pk}/decision/",
+        HTTP_ACCEPT="application/pdf",
+        HTTP_ACCEPT_LANGUAGE="vi",
     )
     assert refused.status_code == 409
     assert refused["Content-Type"] == "application/json"
-    assert "no approval decision yet" in refused.json()["detail"]
+    assert "chưa có quyết định phê duyệt" in refused.json()["detail"]
 
 
 def test_the_schema_names_the_pdf(users: dict[str, Any]) -> None:
