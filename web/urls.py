@@ -6,6 +6,11 @@ from web.views import money as views_money
 
 app_name = "estimates"
 
+#: The pages under one estimate that only read it. Every other route under ``<pk>/`` is an
+#: action of the lifecycle table (``approvals.lifecycle``; tests/approvals/test_lifecycle.py
+#: holds that).
+READ_PAGES = frozenset({"detail", "versions", "decision"})
+
 urlpatterns = [
     path("", views.estimate_list, name="list"),
     path("start/", views.estimate_start, name="start"),
