@@ -452,3 +452,18 @@ def settlement_workbook(estimate: Estimate) -> bytes:
     sheet.row += 1
     _signatures(sheet)
     return _finished(wb, ws, header_row, [c[2] for c in SETTLEMENT_COLUMNS])
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def estimate_form_xlsx(estimate: Estimate) -> tuple[bytes, str]:
+    """The estimate form of an estimate (the caller went through the access gate) and its
+    file name, 'DT-2024-00012.xlsx'."""
+    return estimate_workbook(estimate), f"{estimate.number}.xlsx"
+
+
+def settlement_form_xlsx(estimate: Estimate) -> tuple[bytes, str]:
+    """The settlement form and its file name, 'QT-DT-2024-00012.xlsx'; Conflict while the
+    estimate has no settlement."""
+    return settlement_workbook(estimate), f"QT-{estimate.number}.xlsx"
