@@ -41,6 +41,9 @@ from ledger.services import split_unspent
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
+#: The spending unit's line below the governing body, by the kind of unit.
+UNIT_LINE = "ĐƠN VỊ: {kind}{name}"
+UNIT_KINDS = {"province": "TỈNH ", "district": "HUYỆN ", "commune": "XÃ "}
 ESTIMATE_TITLE = "DỰ TOÁN KINH PHÍ"
 SETTLEMENT_TITLE = "QUYẾT TOÁN KINH PHÍ"
 UNIT_OF_ACCOUNT = "Đơn vị tính: đồng"
@@ -132,8 +135,12 @@ class _Sheet:
     """A worksheet being written row by row."""
 
     ws: Worksheet
-    width: int
+    widths: Sequence[int]
     row: int = 1
+
+    @property
+    def width(self) -> int:
+        return len(self.widths)
 
     def merged(
         self,
@@ -154,6 +161,14 @@ class _Sheet:
         cell.alignment = alignment
         if bold:
             cell.font = _BOLD
+        # Excel does not fit a row's height to wrapped text in merged cells: give the row
+        # one line per (roughly) the merged columns' width in characters.
+        room = sum(self.widths[first - 1 : last])
+        lines = -(-len(text) * (12 if bold else 10) // (10 * room))
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = max(
+                self.ws.row_dimensions[self.row].height or 0, 15 * lines
+            )
 
     def table_row(
         self, values: Sequence[object], keys: Sequence[str], *, bold: bool = False, first: int = 1
@@ -194,7 +209,12 @@ def _top(sheet: _Sheet, estimate: Estimate, title: str) -> None:
     sheet.merged(plan.issuer.name.upper(), last=split, bold=True)
     sheet.merged(NATIONAL_TITLE, first=split + 1, bold=True)
     sheet.row += 1
-    sheet.merged(estimate.unit.name.upper(), last=split, bold=True)
+    unit = estimate.unit
+    sheet.merged(
+        UNIT_LINE.format(kind=UNIT_KINDS.get(unit.kind, ""), name=unit.name.upper()),
+        last=split,
+        bold=True,
+    )
     sheet.merged(MOTTO, first=split + 1, bold=True)
     sheet.row += 2
     sheet.merged(title, bold=True)
@@ -240,10 +260,11 @@ def _signatures(sheet: _Sheet) -> None:
     sheet.row += 2
 
 
-def _finished(wb: Workbook, ws: Worksheet, header_row: int, widths: Sequence[int]) -> bytes:
+def _finished(wb: Workbook, sheet: _Sheet, header_row: int) -> bytes:
     """Column widths; printed on A4 landscape, one page wide, the table's header repeated
     on every page; the workbook's bytes."""
-    for column, width in enumerate(widths, start=1):
+    ws = sheet.ws
+    for column, width in enumerate(sheet.widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -270,7 +291,7 @@ def estimate_workbook(estimate: Estimate) -> bytes:
     keys = [c[0] for c in columns]
     money = [k for k in ("amount", "appraised", "approved") if k in keys]
     wb, ws = _new_workbook("Dự toán")
-    sheet = _Sheet(ws, len(columns))
+    sheet = _Sheet(ws, [c[2] for c in columns])
     _top(sheet, estimate, f"{ESTIMATE_TITLE} {estimate.activity.title.upper()}")
     sheet.header([c[1] for c in columns])
     header_row = sheet.row - 1
@@ -317,7 +338,7 @@ def estimate_workbook(estimate: Estimate) -> bytes:
     )
     sheet.row += 1
     _signatures(sheet)
-    return _finished(wb, ws, header_row, [c[2] for c in columns])
+    return _finished(wb, sheet, header_row)
 
 
 @dataclass(frozen=True)
@@ -386,7 +407,7 @@ def settlement_workbook(estimate: Estimate) -> bytes:
     keys = [c[0] for c in SETTLEMENT_COLUMNS]
     money = ("approved", "spent")
     wb, ws = _new_workbook("Quyết toán")
-    sheet = _Sheet(ws, len(keys))
+    sheet = _Sheet(ws, [c[2] for c in SETTLEMENT_COLUMNS])
     _top(sheet, estimate, f"{SETTLEMENT_TITLE} {estimate.activity.title.upper()}")
     sheet.header([c[1] for c in SETTLEMENT_COLUMNS])
     header_row = sheet.row - 1
@@ -451,7 +472,7 @@ def settlement_workbook(estimate: Estimate) -> bytes:
     )
     sheet.row += 1
     _signatures(sheet)
-    return _finished(wb, ws, header_row, [c[2] for c in SETTLEMENT_COLUMNS])
+    return _finished(wb, sheet, header_row)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -137,6 +137,7 @@ def test_a_draft_estimate_form_has_its_lines_subtotals_and_total(
     assert NATIONAL_TITLE in texts and MOTTO in texts
     assert any(t.startswith("DỰ TOÁN KINH PHÍ") for t in texts)
     assert plan.issuer.name.upper() in texts
+    assert f"ĐƠN VỊ: XÃ {draft.unit.name.upper()}" in texts
     assert any(plan.number in t for t in texts)
     assert any(draft.number in t for t in texts)
     assert list(form.columns) == [
