@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from approvals import services
 from core.words import amount_in_words
 from estimates.models import Estimate, Plan, Source
+from ledger.models import EstimateAccount
 from ledger.selectors import source_label
 from reports.workbooks import (
     MONEY_FORMAT,
@@ -281,6 +282,35 @@ def test_the_settlement_form_balances_per_source(settled: Estimate, plan: Plan) 
     assert whole["Nộp trả"] == 1_000_000 and whole["Chuyển nguồn"] == 300_000
     assert whole["Đã cấp (giải ngân)"] == 5_000_000
     assert f"Số quyết toán bằng chữ: {amount_in_words(3_700_000)}" in texts
+
+
+def test_a_verified_settlement_shows_what_the_ledger_entered(
+    settled: Estimate, users: dict[str, Any]
+) -> None:
+    """After verification the ledger holds spent, returned and carried over per source: the
+    form shows the same figures."""
+    services.estimate_verify_settlement(actor=users["tckh"], estimate_id=settled.pk)
+    closed = Estimate.objects.get(pk=settled.pk)
+    assert closed.status == "closed"
+    form = Form(settlement_workbook(closed))
+    heading = next(
+        r for r in range(1, form.ws.max_row + 1) if form.ws.cell(r, 2).value == "Nguồn kinh phí"
+    )
+    shown = {
+        form.ws.cell(r, 2).value: [form.ws.cell(r, c).value for c in range(3, 8)]
+        for r in range(heading + 1, heading + 3)
+    }
+    ledger = {
+        source_label(closed.plan, a.source): [
+            a.approved,
+            a.disbursed,
+            a.spent,
+            a.returned,
+            a.carried,
+        ]
+        for a in EstimateAccount.objects.filter(estimate=closed)
+    }
+    assert shown == ledger
 
 
 # --------------------------------------------------------------------------------------
