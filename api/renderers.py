@@ -14,7 +14,7 @@ class PDFRenderer(BaseRenderer):
 
     media_type = "application/pdf"
     format = "pdf"
-    charset = None
+    charset: str | None = None
     render_style = "binary"
 
     def render(
@@ -29,3 +29,10 @@ class PDFRenderer(BaseRenderer):
         if response is not None:
             response["Content-Type"] = JSONRenderer.media_type
         return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
+
+
+class XLSXRenderer(PDFRenderer):
+    """The same for an Excel workbook (``Accept:`` the spreadsheet media type)."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"

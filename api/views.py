@@ -44,12 +44,13 @@ from ledger.selectors import cell_balances
 from organization import permissions as perms
 from organization.models import Unit
 from reports.decisions import estimate_decision_pdf
+from reports.workbooks import XLSX, estimate_form_xlsx, settlement_form_xlsx
 
 from . import serializers as s
 from .filters import EstimateFilter
 from .idempotency import PARAMETER as IDEMPOTENCY_KEY
 from .idempotency import idempotent
-from .renderers import PDFRenderer
+from .renderers import PDFRenderer, XLSXRenderer
 
 ERROR = OpenApiResponse(s.ErrorSerializer)
 READ_ERRORS: dict[int, OpenApiResponse] = {401: ERROR, 404: ERROR, 429: ERROR}
@@ -67,6 +68,13 @@ WRITE_ERRORS: dict[int, OpenApiResponse] = {
 ID_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="The object's id."
 )
+
+
+def _attachment(content: bytes, filename: str) -> HttpResponse:
+    """An Excel workbook as a download."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def object_id(value: Any) -> int:
@@ -315,6 +323,52 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{filename}"'
         return response
+
+    @extend_schema(
+        summary="An estimate's estimate form (Excel)",
+        description=(
+            "The estimate form (dự toán kinh phí) as an Excel workbook: the lines, the "
+            "appraised and approved amounts once they exist, subtotals per funding source, "
+            "the total in figures and in words, and the signature blocks."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ERROR for code in (401, 404, 429)},
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="estimate-form",
+        filter_backends=[],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, XLSXRenderer],
+    )
+    def estimate_form(self, request: Request, pk: str) -> HttpResponse:
+        return _attachment(*estimate_form_xlsx(self._estimate(pk)))
+
+    @extend_schema(
+        summary="An estimate's settlement form (Excel)",
+        description=(
+            "The settlement form (quyết toán kinh phí) as an Excel workbook: per line the "
+            "approved amount and what was spent; per funding source approved, disbursed, "
+            "spent, returned and carried over. 409 while the estimate has no settlement."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ERROR for code in (401, 404, 409, 429)},
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="settlement-form",
+        filter_backends=[],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, XLSXRenderer],
+    )
+    def settlement_form(self, request: Request, pk: str) -> HttpResponse:
+        return _attachment(*settlement_form_xlsx(self._estimate(pk)))
 
     @extend_schema(
         summary="An estimate's submitted versions",

@@ -1,4 +1,5 @@
-"""Documents for people: the approval decision of an estimate as a PDF."""
+"""Documents for people: the approval decision of an estimate as a PDF, and its estimate
+and settlement forms as Excel workbooks."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from approvals.access import access_estimate
 from reports.decisions import estimate_decision_pdf
+from reports.workbooks import XLSX, estimate_form_xlsx, settlement_form_xlsx
 
 
 def estimate_decision(request: HttpRequest, pk: int) -> HttpResponse:
@@ -16,3 +18,20 @@ def estimate_decision(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+def _workbook(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def estimate_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The estimate form as an Excel download (404 for an estimate the user may not see)."""
+    return _workbook(*estimate_form_xlsx(access_estimate(request.user, pk)))
+
+
+def settlement_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The settlement form as an Excel download (404 for an estimate the user may not see,
+    409 with a message while it has no settlement)."""
+    return _workbook(*settlement_form_xlsx(access_estimate(request.user, pk)))
