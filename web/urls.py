@@ -9,7 +9,7 @@ app_name = "estimates"
 #: The pages under one estimate that only read it. Every other route under ``<pk>/`` is an
 #: action of the lifecycle table (``approvals.lifecycle``; tests/approvals/test_lifecycle.py
 #: holds that).
-READ_PAGES = frozenset({"detail", "versions", "decision"})
+READ_PAGES = frozenset({"detail", "versions", "decision", "estimate_form", "settlement_form"})
 
 urlpatterns = [
     path("", views.estimate_list, name="list"),
