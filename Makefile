@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEST_WORKERS ?= 2
 
 .PHONY: run setup test check lint format typecheck messages worker beat bench clean
 
@@ -28,8 +29,14 @@ setup: $(STAMP)
 	$(PY) manage.py seed_demo > /dev/null
 
 ## Everything CI checks: lint, format, types, migrations, translations, tests on PostgreSQL.
+## The tests run on TEST_WORKERS pytest-xdist workers (each its own test database), then
+## the integration tests (a Celery worker on Redis) on their own, without xdist.
+## `make test TEST_WORKERS=0` runs everything in one process.
 test: $(STAMP) check
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n $(TEST_WORKERS) \
+		-m "not integration" $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: nothing selected
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -m integration $(PYTEST_ARGS) \
+		|| [ $$? -eq 5 ]
 
 check: $(STAMP)
 	$(VENV)/bin/ruff check .
