@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEST_WORKERS ?= 2
 
 .PHONY: run setup test check lint format typecheck messages worker beat bench clean
 
@@ -29,10 +30,17 @@ setup: $(STAMP)
 	$(PY) manage.py seed_demo > /dev/null
 
 ## Everything CI checks: lint, format, types, migrations, translations, tests on PostgreSQL.
+## The tests run on TEST_WORKERS pytest-xdist workers (each its own test database), then
+## the integration tests (a Celery worker on Redis) on their own, without xdist; exit code
+## 5 of a run that selected nothing is not a failure. `make test TEST_WORKERS=0` runs
+## everything in one process. The time it took in all is printed at the end.
 test: $(STAMP)
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory check && \
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS); \
+	run() { DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest "$$@" $(PYTEST_ARGS) \
+		|| [ $$? -eq 5 ]; }; \
+	$(MAKE) --no-print-directory check \
+		&& run -n $(TEST_WORKERS) -m "not integration" \
+		&& run -m integration; \
 	status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s in all (lint, types, migrations, catalogues, tests)"; \
 	exit $$status

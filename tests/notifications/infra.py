@@ -24,7 +24,26 @@ from notifications.mail_backends import DirectoryBackend
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
-REDIS_URL = os.environ.get("NOTIFICATIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+#: The pytest-xdist worker running this process ("gw0", "gw1", …), if any.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+#: Its number: 0 without xdist.
+WORKER_NUMBER = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else 0
+
+
+def redis_url_for_worker(url: str, number: int) -> str:
+    """The Redis database of this test process: the one given, or under pytest-xdist the
+    next ones for the workers after the first (``gw1`` takes the given number + 1, …), so
+    two workers' Celery processes never consume each other's messages (each works
+    against its own test database). ``make test`` runs these tests without xdist."""
+    if not number:
+        return url
+    base, _, db = url.rpartition("/")
+    return f"{base}/{(int(db or 0) + number) % 16}"
+
+
+REDIS_URL = redis_url_for_worker(
+    os.environ.get("NOTIFICATIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/3"), WORKER_NUMBER
+)
 
 
 def wait_for(check: Callable[[], object], *, timeout: float, what: str) -> object:
@@ -56,7 +75,8 @@ def mailbox_read(directory: Path) -> list[email.message.Message]:
 
 
 def free_port(preferred: int = 6391) -> int:
-    for port in (preferred, 0):
+    """A free TCP port: ``preferred`` (one per xdist worker) if it is free, else any."""
+    for port in (preferred + WORKER_NUMBER, 0):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
