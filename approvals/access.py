@@ -31,11 +31,9 @@ if TYPE_CHECKING:
 
     AnyUser = AbstractBaseUser | AnonymousUser
 
-#: Re-exported: the lifecycle table holds these; the grant queries are organization's.
-STAGE_GROUPS = lifecycle.STAGE_GROUPS
-STATUS_PERMISSIONS = lifecycle.STATUS_PERMISSIONS
+#: Who holds which permission on which unit (role groups only): the gate's one answer,
+#: kept with the grants in ``organization.permissions``.
 unit_ids_with = perms.unit_ids_with
-holders = perms.holders
 
 
 def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:

@@ -338,6 +338,14 @@ FINAL_STATUSES: frozenset[str] = frozenset(S.values) - frozenset(
     status for t in TRANSITIONS for status in t.sources
 )
 
+#: Statuses in which the estimate holds money: its commitment, disbursements and
+#: settlement (from the first status disbursement starts from, through closing).
+MONEY_STATUSES: frozenset[str] = (
+    sources_of("disburse")
+    | sources_of("verify-settlement")
+    | frozenset(t.target for t in rows("verify-settlement") if t.target)
+)
+
 #: The viewflow task that waits while the estimate is in each status.
 STATUS_NODES: Mapping[str, str] = MappingProxyType(
     {status: t.flow_node for t in TRANSITIONS if t.flow_node for status in sorted(t.sources)}

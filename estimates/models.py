@@ -224,12 +224,6 @@ class EstimateStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-#: States in which the drafter may still edit lines.
-EDITABLE_STATUSES = (EstimateStatus.DRAFT, EstimateStatus.RETURNED)
-#: States in which the estimate is with a reviewer and may still be withdrawn.
-IN_REVIEW_STATUSES = (EstimateStatus.REVIEW, EstimateStatus.APPRAISAL, EstimateStatus.APPROVAL)
-
-
 class Estimate(models.Model):
     """An activity estimate (dự toán): what, where, for how many, each cost line."""
 

@@ -212,12 +212,6 @@ def unit_grants_of(user: Any) -> dict[str, frozenset[int]]:
     return _grants(user).units
 
 
-def unit_grants_forget(user: Any) -> None:
-    """Drop the cached grants (after memberships change in the same request)."""
-    if hasattr(user, "_unit_grants"):
-        del user._unit_grants
-
-
 def unit_ids_with(user: Any, codename: str) -> frozenset[int]:
     """Ids of the units on which ``user`` holds ``codename``."""
     return unit_grants_of(user).get(codename, frozenset())

@@ -83,6 +83,7 @@ def test_the_derived_sets_are_the_ones_the_product_used() -> None:
         S.APPRAISAL,
         S.APPROVAL,
     }
+    assert {S.APPROVED, S.SETTLEMENT, S.CLOSED} == lifecycle.MONEY_STATUSES
     assert lifecycle.return_choices(S.APPRAISAL, "commune") == ["drafter", "review"]
     assert lifecycle.return_choices(S.APPRAISAL, "district") == ["drafter"]
     assert lifecycle.return_choices(S.APPROVED, "commune") == []

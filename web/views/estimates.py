@@ -28,7 +28,7 @@ from approvals.access import (
     estimate_list_for_user,
     unit_ids_with,
 )
-from approvals.lifecycle import EDITABLE_STATUSES
+from approvals.lifecycle import EDITABLE_STATUSES, MONEY_STATUSES
 from approvals.selectors import (
     estimate_actions,
     estimate_history,
@@ -42,7 +42,6 @@ from delegations.selectors import acting_for_options, delegations_active_for
 from estimates.models import (
     Estimate,
     EstimateLine,
-    EstimateStatus,
     EstimateVersion,
     Source,
 )
@@ -369,9 +368,6 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "acting_for": _acting_for_detail(request, estimate, actions),
     }
     return render(request, "estimates/detail.html", context)
-
-
-MONEY_STATUSES = (EstimateStatus.APPROVED, EstimateStatus.SETTLEMENT, EstimateStatus.CLOSED)
 
 
 def _acting_for_detail(
