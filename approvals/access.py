@@ -36,6 +36,18 @@ if TYPE_CHECKING:
 unit_ids_with = perms.unit_ids_with
 
 
+def envelope_unit_ids(user: AnyUser) -> frozenset[int]:
+    """The communes whose share of the commune-level envelope ``user`` may set: the
+    district Women's Union (review) and Finance-Planning (appraisal)."""
+    return unit_ids_with(user, perms.APPRAISE) | unit_ids_with(user, perms.REVIEW)
+
+
+def follows_advances(user: AnyUser) -> bool:
+    """Whether ``user`` follows advances (the accountant who pays them, Finance-Planning
+    who verifies settlements)."""
+    return bool(unit_ids_with(user, perms.DISBURSE) or unit_ids_with(user, perms.VERIFY))
+
+
 def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
     """Every estimate the user may read."""
     return Estimate.objects.filter(unit_id__in=unit_ids_with(user, perms.VIEW))

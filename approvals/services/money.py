@@ -16,7 +16,6 @@ from core.errors import Forbidden, RuleViolation
 from estimates.models import EnvelopeCell, Estimate, Level, Plan
 from ledger import services as ledger
 from ledger.models import Disbursement, DisbursementKind, SubEnvelope
-from organization import permissions as perms
 from organization.models import Unit
 
 from .. import access
@@ -184,10 +183,7 @@ def subenvelope_change(*, actor: Any, plan: Plan, commune: Unit, source: str, am
     checks the actor's right on the commune and audits the change, in one transaction."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise Forbidden(_("Log in to do this."))
-    allowed = access.unit_ids_with(actor, perms.APPRAISE) | access.unit_ids_with(
-        actor, perms.REVIEW
-    )
-    if commune.pk not in allowed:
+    if commune.pk not in access.envelope_unit_ids(actor):
         raise Forbidden(_("Your role does not set the share of this commune."))
     with transaction.atomic():
         # The cell first (the ledger's lock order), so the share read here is the one

@@ -6,9 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals.access import estimate_inbox_for_user, unit_ids_with
+from approvals.access import envelope_unit_ids, estimate_inbox_for_user, follows_advances
 from estimates.models import EstimateStatus, Source
-from organization import permissions as perms
 from organization.models import Role
 
 register = template.Library()
@@ -38,8 +37,8 @@ def money_links(context: dict[str, Any]) -> dict[str, bool]:
     if user is None or not user.is_authenticated:
         return {"envelope": False, "advances": False}
     return {
-        "envelope": bool(unit_ids_with(user, perms.APPRAISE) or unit_ids_with(user, perms.REVIEW)),
-        "advances": bool(unit_ids_with(user, perms.DISBURSE) or unit_ids_with(user, perms.VERIFY)),
+        "envelope": bool(envelope_unit_ids(user)),
+        "advances": follows_advances(user),
     }
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from approvals import services
-from approvals.access import unit_ids_with
+from approvals.access import envelope_unit_ids, follows_advances, unit_ids_with
 from approvals.selectors import estimate_actions
 from core.errors import Forbidden, RuleViolation
 from estimates.selectors import plan_communes, plan_get_default
@@ -218,9 +218,7 @@ def estimate_return_settlement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _envelope_units(request: HttpRequest) -> frozenset[int]:
-    """The communes whose share the user may set: district Women's Union (review) and
-    Finance-Planning (appraisal)."""
-    return unit_ids_with(request.user, perms.APPRAISE) | unit_ids_with(request.user, perms.REVIEW)
+    return envelope_unit_ids(request.user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -278,9 +276,7 @@ ADVANCES_PAGE = 50
 def advances_overdue_list(request: HttpRequest) -> HttpResponse:
     """Advances not cleared by the end of the month after they were paid, on the
     estimates the user may see; for the accountant and Finance-Planning."""
-    if not (
-        unit_ids_with(request.user, perms.DISBURSE) or unit_ids_with(request.user, perms.VERIFY)
-    ):
+    if not follows_advances(request.user):
         raise Forbidden(_("Your role does not follow advances."))
     today = timezone.localdate()
     visible = unit_ids_with(request.user, perms.VIEW)
