@@ -44,6 +44,7 @@ from ledger.selectors import cell_balances
 from organization import permissions as perms
 from organization.models import Unit
 from reports.decisions import estimate_decision_pdf
+from reports.responses import file_response
 from reports.workbooks import XLSX, estimate_form_xlsx, settlement_form_xlsx
 
 from . import serializers as s
@@ -68,13 +69,6 @@ WRITE_ERRORS: dict[int, OpenApiResponse] = {
 ID_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="The object's id."
 )
-
-
-def _attachment(content: bytes, filename: str) -> HttpResponse:
-    """An Excel workbook as a download."""
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def object_id(value: Any) -> int:
@@ -320,9 +314,7 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def decision(self, request: Request, pk: str) -> HttpResponse:
         content, filename = estimate_decision_pdf(self._estimate(pk))
-        response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
-        return response
+        return file_response(content, filename, content_type="application/pdf", inline=True)
 
     @extend_schema(
         summary="An estimate's estimate form (Excel)",
@@ -345,7 +337,8 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, XLSXRenderer],
     )
     def estimate_form(self, request: Request, pk: str) -> HttpResponse:
-        return _attachment(*estimate_form_xlsx(self._estimate(pk)))
+        content, filename = estimate_form_xlsx(self._estimate(pk))
+        return file_response(content, filename, content_type=XLSX)
 
     @extend_schema(
         summary="An estimate's settlement form (Excel)",
@@ -368,7 +361,8 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, XLSXRenderer],
     )
     def settlement_form(self, request: Request, pk: str) -> HttpResponse:
-        return _attachment(*settlement_form_xlsx(self._estimate(pk)))
+        content, filename = settlement_form_xlsx(self._estimate(pk))
+        return file_response(content, filename, content_type=XLSX)
 
     @extend_schema(
         summary="An estimate's submitted versions",

@@ -7,31 +7,25 @@ from django.http import HttpRequest, HttpResponse
 
 from approvals.access import access_estimate
 from reports.decisions import estimate_decision_pdf
+from reports.responses import file_response
 from reports.workbooks import XLSX, estimate_form_xlsx, settlement_form_xlsx
 
 
 def estimate_decision(request: HttpRequest, pk: int) -> HttpResponse:
     """The decision as a PDF shown in the browser (404 for an estimate the user may not
     see, 409 with a message while it has no decision)."""
-    estimate = access_estimate(request.user, pk)
-    content, filename = estimate_decision_pdf(estimate)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-def _workbook(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    content, filename = estimate_decision_pdf(access_estimate(request.user, pk))
+    return file_response(content, filename, content_type="application/pdf", inline=True)
 
 
 def estimate_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The estimate form as an Excel download (404 for an estimate the user may not see)."""
-    return _workbook(*estimate_form_xlsx(access_estimate(request.user, pk)))
+    content, filename = estimate_form_xlsx(access_estimate(request.user, pk))
+    return file_response(content, filename, content_type=XLSX)
 
 
 def settlement_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The settlement form as an Excel download (404 for an estimate the user may not see,
     409 with a message while it has no settlement)."""
-    return _workbook(*settlement_form_xlsx(access_estimate(request.user, pk)))
+    content, filename = settlement_form_xlsx(access_estimate(request.user, pk))
+    return file_response(content, filename, content_type=XLSX)

@@ -36,6 +36,7 @@ from approvals.selectors import (
     estimate_waiting_on,
     version_diff,
 )
+from approvals.services.transition import moved_on
 from core.auth import request_user
 from core.errors import Conflict, Forbidden, RuleViolation
 from delegations.selectors import acting_for_options, delegations_active_for
@@ -426,7 +427,7 @@ def _act(
         return _detail(estimate)
     seen = request.POST.get("seen_status") if request.method == "POST" else None
     if seen and seen != estimate.status:
-        raise _moved_on(estimate)
+        raise moved_on(estimate)
     if request.method == "POST" and form.is_valid():
         try:
             run(form.cleaned_data)
@@ -438,16 +439,6 @@ def _act(
     context = {"estimate": estimate, "form": form, "title": title, "button": button}
     context.update(extra or {})
     return render(request, template, context, status=400 if request.method == "POST" else 200)
-
-
-def _moved_on(estimate: Estimate) -> Conflict:
-    return Conflict(
-        _(
-            "Someone else has just acted on this estimate: it is now “%(status)s”. "
-            "Reload the page to see what changed."
-        )
-        % {"status": estimate.get_status_display()}
-    )
 
 
 def _estimate_for(request: HttpRequest, pk: int, perm: str) -> Estimate:
@@ -499,7 +490,7 @@ def estimate_return(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.VIEW)
     row = lifecycle.transition("return", estimate.status)
     if request.method == "POST" and row is None:
-        raise _moved_on(estimate)
+        raise moved_on(estimate)
     form = ReturnForm(_posted(request), estimate=estimate)
     if row is not None:
         _offer(request, estimate, form, row.permission)

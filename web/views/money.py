@@ -217,17 +217,13 @@ def estimate_return_settlement(request: HttpRequest, pk: int) -> HttpResponse:
 # Plan-level money
 
 
-def _envelope_units(request: HttpRequest) -> frozenset[int]:
-    return envelope_unit_ids(request.user)
-
-
 @require_http_methods(["GET", "POST"])
 def envelope_split(request: HttpRequest) -> HttpResponse:
     """Each commune's share of the commune-level cells, with the form to set one."""
     plan = plan_get_default()
     if plan is None:
         raise Http404(_("No plan is loaded yet."))
-    manageable = _envelope_units(request)
+    manageable = envelope_unit_ids(request.user)
     if not manageable:
         raise Forbidden(_("Your role does not split the envelope among communes."))
     communes = Unit.objects.filter(
