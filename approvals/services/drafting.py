@@ -227,18 +227,8 @@ def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = 
         row = (
             existing[line.line_id] if line.line_id is not None else EstimateLine(estimate=estimate)
         )
-        row.position = position
-        row.description = line.description
-        row.unit_of_measure = line.unit_of_measure
-        row.quantity = line.quantity
-        row.unit_price = line.unit_price
-        row.times = line.times
-        row.source = line.source
-        row.norm_id = line.norm_id
-        row.amount = amount
-        row.appraised_amount = None
-        row.appraisal_note = ""
-        row.approved_amount = None
+        for name, value in _line_values(line, position, amount).items():
+            setattr(row, name, value)
         if line.line_id is None:
             created.append(row)
     if kept:
@@ -248,21 +238,43 @@ def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = 
     return total
 
 
-#: What a draft's line holds (written together by ``_write_lines``).
-LINE_FIELDS = (
-    "position",
-    "description",
-    "unit_of_measure",
-    "quantity",
-    "unit_price",
-    "times",
-    "source",
-    "norm",
-    "amount",
-    "appraised_amount",
-    "appraisal_note",
-    "approved_amount",
+def _line_values(line: LineInput, position: int, amount: int) -> dict[str, Any]:
+    """What a draft's line holds as typed (appraisal and approval start again)."""
+    return {
+        "position": position,
+        "description": line.description,
+        "unit_of_measure": line.unit_of_measure,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "times": line.times,
+        "source": line.source,
+        "norm_id": line.norm_id,
+        "amount": amount,
+        "appraised_amount": None,
+        "appraisal_note": "",
+        "approved_amount": None,
+    }
+
+
+#: The columns ``_write_lines`` writes.
+LINE_FIELDS = tuple(
+    name.removesuffix("_id") for name in _line_values(LineInput("", "", 1, 1), 0, 0)
 )
+
+
+def _header_values(activity: Activity, data: EstimateInput) -> dict[str, Any]:
+    """The estimate's own fields as typed (created or edited alike)."""
+    return {
+        "activity": activity,
+        "content": activity.content,
+        "title": data.title,
+        "purpose": data.purpose,
+        "participants_women": data.participants_women,
+        "participants_girls": data.participants_girls,
+        "participants_men": data.participants_men,
+        "start_date": data.start_date,
+        "end_date": data.end_date,
+    }
 
 
 def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) -> Estimate:
@@ -279,15 +291,7 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
             number=f"tmp-{timezone.now().timestamp()}-{actor.pk}",
             level=level,
             unit=unit,
-            content=activity.content,
-            activity=activity,
-            title=data.title,
-            purpose=data.purpose,
-            participants_women=data.participants_women,
-            participants_girls=data.participants_girls,
-            participants_men=data.participants_men,
-            start_date=data.start_date,
-            end_date=data.end_date,
+            **_header_values(activity, data),
             created_by=actor,
             status=S.DRAFT,
             status_changed_at=timezone.now(),
@@ -316,22 +320,6 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
     return estimate
 
 
-#: The fields an edit may change.
-EDITED_FIELDS = (
-    "activity",
-    "content",
-    "title",
-    "purpose",
-    "participants_women",
-    "participants_girls",
-    "participants_men",
-    "start_date",
-    "end_date",
-    "total_amount",
-    "updated_at",
-)
-
-
 def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Estimate:
     """Edit a draft or a returned estimate (its drafting unit only)."""
     with transition("update", actor=actor, estimate_id=estimate_id) as step:
@@ -339,19 +327,15 @@ def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Est
         data = _cleaned(data)
         activity, villages = _check_input(estimate.plan, estimate.unit, estimate.level, data)
         before = estimate.total_amount
-        estimate.activity = activity
-        estimate.content = activity.content
-        estimate.title = data.title
-        estimate.purpose = data.purpose
-        estimate.participants_women = data.participants_women
-        estimate.participants_girls = data.participants_girls
-        estimate.participants_men = data.participants_men
-        estimate.start_date = data.start_date
-        estimate.end_date = data.end_date
+        header = _header_values(activity, data)
+        for name, value in header.items():
+            setattr(estimate, name, value)
         estimate.villages.set(villages)
         estimate.total_amount = _write_lines(estimate, data.lines)
         step.finish(
-            amount=estimate.total_amount, data={"total_before": before}, fields=EDITED_FIELDS
+            amount=estimate.total_amount,
+            data={"total_before": before},
+            fields=[*header, "total_amount", "updated_at"],
         )
     return estimate
 
