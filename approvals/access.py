@@ -17,7 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden
-from delegations.selectors import acting_for_options, delegations_active_for
+from delegations.selectors import (
+    acting_for_in,
+    acting_for_options,
+    delegated_grants,
+    delegations_active_for,
+)
 from estimates.models import Estimate
 from organization import permissions as perms
 from organization.models import Role
@@ -209,13 +214,15 @@ def actions_allowed(user: Any, estimates: Iterable[Estimate]) -> dict[int, list[
     order: the action starts from its status, ``user`` holds its permission on the unit
     (or acts for a colleague who does, under a delegation in force), and segregation of
     duties lets them act at its stage. Three queries whatever the number of estimates
-    (grants, delegations, the audit trail's stages); none for a user with no role."""
+    (grants, delegations, the audit trail's stages), one more when the user holds a
+    delegation (what the delegated roles hold); none for a user with no role."""
     estimates = list(estimates)
     result: dict[int, list[str]] = {e.pk: [] for e in estimates}
     if not getattr(user, "is_authenticated", False) or not user.is_active or not estimates:
         return result
     today = timezone.localdate()
     delegations = delegations_active_for(user, today) if unit_grants_of(user) else []
+    lent = delegated_grants(delegations)
     candidates: dict[int, list[tuple[lifecycle.Transition, list[Any]]]] = {}
     for estimate in estimates:
         found = []
@@ -224,7 +231,7 @@ def actions_allowed(user: Any, estimates: Iterable[Estimate]) -> dict[int, list[
             if estimate.unit_id in unit_ids_with(user, row.permission):
                 principals.append(user)
             if delegations:
-                principals += acting_for_options(user, row.permission, estimate.unit, today)
+                principals += acting_for_in(delegations, lent, row.permission, estimate.unit_id)
             if principals:
                 found.append((row, principals))
         if found:

@@ -8,6 +8,7 @@ only for the delegated role's permissions, and only while both people still hold
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from organization import permissions as perms
 from organization.models import Membership, Unit
-from organization.permissions import group_name, groups_holding
+from organization.permissions import group_name
 
 from .models import Delegation
 
@@ -53,6 +54,28 @@ def delegations_for_user(user: User) -> dict[str, list[Delegation]]:
     }
 
 
+def delegated_grants(delegations: Iterable[Delegation]) -> set[tuple[str, str, int]]:
+    """What the delegated role groups hold: (group name, codename, unit id) for every
+    grant of the groups of ``delegations`` (one query; none without delegations)."""
+    names = {group_name(d.membership.role, d.membership.unit) for d in delegations}
+    return perms.grants_of_groups(names) if names else set()
+
+
+def acting_for_in(
+    delegations: Iterable[Delegation],
+    grants: set[tuple[str, str, int]],
+    perm_codename: str,
+    unit_id: int,
+) -> list[User]:
+    """Of ``delegations`` (with their ``delegated_grants``), the delegators whose role
+    holds ``perm_codename`` on the unit: on whose behalf the delegate may use it."""
+    found: dict[int, User] = {}
+    for d in delegations:
+        if (group_name(d.membership.role, d.membership.unit), perm_codename, unit_id) in grants:
+            found.setdefault(d.delegator_id, d.delegator)
+    return list(found.values())
+
+
 def acting_for_options(user: User, perm_codename: str, unit: Unit, on: datetime.date) -> list[User]:
     """The delegators on whose behalf ``user`` may use ``perm_codename`` on ``unit`` on
     ``on``: the delegate acts with the delegator's object permission, and the audit records
@@ -60,13 +83,7 @@ def acting_for_options(user: User, perm_codename: str, unit: Unit, on: datetime.
     delegations = delegations_active_for(user, on)
     if not delegations:
         return []
-    names = {d.pk: group_name(d.membership.role, d.membership.unit) for d in delegations}
-    holding = groups_holding(perm_codename, unit.pk, names.values())
-    found: dict[int, User] = {}
-    for d in delegations:
-        if names[d.pk] in holding:
-            found.setdefault(d.delegator_id, d.delegator)
-    return list(found.values())
+    return acting_for_in(delegations, delegated_grants(delegations), perm_codename, unit.pk)
 
 
 def delegate_ids_for(perm_codename: str, unit: Unit, on: datetime.date) -> Any:

@@ -239,15 +239,20 @@ def groups_holding_query(codename: str, unit_id: int) -> Any:
     ).values("group__name")
 
 
-def groups_holding(codename: str, unit_id: int, names: Iterable[str] | None = None) -> set[str]:
-    """The names of the role groups holding ``codename`` on the unit (of ``names`` only,
-    when given)."""
-    qs = GroupObjectPermission.objects.filter(
-        permission__codename=codename, content_type_id=_unit_ct_id(), object_pk=str(unit_id)
-    )
-    if names is not None:
-        qs = qs.filter(group__name__in=list(names))
-    return set(qs.values_list("group__name", flat=True))
+def grants_of_groups(names: Iterable[str]) -> set[tuple[str, str, int]]:
+    """Every unit permission the role groups ``names`` hold, as (group name, codename,
+    unit id): one query."""
+    return {
+        (group, codename, int(unit_pk))
+        for group, codename, unit_pk in GroupObjectPermission.objects.filter(
+            group__name__in=list(names), content_type_id=_unit_ct_id()
+        ).values_list("group__name", "permission__codename", "object_pk")
+    }
+
+
+def groups_holding(codename: str, unit_id: int) -> set[str]:
+    """The names of the role groups holding ``codename`` on the unit."""
+    return set(groups_holding_query(codename, unit_id).values_list("group__name", flat=True))
 
 
 def role_granting(user: Any, codename: str, unit_id: int) -> tuple[str, str, str] | None:
