@@ -38,7 +38,7 @@ class EventKind(models.TextChoices):
 
 #: The kinds a transition may emit (``event_emit``): the lifecycle table's, and creation
 #: (recorded, nobody told); the others are written by periodic jobs.
-TRANSITION_KINDS = lifecycle.EVENT_KINDS | {"estimate.created"}
+TRANSITION_KINDS = lifecycle.EVENT_KINDS | {EventKind.CREATED}
 
 
 class Channel(models.TextChoices):
