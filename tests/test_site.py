@@ -26,6 +26,13 @@ def test_login_page_answers_in_vietnamese_by_default(client: Client, db: None) -
     page = response.content.decode()
     assert 'lang="vi"' in page
     assert "Đăng nhập" in page
+    assert "css/app.css" in page, "the site's own login page, not a library's"
+
+
+def test_error_pages_are_the_sites_own(client: Client, users: dict[str, object]) -> None:
+    client.force_login(users["hoi.silolau"])  # type: ignore[arg-type]
+    page = client.get("/estimates/999999999/").content.decode()
+    assert "css/app.css" in page and "viewflow" not in page.lower()
 
 
 def test_english_is_available(client: Client, db: None) -> None:

@@ -18,6 +18,9 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
+    # First, so that its templates (base, login, 403, 404) win over the same names that
+    # libraries ship (viewflow has its own login, 403 and 404 pages).
+    "web",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,7 +47,6 @@ INSTALLED_APPS = [
     "delegations",
     "reports",
     "api",
-    "web",
 ]
 
 MIDDLEWARE = [
