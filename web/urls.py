@@ -1,5 +1,6 @@
 from django.urls import path
 
+from web.views import bulk as views_bulk
 from web.views import documents as views_documents
 from web.views import estimates as views
 from web.views import money as views_money
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", views.estimate_list, name="list"),
     path("start/", views.estimate_start, name="start"),
     path("inbox/", views.estimate_inbox, name="inbox"),
+    path("approve-many/", views_bulk.estimate_approve_many, name="approve_many"),
     path("new/", views.estimate_create, name="create"),
     path("envelope/", views_money.envelope_split, name="envelope"),
     path("advances/overdue/", views_money.advances_overdue_list, name="advances_overdue"),

@@ -162,7 +162,11 @@ def estimate_inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "estimates/inbox.html",
-        {"page": _page(request, queryset), "may_draft": _may_draft(request)},
+        {
+            "page": _page(request, queryset),
+            "may_draft": _may_draft(request),
+            "may_approve": bool(unit_ids_with(request.user, perms.APPROVE)),
+        },
     )
 
 
