@@ -79,3 +79,8 @@ def disbursed(approved: Estimate, users: dict[str, Any]) -> Any:
         document_number="KB-1",
         payee="Hội LHPN xã",
     )
+
+
+@pytest.fixture
+def nam_xe_draft(plan: Plan, users: dict[str, Any]) -> Estimate:
+    return estimate_in_status("draft", plan=plan, drafter=users["hoi.namxe"])

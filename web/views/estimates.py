@@ -52,6 +52,7 @@ from ledger.selectors import estimate_funding, estimate_money, estimate_settleme
 from organization import permissions as perms
 from organization.models import Unit
 from web.filters import EstimateFilter
+from web.views.attachments import attachments_context
 from web.forms import (
     AppraiseForm,
     ApproveForm,
@@ -367,6 +368,9 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             _norm_warnings(lines, estimate) if estimate.status in EDITABLE_STATUSES else []
         ),
         "acting_for": _acting_for_detail(request, estimate, actions),
+        **attachments_context(
+            request.user, estimate, money.disbursements if money is not None else None
+        ),
     }
     return render(request, "estimates/detail.html", context)
 
