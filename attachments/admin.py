@@ -10,7 +10,15 @@ from .models import Attachment
 class AttachmentAdmin(admin.ModelAdmin):
     """Read-only: attachments are added and removed by ``attachments.services`` only."""
 
-    list_display = ("original_name", "kind", "estimate", "version", "size", "uploaded_by", "uploaded_at")
+    list_display = (
+        "original_name",
+        "kind",
+        "estimate",
+        "version",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    )
     list_filter = ("kind",)
     search_fields = ("original_name", "estimate__number", "sha256")
     list_select_related = ("estimate", "uploaded_by")

@@ -56,9 +56,7 @@ class Rule:
 _SPENDING_UNIT = Rule((perms.DRAFT,), frozenset({S.DRAFT, S.RETURNED, S.APPROVED, S.SETTLEMENT}))
 
 RULES: dict[str, Rule] = {
-    AttachmentKind.TREASURY_VOUCHER: Rule(
-        (perms.DISBURSE,), frozenset({S.APPROVED, S.SETTLEMENT})
-    ),
+    AttachmentKind.TREASURY_VOUCHER: Rule((perms.DISBURSE,), frozenset({S.APPROVED, S.SETTLEMENT})),
     AttachmentKind.INVOICE: _SPENDING_UNIT,
     AttachmentKind.PARTICIPANT_LIST: _SPENDING_UNIT,
     AttachmentKind.OTHER: _SPENDING_UNIT,
@@ -176,9 +174,7 @@ def attachment_add(
                     .first()
                 )
                 if replaces is None:
-                    raise RuleViolation(
-                        _("No such attachment on this estimate."), field="replaces"
-                    )
+                    raise RuleViolation(_("No such attachment on this estimate."), field="replaces")
                 if not replaces.is_current:
                     raise RuleViolation(
                         _("This attachment was already replaced: replace its newest version."),
@@ -201,9 +197,7 @@ def attachment_add(
             settlement = None
             if kind in SETTLEMENT_EVIDENCE:
                 settlement = getattr(estimate, "settlement", None)
-            name = file_name_clean(
-                file.name, max_length=field_limit(Attachment, "original_name")
-            )
+            name = file_name_clean(file.name, max_length=field_limit(Attachment, "original_name"))
             limit = max_bytes()
             file_size_check(file.size, limit=limit)
             file.seek(0)

@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "estimates.models.Source",
         "LevelEnum": "estimates.models.Level",
         "EstimateStatusEnum": "estimates.models.EstimateStatus",
+        "AttachmentKindEnum": "attachments.models.AttachmentKind",
+        "DisbursementKindEnum": "ledger.models.DisbursementKind",
     },
 }
 

@@ -82,7 +82,11 @@ def test_a_pdf_is_attached_stored_under_a_generated_name_and_audited(
     [
         ("anh.PNG", PNG, "image/png"),
         ("anh.jpeg", JPEG, "image/jpeg"),
-        ("hoa don.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "hoa don.docx",
+            DOCX,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         ("bang.xlsx", xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("van ban.odt", ODT, "application/vnd.oasis.opendocument.text"),
     ],
@@ -117,7 +121,10 @@ def test_bad_files_are_refused_and_nothing_is_written(
     before, audit = stored_files(), AuditEntry.objects.count()
     with pytest.raises(RuleViolation) as caught:
         attachment_add(
-            actor=users["hoi.silolau"], estimate_id=draft.pk, kind="invoice", file=upload(name, content)
+            actor=users["hoi.silolau"],
+            estimate_id=draft.pk,
+            kind="invoice",
+            file=upload(name, content),
         )
     assert message in caught.value.message
     assert caught.value.field == "file"
@@ -156,7 +163,10 @@ def test_another_communes_estimate_is_not_found(draft: Estimate, users: dict[str
     before, audit = stored_files(), AuditEntry.objects.count()
     with pytest.raises(Http404):
         attachment_add(
-            actor=users["hoi.namxe"], estimate_id=draft.pk, kind="invoice", file=upload("a.pdf", PDF)
+            actor=users["hoi.namxe"],
+            estimate_id=draft.pk,
+            kind="invoice",
+            file=upload("a.pdf", PDF),
         )
     with pytest.raises(Http404):
         attachment_add(
@@ -177,11 +187,16 @@ def test_who_may_attach_what_and_when(
     assert attachment_kinds_allowed(approver, approved) == ["signed_decision"]
     # A reviewer sees the estimate but attaches nothing to it.
     with pytest.raises(Forbidden):
-        attachment_add(actor=reviewer, estimate_id=draft.pk, kind="other", file=upload("a.pdf", PDF))
+        attachment_add(
+            actor=reviewer, estimate_id=draft.pk, kind="other", file=upload("a.pdf", PDF)
+        )
     # The accountant attaches the voucher of a disbursement of this estimate.
     with pytest.raises(RuleViolation) as caught:
         attachment_add(
-            actor=accountant, estimate_id=approved.pk, kind="treasury_voucher", file=upload("a.pdf", PDF)
+            actor=accountant,
+            estimate_id=approved.pk,
+            kind="treasury_voucher",
+            file=upload("a.pdf", PDF),
         )
     assert caught.value.field == "disbursement"
     voucher = attachment_add(
@@ -207,7 +222,9 @@ def test_who_may_attach_what_and_when(
     assert signed.kind == "signed_decision"
     # Nobody attaches a signed decision to a draft: the message names the status.
     with pytest.raises(RuleViolation, match="while the estimate is “Draft”"):
-        attachment_add(actor=approver, estimate_id=draft.pk, kind="signed_decision", file=upload("a.pdf", PDF))
+        attachment_add(
+            actor=approver, estimate_id=draft.pk, kind="signed_decision", file=upload("a.pdf", PDF)
+        )
 
 
 def test_a_signed_decision_is_refused_before_approval(plan: Any, users: dict[str, Any]) -> None:
@@ -232,12 +249,17 @@ def test_a_replacement_is_a_new_version_and_the_old_one_stays(
         actor=officer, estimate_id=approved.pk, kind="invoice", file=upload("hd.pdf", PDF)
     )
     second = attachment_add(
-        actor=officer, estimate_id=approved.pk, file=upload("hd-sua.pdf", PDF + b" "), replaces_id=first.pk
+        actor=officer,
+        estimate_id=approved.pk,
+        file=upload("hd-sua.pdf", PDF + b" "),
+        replaces_id=first.pk,
     )
     assert (second.version, second.replaces_id, second.kind) == (2, first.pk, "invoice")
     assert default_storage.exists(first.file.name) and default_storage.exists(second.file.name)
     with pytest.raises(RuleViolation) as caught:
-        attachment_add(actor=officer, estimate_id=approved.pk, file=upload("x.pdf", PDF), replaces_id=first.pk)
+        attachment_add(
+            actor=officer, estimate_id=approved.pk, file=upload("x.pdf", PDF), replaces_id=first.pk
+        )
     assert "already replaced" in caught.value.message
 
 
@@ -249,7 +271,9 @@ def test_removed_from_a_draft_by_its_uploader_only_and_never_after_draft(
     officer = users["hoi.silolau"]
     a = attachment_add(actor=officer, estimate_id=draft.pk, kind="other", file=upload("a.pdf", PDF))
     with pytest.raises(Forbidden):
-        attachment_delete(actor=users["sep"] if "sep" in users else users["hoi.huyen"], attachment_id=a.pk)
+        attachment_delete(
+            actor=users["sep"] if "sep" in users else users["hoi.huyen"], attachment_id=a.pk
+        )
     with pytest.raises(Http404):
         attachment_delete(actor=users["hoi.namxe"], attachment_id=a.pk)
     name = a.file.name
@@ -259,7 +283,9 @@ def test_removed_from_a_draft_by_its_uploader_only_and_never_after_draft(
     assert not default_storage.exists(name)
     assert AuditEntry.objects.filter(estimate=draft, action="attachment.deleted").count() == 1
 
-    kept = attachment_add(actor=officer, estimate_id=draft.pk, kind="other", file=upload("b.pdf", PDF))
+    kept = attachment_add(
+        actor=officer, estimate_id=draft.pk, kind="other", file=upload("b.pdf", PDF)
+    )
     services.estimate_submit(actor=officer, estimate_id=draft.pk)
     with pytest.raises(RuleViolation) as caught:
         attachment_delete(actor=officer, attachment_id=kept.pk)

@@ -116,7 +116,5 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("“%(name)s” was removed.") % {"name": attachment.original_name}
-        )
+        messages.success(request, _("“%(name)s” was removed.") % {"name": attachment.original_name})
     return _to_list(attachment.estimate)

@@ -52,7 +52,6 @@ from ledger.selectors import estimate_funding, estimate_money, estimate_settleme
 from organization import permissions as perms
 from organization.models import Unit
 from web.filters import EstimateFilter
-from web.views.attachments import attachments_context
 from web.forms import (
     AppraiseForm,
     ApproveForm,
@@ -68,6 +67,7 @@ from web.forms import (
     estimate_input,
     line_initial,
 )
+from web.views.attachments import attachments_context
 
 PAGE_SIZE = 25
 LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
