@@ -6,6 +6,7 @@ duties, state (409), rules (400), locking, audit and notifications."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -779,9 +780,10 @@ class AnyAccept(DefaultContentNegotiation):
     errors in JSON): an ``Accept: application/pdf`` must not be a 406."""
 
     def select_renderer(
-        self, request: Request, renderers: list[Any], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[Any], format_suffix: str | None = None
     ) -> tuple[Any, str]:
-        return renderers[0], renderers[0].media_type
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 #: What a download's body may be: the types ``attachments.files`` accepts.

@@ -233,7 +233,7 @@ def attachment_add(
             )
     except BaseException:
         if stored is not None:
-            Attachment._meta.get_field("file").storage.delete(stored)  # type: ignore[attr-defined]
+            Attachment._meta.get_field("file").storage.delete(stored)
         raise
     return attachment
 

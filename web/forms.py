@@ -523,10 +523,12 @@ class AttachmentForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         kinds = list(kinds)
-        self.fields["kind"].choices = [(k, AttachmentKind(k).label) for k in kinds]
+        kind: Any = self.fields["kind"]
+        kind.choices = [(k, AttachmentKind(k).label) for k in kinds]
         payments = list(disbursements)
         if AttachmentKind.TREASURY_VOUCHER in kinds and payments:
-            self.fields["disbursement"].choices = [
+            disbursement: Any = self.fields["disbursement"]
+            disbursement.choices = [
                 ("", "—"),
                 *(
                     (

@@ -76,7 +76,7 @@ def test_those_who_may_not_attach_see_no_form_and_are_refused(
     logged_in(client, users["hoi.huyen"])  # sees the draft, may not attach
     page = client.get(reverse("estimates:detail", args=[draft.pk]))
     assert b'id="attachments"' in page.content and b"multipart/form-data" not in page.content
-    assert post_file(client, draft, "a.pdf", PDF).status_code == 404
+    assert post_file(client, draft, "a.pdf", PDF).status_code == 403
     logged_in(client, users["hoi.namxe"])  # another commune's estimate
     assert post_file(client, draft, "a.pdf", PDF).status_code == 404
     assert not Attachment.objects.exists()

@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -60,14 +66,12 @@ def attachments_page(request: HttpRequest, pk: int) -> HttpResponse:
     back to the estimate; a refused file shows the form again with the message (400)."""
     estimate = access_estimate(request.user, pk)
     context = attachments_context(request.user, estimate)
-    form = context["attachment_form"]
     if request.method == "POST":
-        if form is None:
-            raise Http404(_("No such page."))
+        # Those who may attach nothing now hear it from the service (403 or a message).
         form = AttachmentForm(
             request.POST,
             request.FILES,
-            kinds=context["attachment_kinds"],
+            kinds=context["attachment_kinds"] or AttachmentKind.values,
             disbursements=context["disbursements"],
         )
         if form.is_valid():
@@ -95,7 +99,7 @@ def attachments_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
     """The file, saved under its original name; 404 unless the user may see the estimate
     and the attachment is this estimate's."""
     attachment = attachment_for_user(request.user, attachment_pk)
