@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import AuditEntry
+from attachments.models import AttachmentKind
 from core.text import field_limit
 from estimates.models import (
     Activity,
@@ -528,3 +530,56 @@ class SettlementSerializer(serializers.Serializer):
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
     created = serializers.DateTimeField()
+
+
+# --------------------------------------------------------------------------------------
+# Attachments
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    estimate = serializers.IntegerField(source="estimate_id")
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    name = serializers.CharField(
+        source="original_name", help_text=_("The file's name as it was attached.")
+    )
+    media_type = serializers.CharField(help_text=_("The type read from the file's content."))
+    size = serializers.IntegerField(help_text=_("In bytes."))
+    sha256 = serializers.CharField()
+    version = serializers.IntegerField()
+    replaces = serializers.IntegerField(
+        source="replaces_id", allow_null=True, help_text=_("The attachment this one replaces.")
+    )
+    current = serializers.BooleanField(
+        source="is_current", help_text=_("False once a newer version replaced it.")
+    )
+    disbursement = serializers.IntegerField(source="disbursement_id", allow_null=True)
+    settlement = serializers.IntegerField(source="settlement_id", allow_null=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    uploaded_at = serializers.DateTimeField()
+    download = serializers.SerializerMethodField(help_text=_("Where to download the file."))
+
+    def get_download(self, obj: Any) -> str:
+        path = reverse("api:attachment-download", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_(
+            "A PDF, JPEG or PNG image, or an office document (docx, xlsx, odt, ods, doc, xls); "
+            "the type is read from the content and must agree with the name's extension."
+        )
+    )
+    kind = serializers.ChoiceField(
+        choices=AttachmentKind.choices,
+        required=False,
+        help_text=_("What the document is (not needed for a new version: it keeps its kind)."),
+    )
+    disbursement = _id(
+        required=False, help_text=_("For a treasury voucher: the disbursement it is for.")
+    )
+    replaces = _id(
+        required=False, help_text=_("Attach a new version of this attachment of the estimate.")
+    )

@@ -28,6 +28,17 @@ router.register("settlements", views.SettlementViewSet, basename="settlement")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
+    path(
+        "estimates/<str:pk>/attachments/",
+        views.EstimateAttachmentsView.as_view(),
+        name="estimate-attachments",
+    ),
+    path("attachments/<str:pk>/", views.AttachmentView.as_view(), name="attachment-detail"),
+    path(
+        "attachments/<str:pk>/download/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
     path("token/", views.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

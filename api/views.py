@@ -6,11 +6,12 @@ duties, state (409), rules (400), locking, audit and notifications."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import (
@@ -23,6 +24,8 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -36,6 +39,9 @@ from approvals.access import (
     unit_ids_with,
 )
 from approvals.models import AuditEntry
+from attachments import services as attachment_services
+from attachments.files import ACCEPTED, file_size_check
+from attachments.selectors import attachment_for_user, attachment_response, estimate_attachments
 from core.errors import RuleViolation
 from estimates.models import Estimate, EstimateLine, EstimateVersion, Plan, Source
 from estimates.selectors import plan_communes, plan_contents, plan_get_default
@@ -774,3 +780,141 @@ class TokenView(APIView):
     def delete(self, request: Request) -> Response:
         Token.objects.filter(user=_user(request)).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --------------------------------------------------------------------------------------
+# Attachments
+
+
+class AnyAccept(DefaultContentNegotiation):
+    """The download answers with the file's own type whatever the client accepts (its
+    errors in JSON): an ``Accept: application/pdf`` must not be a 406."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[Any], format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        first = next(iter(renderers))
+        return first, first.media_type
+
+
+#: What a download's body may be: the types ``attachments.files`` accepts.
+DOWNLOAD_RESPONSES: dict[Any, Any] = {
+    **{(200, t): OpenApiTypes.BINARY for t in sorted({f.media_type for f in ACCEPTED.values()})},
+    **{(code, "application/json"): ERROR for code in (401, 404, 429)},
+}
+
+
+def _too_large(request: Request) -> None:
+    """Refuse a body clearly larger than the largest attachment from its Content-Length,
+    before it is read (the multipart envelope and the other fields get 64 KiB)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > attachment_services.max_bytes() + 64 * 1024:
+        file_size_check(length, limit=attachment_services.max_bytes())
+
+
+class EstimateAttachmentsView(APIView):
+    """``/api/v1/estimates/{id}/attachments/``: list and attach."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="An estimate's attachments",
+        description=(
+            "Every attachment of the estimate, every version (a replaced one has "
+            "`current: false`), oldest first."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={200: s.AttachmentSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        estimate = access_estimate(request.user, object_id(pk))
+        rows = estimate_attachments(estimate)
+        return Response(s.AttachmentSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Attach a document to an estimate",
+        description=(
+            "Multipart upload of one file. Who may attach what, and when: the commune's "
+            "officers attach invoices, lists of participants and other documents while "
+            "drafting and for the settlement (approved, settlement); the accountant attaches "
+            "the treasury voucher of one of the estimate's disbursements (`disbursement`); "
+            "the appraiser or the approver attaches the signed decision once approved. The "
+            "type is read from the content (PDF, JPEG, PNG, docx, xlsx, odt, ods, doc, xls) "
+            "and must agree with the name's extension; at most `ATTACHMENT_MAX_BYTES` (10 MB "
+            "by default). With `replaces`, a new version of an attachment (its kind and "
+            "disbursement are kept; the old version stays). No `Idempotency-Key`: a retried "
+            "upload attaches the file again (compare `sha256`)."
+        ),
+        parameters=[ID_PARAMETER],
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        estimate = access_estimate(request.user, object_id(pk))
+        _too_large(request)
+        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        attachment = attachment_services.attachment_add(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            file=data["file"],
+            kind=data.get("kind", ""),
+            disbursement_id=data.get("disbursement"),
+            replaces_id=data.get("replaces"),
+        )
+        return Response(
+            s.AttachmentSerializer(attachment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AttachmentView(APIView):
+    """``/api/v1/attachments/{id}/``: one attachment; removal from a draft."""
+
+    @extend_schema(
+        summary="An attachment",
+        parameters=[ID_PARAMETER],
+        responses={200: s.AttachmentSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        attachment = attachment_for_user(request.user, object_id(pk))
+        return Response(s.AttachmentSerializer(attachment, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Remove an attachment from a draft",
+        description=(
+            "Only the person who attached it, only while the estimate is a draft, only its "
+            "newest version. Once the estimate has been submitted nothing is removed (400): "
+            "attach a new version instead."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, pk: str) -> Response:
+        attachment = attachment_for_user(request.user, object_id(pk))
+        attachment_services.attachment_delete(actor=request.user, attachment_id=attachment.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AttachmentDownloadView(APIView):
+    """``/api/v1/attachments/{id}/download/``: the file."""
+
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        summary="Download an attachment",
+        description=(
+            "The file as it was attached, with `Content-Disposition: attachment` and its "
+            "original name (RFC 5987 `filename*` for names beyond ASCII), the type read from "
+            "its content and `X-Content-Type-Options: nosniff`. 404 unless you may see the "
+            "estimate."
+        ),
+        parameters=[ID_PARAMETER],
+        responses=DOWNLOAD_RESPONSES,
+    )
+    def get(self, request: Request, pk: str) -> HttpResponseBase:
+        return attachment_response(attachment_for_user(request.user, object_id(pk)))

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from web.views import attachments as views_attachments
 from web.views import bulk as views_bulk
 from web.views import documents as views_documents
 from web.views import estimates as views
@@ -11,6 +12,10 @@ app_name = "estimates"
 #: action of the lifecycle table (``approvals.lifecycle``; tests/approvals/test_lifecycle.py
 #: holds that).
 READ_PAGES = frozenset({"detail", "versions", "decision", "estimate_form", "settlement_form"})
+#: The estimate's attachments: adding, downloading and removing evidence change no status,
+#: so they are not actions of the lifecycle table (``attachments.services`` holds their
+#: rules).
+ATTACHMENT_PAGES = frozenset({"attachments", "attachment_download", "attachment_delete"})
 
 urlpatterns = [
     path("", views.estimate_list, name="list"),
@@ -26,6 +31,17 @@ urlpatterns = [
     path("<int:pk>/decision.pdf", views_documents.estimate_decision, name="decision"),
     path("<int:pk>/estimate.xlsx", views_documents.estimate_form, name="estimate_form"),
     path("<int:pk>/settlement.xlsx", views_documents.settlement_form, name="settlement_form"),
+    path("<int:pk>/attachments/", views_attachments.attachments_page, name="attachments"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views_attachments.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views_attachments.attachment_delete,
+        name="attachment_delete",
+    ),
     path("<int:pk>/submit/", views.estimate_submit, name="submit"),
     path("<int:pk>/forward/", views.estimate_forward, name="forward"),
     path("<int:pk>/return/", views.estimate_return, name="return"),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "notifications",
     "delegations",
     "reports",
+    "attachments",
     "api",
 ]
 
@@ -117,6 +118,15 @@ FORMAT_MODULE_PATH = ["config.formats"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Attachments of evidence go through Django's storage API (``default_storage``): files on
+# disk under MEDIA_ROOT here; an S3-compatible store in production by setting STORAGES
+# (django-storages). They are never served as media: only the download view, through the
+# access gate, sends them, so there is no MEDIA_URL route.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+#: The largest attachment accepted, in bytes (checked from the announced size, before the
+#: file is read).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Celery: JSON only, acknowledge late with idempotent tasks, one message at a time per
 # worker process, and a visibility timeout longer than any task's hard time limit.
@@ -257,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "estimates.models.Source",
         "LevelEnum": "estimates.models.Level",
         "EstimateStatusEnum": "estimates.models.EstimateStatus",
+        "AttachmentKindEnum": "attachments.models.AttachmentKind",
+        "DisbursementKindEnum": "ledger.models.DisbursementKind",
     },
 }
 

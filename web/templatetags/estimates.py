@@ -57,6 +57,8 @@ ACTION_LABELS: dict[str, Any] = {
     "estimate.settlement_submitted": _("settlement submitted"),
     "estimate.settlement_returned": _("settlement returned"),
     "estimate.closed": _("closed"),
+    "attachment.added": _("document attached"),
+    "attachment.deleted": _("attachment removed"),
 }
 
 

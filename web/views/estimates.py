@@ -67,6 +67,7 @@ from web.forms import (
     estimate_input,
     line_initial,
 )
+from web.views.attachments import attachments_context
 
 PAGE_SIZE = 25
 LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
@@ -373,6 +374,9 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             _norm_warnings(lines, estimate) if estimate.status in EDITABLE_STATUSES else []
         ),
         "acting_for": _acting_for_detail(request, estimate, actions),
+        **attachments_context(
+            request.user, estimate, money.disbursements if money is not None else None
+        ),
     }
     return render(request, "estimates/detail.html", context)
 
