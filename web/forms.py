@@ -303,6 +303,14 @@ class ApproveForm(CommentForm):
         label=_("I confirm the approval of the appraised amounts."), required=True
     )
 
+    def __init__(self, *args: Any, amount: int | None = None, words: str = "", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if amount is not None:
+            self.fields["confirm"].label = _("I approve %(amount)s (%(words)s).") % {
+                "amount": format_vnd(amount),
+                "words": words,
+            }
+
 
 class AppraiseForm(forms.Form):
     """One appraised amount (and reason, when changed) per line, an optional comment and

@@ -30,6 +30,7 @@ from approvals.access import (
 )
 from approvals.lifecycle import EDITABLE_STATUSES, MONEY_STATUSES
 from approvals.selectors import (
+    approval_summary,
     estimate_actions,
     estimate_history,
     estimate_latest_diff,
@@ -351,7 +352,9 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = list(estimate_history(estimate))
     actions = estimate_actions(request.user, estimate)
     money = estimate_money(estimate) if estimate.status in MONEY_STATUSES else None
+    summary = approval_summary(estimate, lines) if actions.approve else None
     context = {
+        "summary": summary,
         "estimate": estimate,
         "lines": lines,
         "totals": _totals(lines),
@@ -363,7 +366,9 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "return_form": ReturnForm(estimate=estimate) if actions.return_ else None,
         "withdraw_form": WithdrawForm() if actions.withdraw else None,
-        "approve_form": ApproveForm() if actions.approve else None,
+        "approve_form": (
+            ApproveForm(amount=summary.amount, words=summary.words) if summary else None
+        ),
         "comment_form": CommentForm(),
         "verify_form": VerifySettlementForm() if actions.verify_settlement else None,
         "return_settlement_form": ReturnSettlementForm() if actions.return_settlement else None,
@@ -556,10 +561,12 @@ def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.APPROVE)
+    summary = approval_summary(estimate, list(estimate.lines.order_by("position")))
+    form = ApproveForm(_posted(request), amount=summary.amount, words=summary.words)
     return _act(
         request,
         estimate,
-        _offer(request, estimate, ApproveForm(_posted(request)), perms.APPROVE),
+        _offer(request, estimate, form, perms.APPROVE),
         lambda d: services.estimate_approve(
             actor=request.user,
             estimate_id=estimate.pk,
@@ -570,6 +577,7 @@ def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
         button=_("Approve"),
         available=estimate_actions(request.user, estimate).approve,
         done=_("The estimate was approved."),
+        extra={"summary": summary},
     )
 
 
