@@ -25,10 +25,16 @@ router.register("estimates", views.EstimateViewSet, basename="estimate")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
 router.register("settlements", views.SettlementViewSet, basename="settlement")
+router.register("decisions", views.DecisionViewSet, basename="decision")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("token/", views.TokenView.as_view(), name="token"),
+    path(
+        "reports/consolidated/",
+        views.ConsolidatedReportView.as_view(),
+        name="report-consolidated",
+    ),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
         "docs/",

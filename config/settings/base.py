@@ -117,6 +117,13 @@ FORMAT_MODULE_PATH = ["config.formats"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files written by the product (long report exports) go through Django's storage API;
+# production may replace the disk with an S3-compatible store in STORAGES.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_URL = "media/"
+# A report export with more rows than this is produced by a Celery task, with progress
+# shown to the user; a shorter one is served at once.
+REPORTS_EXPORT_ASYNC_ROWS = env.int("REPORTS_EXPORT_ASYNC_ROWS", default=5000)
 
 # Celery: JSON only, acknowledge late with idempotent tasks, one message at a time per
 # worker process, and a visibility timeout longer than any task's hard time limit.
