@@ -234,18 +234,6 @@ def test_a_unit_filter_the_user_may_not_see_is_refused(
     assert ReportExport.objects.count() == 0
 
 
-def test_the_message_is_vietnamese_on_the_site(
-    plan: Plan, users: dict[str, Any], money: dict[str, Any]
-) -> None:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(users["hoi.silolau"])
-    page = client.get(reverse("reports:consolidated"), {"unit": 987654321})
-    assert page.status_code == 400
-    assert 'lang="vi"' in page.content.decode()
-
-
 # --------------------------------------------------------------------------------------
 # Queries
 
@@ -265,6 +253,26 @@ def _page_queries(user: Any) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(reverse("reports:consolidated")).status_code == 200
     return len(ctx.captured_queries)
+
+
+#: The decisions page: the same frame, the decisions' count and sum, and one page of
+#: decisions with their estimate and unit.
+DECISIONS_PAGE_QUERIES = 13
+
+
+def test_the_decisions_page_costs_the_same_whatever_the_decisions(
+    plan: Plan, users: dict[str, Any], money: dict[str, Any]
+) -> None:
+    def count() -> int:
+        client = page_client(users["tckh"])
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("reports:decisions")).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for code in ("nam-xe", "si-lo-lau"):
+        estimate_in_status("approved", plan=plan, unit_code=code)
+    assert count() == before == DECISIONS_PAGE_QUERIES
 
 
 def test_query_counts_do_not_grow_with_the_estimates(
