@@ -19,6 +19,7 @@ from estimates.models import (
     Content,
     Estimate,
     EstimateLine,
+    EstimateStatus,
     EstimateVersion,
     Level,
     Plan,
@@ -583,3 +584,108 @@ class AttachmentUploadSerializer(serializers.Serializer):
     replaces = _id(
         required=False, help_text=_("Attach a new version of this attachment of the estimate.")
     )
+
+
+# Reports
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    """The reports' filters, for the schema (``reports.filters`` checks them)."""
+
+    plan = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, required=False, help_text="Plan id (default: newest)."
+    )
+    unit = serializers.IntegerField(
+        min_value=1,
+        max_value=ID_MAX,
+        required=False,
+        help_text="A commune, or the district for its own money; one you may see.",
+    )
+    content = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
+    activity = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)  # type: ignore[assignment]
+    status = serializers.MultipleChoiceField(
+        choices=EstimateStatus.choices, required=False, help_text="Repeat for several."
+    )
+    start_from = serializers.DateField(required=False, help_text="Activity starts on or after.")
+    start_to = serializers.DateField(required=False, help_text="Activity starts on or before.")
+
+
+class DecisionQuerySerializer(ReportQuerySerializer):
+    issued_from = serializers.DateField(required=False, help_text="Issued on or after.")
+    issued_to = serializers.DateField(required=False, help_text="Issued on or before.")
+
+
+class FiguresSerializer(serializers.Serializer):
+    allocated = serializers.IntegerField(allow_null=True)
+    reserved = serializers.IntegerField()
+    committed = serializers.IntegerField()
+    disbursed = serializers.IntegerField()
+    spent = serializers.IntegerField()
+    returned = serializers.IntegerField()
+    carried = serializers.IntegerField()
+
+
+class ReportLineSerializer(FiguresSerializer):
+    content = serializers.CharField()
+    content_title = serializers.CharField()
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    source_label = serializers.CharField()
+
+
+class ReportSourceSerializer(FiguresSerializer):
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
+class ReportUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ReportGroupSerializer(serializers.Serializer):
+    unit = ReportUnitSerializer()
+    level = serializers.ChoiceField(choices=Level.choices)
+    lines = ReportLineSerializer(many=True)
+    sources = ReportSourceSerializer(many=True)
+    total = FiguresSerializer()
+
+
+class ReportTotalSerializer(ReportSourceSerializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+
+
+class ReportPlanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ReportFilterSerializer(serializers.Serializer):
+    label = serializers.CharField()  # type: ignore[assignment]
+    value = serializers.CharField()
+
+
+class ConsolidatedReportSerializer(serializers.Serializer):
+    """Amounts in đồng; ``allocated`` is null for a commune whose share is not set."""
+
+    plan = ReportPlanSerializer()
+    filters = ReportFilterSerializer(many=True)
+    groups = ReportGroupSerializer(many=True)
+    totals = ReportTotalSerializer(many=True)
+    total = FiguresSerializer()
+
+
+class DecisionListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    symbol = serializers.CharField(help_text="Number and symbol, e.g. 12/QĐ-UBND.")
+    number = serializers.IntegerField()
+    year = serializers.IntegerField()
+    issued_on = serializers.DateField()
+    amount = MoneyOutField()
+    estimate = serializers.IntegerField(source="estimate_id")
+    estimate_number = serializers.CharField(source="estimate.number")
+    estimate_title = serializers.CharField(source="estimate.title")
+    unit = serializers.IntegerField(source="estimate.unit_id")
+    unit_name = serializers.CharField(source="estimate.unit.name")

@@ -25,6 +25,7 @@ router.register("estimates", views.EstimateViewSet, basename="estimate")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
 router.register("settlements", views.SettlementViewSet, basename="settlement")
+router.register("decisions", views.DecisionViewSet, basename="decision")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
@@ -40,6 +41,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="attachment-download",
     ),
     path("token/", views.TokenView.as_view(), name="token"),
+    path(
+        "reports/consolidated/",
+        views.ConsolidatedReportView.as_view(),
+        name="report-consolidated",
+    ),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
         "docs/",

@@ -49,7 +49,12 @@ from ledger import models as ledger_models
 from ledger.selectors import cell_balances
 from organization import permissions as perms
 from organization.models import Unit
+from reports.consolidated import consolidated_report
 from reports.decisions import estimate_decision_pdf
+from reports.exports import export_prepare
+from reports.filters import DecisionFilterForm, ReportFilterForm, ReportQuery, form_errors
+from reports.listings import decision_list_for_user
+from reports.models import ExportKind
 from reports.responses import file_response
 from reports.workbooks import XLSX, estimate_form_xlsx, settlement_form_xlsx
 
@@ -58,6 +63,12 @@ from .filters import EstimateFilter
 from .idempotency import PARAMETER as IDEMPOTENCY_KEY
 from .idempotency import idempotent
 from .renderers import PDFRenderer, XLSXRenderer
+from .serializers import (
+    ConsolidatedReportSerializer,
+    DecisionListSerializer,
+    DecisionQuerySerializer,
+    ReportQuerySerializer,
+)
 
 ERROR = OpenApiResponse(s.ErrorSerializer)
 READ_ERRORS: dict[int, OpenApiResponse] = {401: ERROR, 404: ERROR, 429: ERROR}
@@ -918,3 +929,80 @@ class AttachmentDownloadView(APIView):
     )
     def get(self, request: Request, pk: str) -> HttpResponseBase:
         return attachment_response(attachment_for_user(request.user, object_id(pk)))
+
+
+# Reports (reports/): the consolidated report and the approval decisions
+
+
+def _report_form(form_class: type[ReportFilterForm], request: Request) -> ReportQuery:
+    """The filters checked as the user: a unit they may not see is refused (400 naming the
+    field) like one that does not exist."""
+    form = form_class(request.query_params, user=request.user)
+    if not form.is_valid():
+        field, message = form_errors(form)
+        raise RuleViolation(message, field=field)
+    query = form.query()
+    if query is None:
+        raise Http404(_("No plan is loaded."))
+    return query
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["json", "xlsx"],
+    description="xlsx: the same report as an Excel workbook (or send the Accept header).",
+)
+
+
+class ConsolidatedReportView(APIView):
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, XLSXRenderer]  # type: ignore[list-item]
+
+    @extend_schema(
+        summary="The consolidated report (JSON or Excel)",
+        description=(
+            "Where the plan's money stands per spending unit × content × funding source, the "
+            "district's own money as its own group: allocated (the envelope: the district's "
+            "cell, a commune's share), reserved, committed, disbursed, spent, returned and "
+            "carried over, with subtotals per unit and source and totals per level and source. "
+            "Restricted to the units you may see; a unit you may not see is a 400 at `unit`. "
+            "Unfiltered, the totals equal `manage.py plan_summary --json`. The Excel workbook "
+            "is served at once here (on the site a long one is produced in the background)."
+        ),
+        parameters=[ReportQuerySerializer, FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): ConsolidatedReportSerializer,
+            (200, XLSX): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ERROR for code in (400, 401, 404, 429)},
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        query = _report_form(ReportFilterForm, request)
+        if request.accepted_renderer.format == "xlsx":
+            prepared = export_prepare(
+                user=request.user, kind=ExportKind.CONSOLIDATED, params=request.query_params
+            )
+            return file_response(prepared.write(), prepared.filename, content_type=XLSX)
+        return Response(consolidated_report(request.user, query).as_dict())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Approval decisions",
+        description=(
+            "The decisions issued on the estimates you may see, in the order they were "
+            "issued: number and symbol, date, estimate, unit, approved amount (đồng)."
+        ),
+        parameters=[DecisionQuerySerializer],
+        responses={200: DecisionListSerializer(many=True), **LIST_ERRORS},
+    )
+)
+class DecisionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = DecisionListSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return decision_list_for_user(
+            self.request.user, _report_form(DecisionFilterForm, self.request)
+        )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("organization/", home_views.unit_tree, name="unit_tree"),
     path("security/refusals/", security_views.refusal_log, name="security_refusals"),
     path("estimates/", include("web.urls")),
+    path("reports/", include("web.reports_urls")),
     path("workflow/", workflow_site.urls),
     path("accounts/login/", home_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -5,6 +5,7 @@ from web.views import bulk as views_bulk
 from web.views import documents as views_documents
 from web.views import estimates as views
 from web.views import money as views_money
+from web.views import reports as views_reports
 
 app_name = "estimates"
 
@@ -25,6 +26,9 @@ urlpatterns = [
     path("new/", views.estimate_create, name="create"),
     path("envelope/", views_money.envelope_split, name="envelope"),
     path("advances/overdue/", views_money.advances_overdue_list, name="advances_overdue"),
+    path(
+        "advances/overdue.xlsx", views_reports.advances_overdue_xlsx, name="advances_overdue_xlsx"
+    ),
     path("<int:pk>/", views.estimate_detail, name="detail"),
     path("<int:pk>/edit/", views.estimate_edit, name="edit"),
     path("<int:pk>/versions/", views.estimate_versions, name="versions"),

@@ -118,6 +118,13 @@ FORMAT_MODULE_PATH = ["config.formats"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files written by the product (long report exports) go through Django's storage API;
+# production may replace the disk with an S3-compatible store in STORAGES.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_URL = "media/"
+# A report export with more rows than this is produced by a Celery task, with progress
+# shown to the user; a shorter one is served at once.
+REPORTS_EXPORT_ASYNC_ROWS = env.int("REPORTS_EXPORT_ASYNC_ROWS", default=5000)
 
 # Attachments of evidence go through Django's storage API (``default_storage``): files on
 # disk under MEDIA_ROOT here; an S3-compatible store in production by setting STORAGES
