@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from viewflow.urls import Site
 
+from web.views import health as health_views
 from web.views import home as home_views
 from web.views import security as security_views
 from web.viewsets import EstimateFlowApp
@@ -16,6 +17,8 @@ workflow_site = Site(
 )
 
 urlpatterns = [
+    path("healthz", health_views.healthz, name="healthz"),
+    path("readyz", health_views.readyz, name="readyz"),
     path("", home_views.home, name="home"),
     path("organization/", home_views.unit_tree, name="unit_tree"),
     path("security/refusals/", security_views.refusal_log, name="security_refusals"),
