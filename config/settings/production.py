@@ -6,10 +6,15 @@ Behind a reverse proxy that terminates TLS (docker/Caddyfile) and sets X-Forward
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import DATABASES, SECRET_KEY, env
+from .base import BASE_DIR, env
 
 DEBUG = False
 DEMO_ENABLED = False
+# Read here again (not taken from base), so that this module gives the same answer
+# whenever it is loaded.
+SECRET_KEY = env("SECRET_KEY", default="")
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 # Rotation: the new key in SECRET_KEY, the old ones here (comma-separated) until the
@@ -41,4 +46,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # JSON logs by default (one object per line on standard error, collected by the engine).
 LOG_FORMAT = env("LOG_FORMAT", default="json")
-LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"  # type: ignore[index]
+LOGGING = {
+    **LOGGING,
+    "handlers": {
+        "console": {
+            **LOGGING["handlers"]["console"],  # type: ignore[index]
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
+}
+# Celery's worker and beat log through LOGGING too (JSON), not through a handler of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
