@@ -41,6 +41,19 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The cache (the API's request counts per user) is shared by every web process and
+# container when CACHE_URL names a Redis (compose.yaml: database 1 of the broker's Redis);
+# without it each process counts on its own.
+CACHE_URL = env("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
 # Static files keep their names (viewflow's stylesheets point at fonts it does not ship,
 # which a hashing storage refuses): the proxy lets browsers cache them for an hour.
 

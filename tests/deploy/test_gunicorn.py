@@ -66,6 +66,7 @@ def test_production_settings_under_gunicorn(db: None, tmp_path: Path) -> None:
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CACHE_URL": settings.CELERY_BROKER_URL,
         "ALLOWED_HOSTS": HOST,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_WORKERS": "2",
@@ -126,3 +127,13 @@ def test_production_settings_under_gunicorn(db: None, tmp_path: Path) -> None:
     login = [r for r in lines if r.get("path") == "/accounts/login/"]
     assert login and login[0]["request_id"] == login_request_id
     assert login[0]["status"] == 200
+
+
+def test_the_api_rate_limit_is_shared_by_every_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the production settings with CACHE_URL, the cache (and so the API's count of
+    requests per user) is Redis, not the memory of one process."""
+    from .conftest import production_settings
+
+    monkeypatch.setenv("CACHE_URL", "redis://127.0.0.1:6379/1")
+    caches = production_settings(monkeypatch)["CACHES"]
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
