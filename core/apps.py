@@ -7,6 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.core.signals import request_finished
+
+        from .logs import request_done
         from .security import security_signals_connect
 
         security_signals_connect()
+        request_finished.connect(request_done, dispatch_uid="core.logs.request_done")

@@ -114,6 +114,11 @@ class RedactFilter(logging.Filter):
         return True
 
 
+def request_done(**_: Any) -> None:
+    """``request_finished``: the answer has been sent; what is logged next is not its."""
+    request_id_var.set(None)
+
+
 def _task_publish(headers: dict[str, Any] | None = None, **_: Any) -> None:
     request_id = request_id_var.get()
     if headers is not None and request_id and TASK_HEADER not in headers:

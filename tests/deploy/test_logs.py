@@ -109,6 +109,18 @@ def test_each_request_gets_an_id_in_its_answer_and_its_log_lines(
     assert request_id_var.get() is None  # nothing left behind for the next request
 
 
+def test_a_not_found_line_carries_the_request_id_too(
+    json_log: io.StringIO, client: Client, users: dict[str, Any]
+) -> None:
+    """Django logs "Not Found: …" once the middleware has returned."""
+    client.force_login(users["hoi.silolau"])
+    response = client.get("/estimates/999999999/")
+    assert response.status_code == 404
+    (line,) = [r for r in records(json_log) if r["logger"] == "django.request"]
+    assert line["request_id"] == response["X-Request-ID"]
+    assert request_id_var.get() is None
+
+
 def test_a_proxys_request_id_is_kept_and_a_strange_one_replaced(client: Client, db: None) -> None:
     kept = client.get("/healthz", headers={"x-request-id": "proxy-1234-abcd"})
     assert kept["X-Request-ID"] == "proxy-1234-abcd"
