@@ -4,12 +4,17 @@ and no inline script or style left in the site's own templates."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client, override_settings
+
+from .conftest import TEST_PRODUCTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTPS = {"secure": True, "headers": {"x-forwarded-proto": "https"}}
@@ -119,3 +124,18 @@ def test_no_inline_script_or_style_in_the_sites_templates(template: Path) -> Non
 def test_the_pages_scripts_are_files(production: dict[str, Any]) -> None:
     for name in ("site.js", "estimate-form.js", "settle.js"):
         assert (ROOT / "static" / "js" / name).is_file()
+
+
+def test_the_deployment_checklist_passes_under_the_production_settings() -> None:
+    """``check --deploy --fail-level WARNING`` (also run by ``make check``)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": TEST_PRODUCTION_KEY,
+        "DATABASE_URL": "postgres://check@127.0.0.1:5432/check",
+        "ALLOWED_HOSTS": "example.org",
+    }
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
