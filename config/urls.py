@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
+from web.views import health as health_views
 from web.views import home as home_views
 from web.views import language as language_views
 from web.views import security as security_views
@@ -15,6 +16,8 @@ workflow_site = Site(
 )
 
 urlpatterns = [
+    path("healthz", health_views.healthz, name="healthz"),
+    path("readyz", health_views.readyz, name="readyz"),
     path("", home_views.home, name="home"),
     path("favicon.ico", home_views.favicon, name="favicon"),
     path("organization/", home_views.unit_tree, name="unit_tree"),
