@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 from viewflow.urls import Site
 
+from web.views import exports as export_views
 from web.views import home as home_views
 from web.views import security as security_views
 from web.viewsets import EstimateFlowApp
@@ -18,13 +19,23 @@ workflow_site = Site(
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("organization/", home_views.unit_tree, name="unit_tree"),
+    path("organization/export.xlsx", export_views.unit_tree_export, name="unit_tree_export"),
     path("security/refusals/", security_views.refusal_log, name="security_refusals"),
+    path(
+        "security/refusals/export.xlsx",
+        export_views.refusal_export,
+        name="security_refusals_export",
+    ),
     path("estimates/", include("web.urls")),
     path("workflow/", workflow_site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The Excel exports of the notifications' and delegations' lists are pages of ``web``
+    # (the layer that may use ``reports``), served beside those apps' own pages.
+    path("notifications/export.xlsx", export_views.notification_export, name="notification_export"),
     path("notifications/", include("notifications.urls")),
+    path("delegations/export.xlsx", export_views.delegation_export, name="delegation_export"),
     path("delegations/", include("delegations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

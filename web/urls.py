@@ -2,6 +2,7 @@ from django.urls import path
 
 from web.views import documents as views_documents
 from web.views import estimates as views
+from web.views import exports as views_exports
 from web.views import money as views_money
 
 app_name = "estimates"
@@ -13,10 +14,13 @@ READ_PAGES = frozenset({"detail", "versions", "decision", "estimate_form", "sett
 
 urlpatterns = [
     path("", views.estimate_list, name="list"),
+    path("export.xlsx", views_exports.estimate_list_export, name="list_export"),
     path("start/", views.estimate_start, name="start"),
     path("inbox/", views.estimate_inbox, name="inbox"),
+    path("inbox/export.xlsx", views_exports.estimate_inbox_export, name="inbox_export"),
     path("new/", views.estimate_create, name="create"),
     path("envelope/", views_money.envelope_split, name="envelope"),
+    path("envelope/export.xlsx", views_exports.envelope_export, name="envelope_export"),
     path("advances/overdue/", views_money.advances_overdue_list, name="advances_overdue"),
     path("<int:pk>/", views.estimate_detail, name="detail"),
     path("<int:pk>/edit/", views.estimate_edit, name="edit"),
