@@ -90,7 +90,7 @@ class ListWorkbook:
         produced = timezone.localtime(self.produced or timezone.now())
         filters = "; ".join(f"{label}: {value}" for label, value in self.filters)
         ws.append([_("Filters: %(filters)s") % {"filters": filters or _("none")}])
-        ws.append([_("Produced on %(when)s") % {"when": produced.strftime("%d/%m/%Y %H:%M")}])
+        ws.append([_("Produced on %(produced)s") % {"produced": f"{produced:%d/%m/%Y %H:%M}"}])
         for table in self.tables:
             ws.append([])
             if table.heading:
