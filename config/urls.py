@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
+from web.views import exports as export_views
 from web.views import health as health_views
 from web.views import home as home_views
 from web.views import language as language_views
@@ -21,14 +22,24 @@ urlpatterns = [
     path("", home_views.home, name="home"),
     path("favicon.ico", home_views.favicon, name="favicon"),
     path("organization/", home_views.unit_tree, name="unit_tree"),
+    path("organization/export.xlsx", export_views.unit_tree_export, name="unit_tree_export"),
     path("security/refusals/", security_views.refusal_log, name="security_refusals"),
+    path(
+        "security/refusals/export.xlsx",
+        export_views.refusal_export,
+        name="security_refusals_export",
+    ),
     path("estimates/", include("web.urls")),
     path("reports/", include("web.reports_urls")),
     path("workflow/", workflow_site.urls),
     path("accounts/login/", home_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", language_views.language_choose, name="set_language"),
+    # The Excel exports of the notifications' and delegations' lists are pages of ``web``
+    # (the layer that may use ``reports``), served beside those apps' own pages.
+    path("notifications/export.xlsx", export_views.notification_export, name="notification_export"),
     path("notifications/", include("notifications.urls")),
+    path("delegations/export.xlsx", export_views.delegation_export, name="delegation_export"),
     path("delegations/", include("delegations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

@@ -16,9 +16,14 @@ from core.auth import request_user
 from . import selectors, services
 from .forms import PreferencesForm
 
+#: The rows of a printed list (as ``web.views.lists.PRINT_ROWS``: all of them).
+PRINT_ROWS = 1_000_000
+
 
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_for(request_user(request)), 30).get_page(
+    # The printable version (``?print=1``) lists every notification on one page.
+    size = PRINT_ROWS if request.GET.get("print") else 30
+    page = Paginator(selectors.notifications_for(request_user(request)), size).get_page(
         request.GET.get("page")
     )
     return render(request, "notifications/list.html", {"page": page})

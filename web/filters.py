@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -43,3 +44,31 @@ class EstimateFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet[Estimate], name: str, value: str) -> QuerySet[Estimate]:
         return estimates_matching(queryset, value)
+
+
+def filter_summary(filterset: django_filters.FilterSet) -> list[tuple[str, str]]:
+    """The filters in force, as (label, value shown) pairs: for the exported workbook's
+    header and the printed page. Empty when the filters are unbound or invalid."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return []
+    summary = []
+    for name, form_field in filterset.form.fields.items():
+        value = filterset.form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        if isinstance(form_field, forms.ModelChoiceField):
+            shown = value  # the object itself (listing the choices would query them all)
+        else:
+            shown = dict(getattr(form_field, "choices", ())).get(value, value)
+        summary.append((str(form_field.label), str(shown)))
+    return summary
+
+
+def filter_errors(filterset: django_filters.FilterSet) -> str:
+    """The refused filters, each named by its label: "Commune: Select a valid choice…"."""
+    return " ".join(
+        f"{filterset.form.fields[name].label}: {' '.join(messages)}"
+        if name in filterset.form.fields
+        else " ".join(messages)
+        for name, messages in filterset.form.errors.items()
+    )

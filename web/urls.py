@@ -4,6 +4,7 @@ from web.views import attachments as views_attachments
 from web.views import bulk as views_bulk
 from web.views import documents as views_documents
 from web.views import estimates as views
+from web.views import exports as views_exports
 from web.views import money as views_money
 from web.views import reports as views_reports
 
@@ -20,11 +21,14 @@ ATTACHMENT_PAGES = frozenset({"attachments", "attachment_download", "attachment_
 
 urlpatterns = [
     path("", views.estimate_list, name="list"),
+    path("export.xlsx", views_exports.estimate_list_export, name="list_export"),
     path("start/", views.estimate_start, name="start"),
     path("inbox/", views.estimate_inbox, name="inbox"),
     path("approve-many/", views_bulk.estimate_approve_many, name="approve_many"),
+    path("inbox/export.xlsx", views_exports.estimate_inbox_export, name="inbox_export"),
     path("new/", views.estimate_create, name="create"),
     path("envelope/", views_money.envelope_split, name="envelope"),
+    path("envelope/export.xlsx", views_exports.envelope_export, name="envelope_export"),
     path("advances/overdue/", views_money.advances_overdue_list, name="advances_overdue"),
     path(
         "advances/overdue.xlsx", views_reports.advances_overdue_xlsx, name="advances_overdue_xlsx"

@@ -12,8 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,7 +51,7 @@ from ledger.norms import NormFinding, norm_check_line
 from ledger.selectors import estimate_funding, estimate_money, estimate_settlement
 from organization import permissions as perms
 from organization.models import Unit
-from web.filters import EstimateFilter
+from web.filters import EstimateFilter, filter_summary
 from web.forms import (
     AppraiseForm,
     ApproveForm,
@@ -69,6 +68,7 @@ from web.forms import (
     line_initial,
 )
 from web.views.attachments import attachments_context
+from web.views.lists import list_page
 
 PAGE_SIZE = 25
 LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
@@ -85,7 +85,7 @@ def _posted(request: HttpRequest) -> Any:
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Estimate]) -> Any:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return list_page(request, queryset, PAGE_SIZE)
 
 
 def _acting_for(request: HttpRequest, estimate: Estimate, codename: str) -> list[Any]:
@@ -138,29 +138,60 @@ def estimate_start(request: HttpRequest) -> HttpResponse:
     return redirect("estimates:list")
 
 
-def estimate_list(request: HttpRequest) -> HttpResponse:
+def estimate_list_filtered(request: HttpRequest) -> tuple[EstimateFilter, QuerySet[Estimate]]:
+    """The estimates of the list page under its filters (none when a filter is refused),
+    newest first: the page, its printable version and its Excel export show these."""
     base = (
         estimate_list_for_user(request.user)
         .select_related("unit", "content")
         .order_by("-created_at", "-pk")
     )
-    filterset = EstimateFilter(request.GET or None, queryset=base, request=request)
+    params = request.GET.copy()
+    for key in ("page", "print"):
+        params.pop(key, None)
+    filterset = EstimateFilter(params or None, queryset=base, request=request)
     queryset = filterset.qs if filterset.is_bound else base
     if filterset.is_bound and not filterset.is_valid():
         queryset = base.none()
-    return render(
-        request,
-        "estimates/list.html",
-        {"filter": filterset, "page": _page(request, queryset), "may_draft": _may_draft(request)},
+    return filterset, queryset
+
+
+def estimate_totals(queryset: QuerySet[Estimate]) -> dict[str, int]:
+    """The number of estimates of a selection and their requested, appraised and approved
+    totals (one query)."""
+    sums = queryset.order_by().aggregate(
+        count=Count("pk"),
+        requested=Sum("total_amount"),
+        appraised=Sum("appraised_amount"),
+        approved=Sum("approved_amount"),
     )
+    return {key: value or 0 for key, value in sums.items()}
 
 
-def estimate_inbox(request: HttpRequest) -> HttpResponse:
-    queryset = (
+def estimate_inbox_queryset(request: HttpRequest) -> QuerySet[Estimate]:
+    """The estimates waiting for the user, oldest first (the inbox and its export)."""
+    return (
         estimate_inbox_for_user(request.user)
         .select_related("unit", "content")
         .order_by("status_changed_at", "pk")
     )
+
+
+def estimate_list(request: HttpRequest) -> HttpResponse:
+    filterset, queryset = estimate_list_filtered(request)
+    totals = estimate_totals(queryset)
+    context = {
+        "filter": filterset,
+        "filters": filter_summary(filterset),
+        "page": list_page(request, queryset, PAGE_SIZE, count=totals["count"]),
+        "totals": totals,
+        "may_draft": _may_draft(request),
+    }
+    return render(request, "estimates/list.html", context)
+
+
+def estimate_inbox(request: HttpRequest) -> HttpResponse:
+    queryset = estimate_inbox_queryset(request)
     return render(
         request,
         "estimates/inbox.html",

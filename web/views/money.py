@@ -23,9 +23,12 @@ from approvals import services
 from approvals.access import envelope_unit_ids, follows_advances, unit_ids_with
 from approvals.selectors import estimate_actions
 from core.errors import Forbidden, RuleViolation
+from estimates.models import Plan
 from estimates.selectors import plan_communes, plan_get_default
 from ledger.models import DisbursementKind
 from ledger.selectors import (
+    CellFigures,
+    CommuneFigures,
     advances_overdue,
     cell_balances,
     commune_balances,
@@ -219,14 +222,32 @@ def estimate_return_settlement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def envelope_split(request: HttpRequest) -> HttpResponse:
-    """Each commune's share of the commune-level cells, with the form to set one."""
+def envelope_access(request: HttpRequest) -> tuple[Plan, set[int]]:
+    """The plan whose envelope the user splits, and the communes they split it for
+    (404 without a plan, 403 for a role that does not split the envelope)."""
     plan = plan_get_default()
     if plan is None:
         raise Http404(_("No plan is loaded yet."))
     manageable = envelope_unit_ids(request.user)
     if not manageable:
         raise Forbidden(_("Your role does not split the envelope among communes."))
+    return plan, set(manageable)
+
+
+def envelope_figures(plan: Plan) -> tuple[list[tuple[CellFigures, int]], list[CommuneFigures]]:
+    """The commune-level cells with what is shared out of each, and the per-commune rows:
+    the two tables of the envelope page (and of its export)."""
+    cells = [c for c in cell_balances(plan) if c.level == "commune"]
+    rows = commune_balances(plan)
+    shares = {
+        c.source: sum(r.subenvelope or 0 for r in rows if r.source == c.source) for c in cells
+    }
+    return [(c, shares.get(c.source, 0)) for c in cells], rows
+
+
+def envelope_split(request: HttpRequest) -> HttpResponse:
+    """Each commune's share of the commune-level cells, with the form to set one."""
+    plan, manageable = envelope_access(request)
     communes = Unit.objects.filter(
         pk__in=[pc.commune_id for pc in plan_communes(plan) if pc.commune_id in manageable]
     ).order_by("sort_order", "name")
@@ -248,17 +269,8 @@ def envelope_split(request: HttpRequest) -> HttpResponse:
                 request, _("The share of %(commune)s was saved.") % {"commune": d["commune"]}
             )
             return redirect("estimates:envelope")
-    cells = [c for c in cell_balances(plan) if c.level == "commune"]
-    rows = commune_balances(plan)
-    shares = {
-        c.source: sum(r.subenvelope or 0 for r in rows if r.source == c.source) for c in cells
-    }
-    context = {
-        "plan": plan,
-        "form": form,
-        "cells": [(c, shares.get(c.source, 0)) for c in cells],
-        "rows": rows,
-    }
+    cells, rows = envelope_figures(plan)
+    context = {"plan": plan, "form": form, "cells": cells, "rows": rows}
     return render(
         request,
         "estimates/envelope.html",

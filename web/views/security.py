@@ -1,12 +1,12 @@
 """The security log for the auditor: refused actions, newest first."""
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden
 from core.security import refusal_list
+from web.views.lists import list_page
 
 #: The refusals shown per page.
 PAGE_SIZE = 100
@@ -17,5 +17,5 @@ def refusal_log(request: HttpRequest) -> HttpResponse:
     ``core.view_securityevent``: the auditor role's groups (``organization.permissions``)."""
     if not request.user.has_perm("core.view_securityevent"):
         raise Forbidden(_("Only the auditor reads the security log."))
-    page = Paginator(refusal_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(request, refusal_list(), PAGE_SIZE)
     return render(request, "security/refusals.html", {"page": page})
