@@ -23,6 +23,7 @@ urlpatterns = [
     path("workflow/", workflow_site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("web.account_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("notifications.urls")),
     path("delegations/", include("delegations.urls")),

@@ -7,6 +7,8 @@ from .base import DATABASES, SECRET_KEY, env
 
 DEBUG = False
 DEMO_ENABLED = False
+# The second factor is always required of the roles that need it here.
+OTP_REQUIRED = True
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.audit import audit_verify
@@ -24,7 +23,7 @@ from ledger.selectors import ledger_reconcile
 from notifications.models import OutboxEvent
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.factories import estimate_in_status
+from tests.factories import api_key, estimate_in_status
 
 OFFICER = "hoi.silolau"
 PERSONAL = "Lò Thị Mai, 0912 345 678"
@@ -82,9 +81,8 @@ def test_a_refused_approval_in_the_api_is_recorded_and_changes_nothing(
     """The API checks only visibility first; the service's access gate refuses inside its
     transaction, with the estimate locked."""
     before = state(in_approval)
-    token, _ = Token.objects.get_or_create(user=users[OFFICER])
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(users[OFFICER])}")
     path = f"/api/v1/estimates/{in_approval.pk}/approve/"
     response = api.post(path, {"comment": PERSONAL}, format="json")
     assert response.status_code == 403

@@ -67,6 +67,7 @@ from web.forms import (
     estimate_input,
     line_initial,
 )
+from web.views.account import recent_second_factor
 
 PAGE_SIZE = 25
 LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
@@ -544,6 +545,7 @@ def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_second_factor
 def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.APPROVE)
     return _act(

@@ -42,6 +42,7 @@ from web.forms import (
     SubEnvelopeForm,
     VerifySettlementForm,
 )
+from web.views.account import recent_second_factor
 from web.views.estimates import _act, _estimate_for, _offer, _posted, add_service_error
 
 # ---------------------------------------------------------------------------------------
@@ -49,6 +50,7 @@ from web.views.estimates import _act, _estimate_for, _offer, _posted, add_servic
 
 
 @require_http_methods(["GET", "POST"])
+@recent_second_factor
 def estimate_disburse(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.DISBURSE)
     money = estimate_money(estimate)
@@ -172,6 +174,7 @@ def estimate_settle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_second_factor
 def estimate_verify_settlement(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.VERIFY)
     form = _offer(request, estimate, VerifySettlementForm(_posted(request)), perms.VERIFY)
