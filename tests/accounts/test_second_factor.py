@@ -250,3 +250,16 @@ def test_user_turns_the_second_factor_off_and_administrator_resets_it(
     browser = Client()
     password_login(browser, "tckh")
     assert browser.get("/estimates/")["Location"].startswith(SETUP)
+
+
+def test_anyone_taking_a_guarded_action_needs_a_second_factor(
+    plan: Plan, browser: Client, users: dict[str, Any]
+) -> None:
+    """A user whose own role does not require it (a delegate, say) is sent to set one up
+    before approving; in the embedded demo the password is enough."""
+    _username, url, _pk, _data = _approval(plan, users)
+    password_login(browser, "hoi.silolau")
+    assert browser.get("/estimates/").status_code == 200
+    assert browser.get(url)["Location"].startswith(SETUP)
+    with override_settings(OTP_REQUIRED=False):
+        assert not browser.get(url).get("Location", "").startswith(SETUP)

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.middleware import second_factor_exempt, second_factor_redirect
+from accounts.middleware import second_factor_exempt
 from accounts.models import ApiToken
 from accounts.second_factor import (
     NEW_CODES,
@@ -69,17 +70,24 @@ def _next(request: HttpRequest) -> str:
 
 def recent_second_factor(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Approving, disbursing and verifying a settlement: the second factor is asked again
-    when it was passed more than ``OTP_REAUTH_SECONDS`` ago (or never, by a user who
-    has or must have one); then back to the action's page."""
+    when it was passed more than ``OTP_REAUTH_SECONDS`` ago, then back to the action's
+    page. Whoever takes these actions (a delegate acting for the role too) must have a
+    second factor; only the embedded demo (``OTP_REQUIRED`` off) lets a user without one
+    act with the password alone."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not verification_fresh(request):
             back = request.get_full_path() if request.method == "GET" else request.path
-            redirect = second_factor_redirect(request, next_url=back)
-            if redirect is not None:
-                messages.info(request, _("Enter your second factor again to go on."))
-                return redirect
+            user = request_user(request)
+            if has_second_factor(user):
+                name = "second_factor_verify"
+            elif settings.OTP_REQUIRED:
+                name = "second_factor_setup"
+            else:
+                return view(request, *args, **kwargs)
+            messages.info(request, _("Enter your second factor again to go on."))
+            return HttpResponseRedirect(f"{reverse('account:' + name)}?{urlencode({'next': back})}")
         return view(request, *args, **kwargs)
 
     return wrapper
