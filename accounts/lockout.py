@@ -36,3 +36,22 @@ def lockout_response(
         )
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address a sign-in came from (django-axes' ``AXES_CLIENT_IP_CALLABLE``).
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies (the compose file's one), each appends
+    the address it received from to ``X-Forwarded-For``: the client's is the one that many
+    places from the right, the entries left of it being whatever the client sent. With no
+    proxy (the default), the connection's own address."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= count:
+            return forwarded[-count][:45]
+    return request.META.get("REMOTE_ADDR")

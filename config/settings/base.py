@@ -131,6 +131,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# The number of reverse proxies in front of the app that append to X-Forwarded-For (the
+# client's address for the lockout is read from there); 0: the connection's own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # API tokens: valid API_TOKEN_DAYS days unless asked for fewer, at most API_TOKEN_MAX_DAYS.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)

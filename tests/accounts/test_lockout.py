@@ -110,3 +110,30 @@ def test_the_token_endpoint_is_locked_too_with_json() -> None:
         assert answer["Content-Type"] == "application/json"
         assert "Too many failed sign-ins" in answer.json()["detail"]
     assert not ApiToken.objects.exists()
+
+
+def test_behind_a_proxy_the_forwarded_address_counts(browser: Client) -> None:
+    from django.test import override_settings
+
+    with override_settings(TRUSTED_PROXY_COUNT=1):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            browser.post(
+                "/accounts/login/",
+                {"username": "kiemtoan", "password": "x"},
+                REMOTE_ADDR="172.18.0.5",
+                HTTP_X_FORWARDED_FOR="forged, 10.6.0.1",
+            )
+        locked = Client().post(
+            "/accounts/login/",
+            {"username": "kiemtoan", "password": "duan8-demo"},
+            REMOTE_ADDR="172.18.0.5",
+            HTTP_X_FORWARDED_FOR="10.6.0.1",
+        )
+        assert locked.status_code == 429
+        other = Client().post(
+            "/accounts/login/",
+            {"username": "kiemtoan", "password": "duan8-demo"},
+            REMOTE_ADDR="172.18.0.5",
+            HTTP_X_FORWARDED_FOR="10.6.0.2",
+        )
+        assert other.status_code == 302
