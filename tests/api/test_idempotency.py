@@ -177,14 +177,14 @@ def _race(clients: list[APIClient], url: str, keys: list[str | None]) -> list[tu
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_submit_once(plan: Plan) -> None:
     drafter = get_user_model().objects.get(username="hoi.silolau")
-    key = api_key(drafter)
+    token = api_key(drafter)
     unit = Unit.objects.get(code="si-lo-lau")
     for _round in range(5):
         est = services.estimate_create(actor=drafter, plan=plan, unit=unit, data=club_input(plan))
         clients = []
         for _ in range(THREADS):
             c = APIClient()
-            c.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+            c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
             clients.append(c)
         key = f"retry-{est.pk}"
         outcomes = _race(clients, f"/api/v1/estimates/{est.pk}/submit/", [key] * THREADS)
