@@ -263,3 +263,22 @@ def test_anyone_taking_a_guarded_action_needs_a_second_factor(
     assert browser.get(url)["Location"].startswith(SETUP)
     with override_settings(OTP_REQUIRED=False):
         assert not browser.get(url).get("Location", "").startswith(SETUP)
+
+
+def test_only_the_embedded_default_lets_demo_users_skip_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+    import sys
+
+    import config.settings.base as base
+
+    monkeypatch.setenv("OTP_REQUIRED", "false")  # even so
+    monkeypatch.setattr(base, "SECRET_KEY", "k" * 50)
+    monkeypatch.setattr(base, "DATABASES", {"default": {"ENGINE": "django.db.backends.postgresql"}})
+    for name in ("config.settings.production", "config.settings.local"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert importlib.import_module("config.settings.production").OTP_REQUIRED is True
+    monkeypatch.delenv("OTP_REQUIRED")
+    assert importlib.import_module("config.settings.local").OTP_REQUIRED is False
+    assert base.OTP_REQUIRED is True
