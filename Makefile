@@ -29,7 +29,8 @@ setup: $(STAMP)
 	$(PY) manage.py load_norms
 	$(PY) manage.py seed_demo > /dev/null
 
-## Everything CI checks: lint, format, types, migrations, translations, tests on PostgreSQL.
+## Everything CI checks: lint, format, types, migrations, translations, Django's deployment
+## checklist under the production settings, tests on PostgreSQL.
 ## The tests run on TEST_WORKERS pytest-xdist workers (each its own test database), then
 ## the integration tests (a Celery worker on Redis) on their own, without xdist; exit code
 ## 5 of a run that selected nothing is not a failure. `make test TEST_WORKERS=0` runs
@@ -51,6 +52,12 @@ check: $(STAMP)
 	$(VENV)/bin/mypy .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/check_messages.py
+	@# Django's deployment checklist under the production settings, with a throw-away key
+	@# (no database is reached).
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		DATABASE_URL=postgres://check@127.0.0.1:5432/check ALLOWED_HOSTS=example.org \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import AuditEntry
+from attachments.models import AttachmentKind
 from core.text import field_limit
 from estimates.models import (
     Activity,
     Content,
     Estimate,
     EstimateLine,
+    EstimateStatus,
     EstimateVersion,
     Level,
     Plan,
@@ -533,3 +536,161 @@ class TokenSerializer(serializers.Serializer):
     name = serializers.CharField()
     created = serializers.DateTimeField()
     expires = serializers.DateTimeField()
+
+
+# --------------------------------------------------------------------------------------
+# Attachments
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    estimate = serializers.IntegerField(source="estimate_id")
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    name = serializers.CharField(
+        source="original_name", help_text=_("The file's name as it was attached.")
+    )
+    media_type = serializers.CharField(help_text=_("The type read from the file's content."))
+    size = serializers.IntegerField(help_text=_("In bytes."))
+    sha256 = serializers.CharField()
+    version = serializers.IntegerField()
+    replaces = serializers.IntegerField(
+        source="replaces_id", allow_null=True, help_text=_("The attachment this one replaces.")
+    )
+    current = serializers.BooleanField(
+        source="is_current", help_text=_("False once a newer version replaced it.")
+    )
+    disbursement = serializers.IntegerField(source="disbursement_id", allow_null=True)
+    settlement = serializers.IntegerField(source="settlement_id", allow_null=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    uploaded_at = serializers.DateTimeField()
+    download = serializers.SerializerMethodField(help_text=_("Where to download the file."))
+
+    def get_download(self, obj: Any) -> str:
+        path = reverse("api:attachment-download", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_(
+            "A PDF, JPEG or PNG image, or an office document (docx, xlsx, odt, ods, doc, xls); "
+            "the type is read from the content and must agree with the name's extension."
+        )
+    )
+    kind = serializers.ChoiceField(
+        choices=AttachmentKind.choices,
+        required=False,
+        help_text=_("What the document is (not needed for a new version: it keeps its kind)."),
+    )
+    disbursement = _id(
+        required=False, help_text=_("For a treasury voucher: the disbursement it is for.")
+    )
+    replaces = _id(
+        required=False, help_text=_("Attach a new version of this attachment of the estimate.")
+    )
+
+
+# Reports
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    """The reports' filters, for the schema (``reports.filters`` checks them)."""
+
+    plan = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, required=False, help_text="Plan id (default: newest)."
+    )
+    unit = serializers.IntegerField(
+        min_value=1,
+        max_value=ID_MAX,
+        required=False,
+        help_text="A commune, or the district for its own money; one you may see.",
+    )
+    content = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
+    activity = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)  # type: ignore[assignment]
+    status = serializers.MultipleChoiceField(
+        choices=EstimateStatus.choices, required=False, help_text="Repeat for several."
+    )
+    start_from = serializers.DateField(required=False, help_text="Activity starts on or after.")
+    start_to = serializers.DateField(required=False, help_text="Activity starts on or before.")
+
+
+class DecisionQuerySerializer(ReportQuerySerializer):
+    issued_from = serializers.DateField(required=False, help_text="Issued on or after.")
+    issued_to = serializers.DateField(required=False, help_text="Issued on or before.")
+
+
+class FiguresSerializer(serializers.Serializer):
+    allocated = serializers.IntegerField(allow_null=True)
+    reserved = serializers.IntegerField()
+    committed = serializers.IntegerField()
+    disbursed = serializers.IntegerField()
+    spent = serializers.IntegerField()
+    returned = serializers.IntegerField()
+    carried = serializers.IntegerField()
+
+
+class ReportLineSerializer(FiguresSerializer):
+    content = serializers.CharField()
+    content_title = serializers.CharField()
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    source_label = serializers.CharField()
+
+
+class ReportSourceSerializer(FiguresSerializer):
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
+class ReportUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ReportGroupSerializer(serializers.Serializer):
+    unit = ReportUnitSerializer()
+    level = serializers.ChoiceField(choices=Level.choices)
+    lines = ReportLineSerializer(many=True)
+    sources = ReportSourceSerializer(many=True)
+    total = FiguresSerializer()
+
+
+class ReportTotalSerializer(ReportSourceSerializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+
+
+class ReportPlanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ReportFilterSerializer(serializers.Serializer):
+    label = serializers.CharField()  # type: ignore[assignment]
+    value = serializers.CharField()
+
+
+class ConsolidatedReportSerializer(serializers.Serializer):
+    """Amounts in đồng; ``allocated`` is null for a commune whose share is not set."""
+
+    plan = ReportPlanSerializer()
+    filters = ReportFilterSerializer(many=True)
+    groups = ReportGroupSerializer(many=True)
+    totals = ReportTotalSerializer(many=True)
+    total = FiguresSerializer()
+
+
+class DecisionListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    symbol = serializers.CharField(help_text="Number and symbol, e.g. 12/QĐ-UBND.")
+    number = serializers.IntegerField()
+    year = serializers.IntegerField()
+    issued_on = serializers.DateField()
+    amount = MoneyOutField()
+    estimate = serializers.IntegerField(source="estimate_id")
+    estimate_number = serializers.CharField(source="estimate.number")
+    estimate_title = serializers.CharField(source="estimate.title")
+    unit = serializers.IntegerField(source="estimate.unit_id")
+    unit_name = serializers.CharField(source="estimate.unit.name")

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
@@ -25,14 +25,32 @@ router.register("estimates", views.EstimateViewSet, basename="estimate")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
 router.register("settlements", views.SettlementViewSet, basename="settlement")
+router.register("decisions", views.DecisionViewSet, basename="decision")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
+    path(
+        "estimates/<str:pk>/attachments/",
+        views.EstimateAttachmentsView.as_view(),
+        name="estimate-attachments",
+    ),
+    path("attachments/<str:pk>/", views.AttachmentView.as_view(), name="attachment-detail"),
+    path(
+        "attachments/<str:pk>/download/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
     path("token/", views.TokenView.as_view(), name="token"),
+    path(
+        "reports/consolidated/",
+        views.ConsolidatedReportView.as_view(),
+        name="report-consolidated",
+    ),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        # The split view serves its script as a file: no inline script (Content-Security-Policy).
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
     path(

@@ -6,11 +6,12 @@ duties, state (409), rules (400), locking, audit and notifications."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import (
@@ -22,6 +23,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,6 +43,9 @@ from approvals.access import (
     unit_ids_with,
 )
 from approvals.models import AuditEntry
+from attachments import services as attachment_services
+from attachments.files import ACCEPTED, file_size_check
+from attachments.selectors import attachment_for_user, attachment_response, estimate_attachments
 from core.errors import RuleViolation
 from estimates.models import Estimate, EstimateLine, EstimateVersion, Plan, Source
 from estimates.selectors import plan_communes, plan_contents, plan_get_default
@@ -47,7 +53,12 @@ from ledger import models as ledger_models
 from ledger.selectors import cell_balances
 from organization import permissions as perms
 from organization.models import Unit
+from reports.consolidated import consolidated_report
 from reports.decisions import estimate_decision_pdf
+from reports.exports import export_prepare
+from reports.filters import DecisionFilterForm, ReportFilterForm, ReportQuery, form_errors
+from reports.listings import decision_list_for_user
+from reports.models import ExportKind
 from reports.responses import file_response
 from reports.workbooks import XLSX, estimate_form_xlsx, settlement_form_xlsx
 
@@ -56,6 +67,12 @@ from .filters import EstimateFilter
 from .idempotency import PARAMETER as IDEMPOTENCY_KEY
 from .idempotency import idempotent
 from .renderers import PDFRenderer, XLSXRenderer
+from .serializers import (
+    ConsolidatedReportSerializer,
+    DecisionListSerializer,
+    DecisionQuerySerializer,
+    ReportQuerySerializer,
+)
 
 ERROR = OpenApiResponse(s.ErrorSerializer)
 READ_ERRORS: dict[int, OpenApiResponse] = {401: ERROR, 404: ERROR, 429: ERROR}
@@ -182,6 +199,10 @@ def _transition(summary: str, description: str, request: Any = None) -> Any:
     )
 
 
+#: Query parameters of a list that are not filters: pagination and DRF's format.
+LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Estimates you may see",
@@ -202,6 +223,13 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action == "list":
+            known = set(EstimateFilter.base_filters) | LIST_PARAMETERS
+            unknown = sorted(set(self.request.query_params) - known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("Unknown filter: this list does not know it.")] for name in unknown}
+                )
         queryset = super().filter_queryset(queryset)
         ordering = [str(key) for key in queryset.query.order_by] or ["-created_at"]
         return queryset.order_by(*ordering, "-pk")
@@ -856,3 +884,218 @@ class TokenView(APIView):
             tokens = tokens.filter(pk=request.auth.pk)
         tokens_revoke(tokens, reason="revoked by its owner", request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --------------------------------------------------------------------------------------
+# Attachments
+
+
+class AnyAccept(DefaultContentNegotiation):
+    """The download answers with the file's own type whatever the client accepts (its
+    errors in JSON): an ``Accept: application/pdf`` must not be a 406."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[Any], format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        first = next(iter(renderers))
+        return first, first.media_type
+
+
+#: What a download's body may be: the types ``attachments.files`` accepts.
+DOWNLOAD_RESPONSES: dict[Any, Any] = {
+    **{(200, t): OpenApiTypes.BINARY for t in sorted({f.media_type for f in ACCEPTED.values()})},
+    **{(code, "application/json"): ERROR for code in (401, 404, 429)},
+}
+
+
+def _too_large(request: Request) -> None:
+    """Refuse a body clearly larger than the largest attachment from its Content-Length,
+    before it is read (the multipart envelope and the other fields get 64 KiB)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > attachment_services.max_bytes() + 64 * 1024:
+        file_size_check(length, limit=attachment_services.max_bytes())
+
+
+class EstimateAttachmentsView(APIView):
+    """``/api/v1/estimates/{id}/attachments/``: list and attach."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="An estimate's attachments",
+        description=(
+            "Every attachment of the estimate, every version (a replaced one has "
+            "`current: false`), oldest first."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={200: s.AttachmentSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        estimate = access_estimate(request.user, object_id(pk))
+        rows = estimate_attachments(estimate)
+        return Response(s.AttachmentSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Attach a document to an estimate",
+        description=(
+            "Multipart upload of one file. Who may attach what, and when: the commune's "
+            "officers attach invoices, lists of participants and other documents while "
+            "drafting and for the settlement (approved, settlement); the accountant attaches "
+            "the treasury voucher of one of the estimate's disbursements (`disbursement`); "
+            "the appraiser or the approver attaches the signed decision once approved. The "
+            "type is read from the content (PDF, JPEG, PNG, docx, xlsx, odt, ods, doc, xls) "
+            "and must agree with the name's extension; at most `ATTACHMENT_MAX_BYTES` (10 MB "
+            "by default). With `replaces`, a new version of an attachment (its kind and "
+            "disbursement are kept; the old version stays). No `Idempotency-Key`: a retried "
+            "upload attaches the file again (compare `sha256`)."
+        ),
+        parameters=[ID_PARAMETER],
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        estimate = access_estimate(request.user, object_id(pk))
+        _too_large(request)
+        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        attachment = attachment_services.attachment_add(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            file=data["file"],
+            kind=data.get("kind", ""),
+            disbursement_id=data.get("disbursement"),
+            replaces_id=data.get("replaces"),
+        )
+        return Response(
+            s.AttachmentSerializer(attachment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AttachmentView(APIView):
+    """``/api/v1/attachments/{id}/``: one attachment; removal from a draft."""
+
+    @extend_schema(
+        summary="An attachment",
+        parameters=[ID_PARAMETER],
+        responses={200: s.AttachmentSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        attachment = attachment_for_user(request.user, object_id(pk))
+        return Response(s.AttachmentSerializer(attachment, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Remove an attachment from a draft",
+        description=(
+            "Only the person who attached it, only while the estimate is a draft, only its "
+            "newest version. Once the estimate has been submitted nothing is removed (400): "
+            "attach a new version instead."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, pk: str) -> Response:
+        attachment = attachment_for_user(request.user, object_id(pk))
+        attachment_services.attachment_delete(actor=request.user, attachment_id=attachment.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AttachmentDownloadView(APIView):
+    """``/api/v1/attachments/{id}/download/``: the file."""
+
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        summary="Download an attachment",
+        description=(
+            "The file as it was attached, with `Content-Disposition: attachment` and its "
+            "original name (RFC 5987 `filename*` for names beyond ASCII), the type read from "
+            "its content and `X-Content-Type-Options: nosniff`. 404 unless you may see the "
+            "estimate."
+        ),
+        parameters=[ID_PARAMETER],
+        responses=DOWNLOAD_RESPONSES,
+    )
+    def get(self, request: Request, pk: str) -> HttpResponseBase:
+        return attachment_response(attachment_for_user(request.user, object_id(pk)))
+
+
+# Reports (reports/): the consolidated report and the approval decisions
+
+
+def _report_form(form_class: type[ReportFilterForm], request: Request) -> ReportQuery:
+    """The filters checked as the user: a unit they may not see is refused (400 naming the
+    field) like one that does not exist."""
+    form = form_class(request.query_params, user=request.user)
+    if not form.is_valid():
+        field, message = form_errors(form)
+        raise RuleViolation(message, field=field)
+    query = form.query()
+    if query is None:
+        raise Http404(_("No plan is loaded."))
+    return query
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["json", "xlsx"],
+    description="xlsx: the same report as an Excel workbook (or send the Accept header).",
+)
+
+
+class ConsolidatedReportView(APIView):
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, XLSXRenderer]  # type: ignore[list-item]
+
+    @extend_schema(
+        summary="The consolidated report (JSON or Excel)",
+        description=(
+            "Where the plan's money stands per spending unit × content × funding source, the "
+            "district's own money as its own group: allocated (the envelope: the district's "
+            "cell, a commune's share), reserved, committed, disbursed, spent, returned and "
+            "carried over, with subtotals per unit and source and totals per level and source. "
+            "Restricted to the units you may see; a unit you may not see is a 400 at `unit`. "
+            "Unfiltered, the totals equal `manage.py plan_summary --json`. The Excel workbook "
+            "is served at once here (on the site a long one is produced in the background)."
+        ),
+        parameters=[ReportQuerySerializer, FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): ConsolidatedReportSerializer,
+            (200, XLSX): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ERROR for code in (400, 401, 404, 429)},
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        query = _report_form(ReportFilterForm, request)
+        if request.accepted_renderer.format == "xlsx":
+            prepared = export_prepare(
+                user=request.user, kind=ExportKind.CONSOLIDATED, params=request.query_params
+            )
+            return file_response(prepared.write(), prepared.filename, content_type=XLSX)
+        return Response(consolidated_report(request.user, query).as_dict())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Approval decisions",
+        description=(
+            "The decisions issued on the estimates you may see, in the order they were "
+            "issued: number and symbol, date, estimate, unit, approved amount (đồng)."
+        ),
+        parameters=[DecisionQuerySerializer],
+        responses={200: DecisionListSerializer(many=True), **LIST_ERRORS},
+    )
+)
+class DecisionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = DecisionListSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return decision_list_for_user(
+            self.request.user, _report_form(DecisionFilterForm, self.request)
+        )

@@ -11,7 +11,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
-from estimates.models import Activity, Estimate, EstimateVersion, Source
+from core.words import amount_in_words
+from estimates.models import Activity, Estimate, EstimateVersion, Level, Source
+from ledger.models import CellAccount, SubEnvelope
+from ledger.selectors import source_label as plan_source_label
 from organization import permissions as perms
 from organization.models import Unit
 
@@ -192,3 +195,81 @@ def estimate_decision(estimate: Estimate) -> Decision:
             % {"status": estimate.get_status_display()}
         )
     return decision
+
+
+@dataclass
+class ToApprove:
+    """One funding source of an estimate waiting for approval, as the approver sees it."""
+
+    source: str
+    label: str
+    requested: int
+    amount: int  #: the appraised amount, which approval commits
+    words: str
+    free_after: int  #: what the envelope cell (and the commune's share) keeps free after it
+
+
+@dataclass
+class ApprovalSummary:
+    sources: list[ToApprove]
+    requested: int
+    amount: int
+    words: str
+    changes: list[Any]  #: the lines appraisal changed, with the reason given
+
+
+def approval_summary(estimate: Estimate, lines: list[Any]) -> ApprovalSummary:
+    """What the approver must see before approving, above everything else: what was
+    asked, what appraisal changed and why, the amount to approve per source in figures
+    and words, and the envelope left free after it (the appraisal already reserved the
+    amount, so what is free now is what stays free). Two queries: the level's cells and,
+    for a commune, its shares."""
+    level_cells = {
+        a.cell.source: a
+        for a in CellAccount.objects.select_related("cell").filter(
+            cell__plan_id=estimate.plan_id, cell__level=estimate.level
+        )
+    }
+    subs = (
+        {
+            s.cell.source: s
+            for s in SubEnvelope.objects.select_related("cell").filter(
+                cell__plan_id=estimate.plan_id, commune_id=estimate.unit_id
+            )
+        }
+        if estimate.level == Level.COMMUNE
+        else {}
+    )
+    rows = []
+    for source in Source.values:
+        mine = [line for line in lines if line.source == source]
+        if not mine:
+            continue
+        amount = sum(line.appraised_amount or 0 for line in mine)
+        account = level_cells.get(source)
+        free = account.free if account is not None else 0
+        sub = subs.get(source)
+        if sub is not None:
+            free = min(free, sub.free)
+        rows.append(
+            ToApprove(
+                source=source,
+                label=str(plan_source_label(estimate.plan, source)),
+                requested=sum(line.amount for line in mine),
+                amount=amount,
+                words=amount_in_words(amount),
+                free_after=free,
+            )
+        )
+    total = sum(r.amount for r in rows)
+    return ApprovalSummary(
+        sources=rows,
+        requested=sum(r.requested for r in rows),
+        amount=total,
+        words=amount_in_words(total),
+        changes=[
+            line
+            for line in lines
+            if line.appraised_amount is not None and line.appraised_amount != line.amount
+        ],
+    )

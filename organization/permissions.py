@@ -212,6 +212,14 @@ def unit_grants_of(user: Any) -> dict[str, frozenset[int]]:
     return _grants(user).units
 
 
+def roles_of(user: Any) -> frozenset[str]:
+    """The roles through whose groups ``user`` holds unit permissions (no query once the
+    grants are read: the group names are ``<role>@<agency code>``)."""
+    return frozenset(
+        group.split("@", 1)[0] for pairs in _grants(user).through.values() for group, _a in pairs
+    )
+
+
 def unit_ids_with(user: Any, codename: str) -> frozenset[int]:
     """Ids of the units on which ``user`` holds ``codename``."""
     return unit_grants_of(user).get(codename, frozenset())

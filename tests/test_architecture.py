@@ -87,6 +87,7 @@ LAYERS: dict[str, int] = {
     "approvals": 6,
     "reports": 7,
     "accounts": 7,
+    "attachments": 7,
     "web": 8,
     "api": 8,
     "config": 9,

@@ -20,7 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from approvals.lifecycle import return_choices
 from approvals.models import AuditEntry
 from approvals.services import MAX_LINES, EstimateInput, LineCut, LineInput
+from attachments.files import ACCEPT_ATTRIBUTE
+from attachments.models import AttachmentKind
 from core.forms import CleanTextField, VndField
+from core.money import format_vnd
 from core.text import field_limit
 from estimates.models import Activity, Estimate, EstimateLine, Norm, Plan, Source
 from ledger.models import (
@@ -300,6 +303,14 @@ class ApproveForm(CommentForm):
         label=_("I confirm the approval of the appraised amounts."), required=True
     )
 
+    def __init__(self, *args: Any, amount: int | None = None, words: str = "", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if amount is not None:
+            self.fields["confirm"].label = _("I approve %(amount)s (%(words)s).") % {
+                "amount": format_vnd(amount),
+                "words": words,
+            }
+
 
 class AppraiseForm(forms.Form):
     """One appraised amount (and reason, when changed) per line, an optional comment and
@@ -493,3 +504,49 @@ class SubEnvelopeForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["commune"]
         field.queryset = communes
+
+
+class AttachmentForm(forms.Form):
+    """Attach a document (or a new version of one: ``replaces``). Offers only the kinds the
+    user may attach now and, for a treasury voucher, the estimate's disbursements; the
+    service decides (the type is read from the file's content, not its name)."""
+
+    kind = forms.ChoiceField(label=_("What it is"), choices=[])
+    disbursement = forms.TypedChoiceField(
+        label=_("Disbursement (for a treasury voucher)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[],
+    )
+    file = forms.FileField(label=_("File"))
+    replaces = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        kinds: Iterable[str],
+        disbursements: Iterable[Disbursement] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = list(kinds)
+        kind: Any = self.fields["kind"]
+        kind.choices = [(k, AttachmentKind(k).label) for k in kinds]
+        payments = list(disbursements)
+        if AttachmentKind.TREASURY_VOUCHER in kinds and payments:
+            disbursement: Any = self.fields["disbursement"]
+            disbursement.choices = [
+                ("", "—"),
+                *(
+                    (
+                        d.pk,
+                        f"{d.paid_on:%d/%m/%Y} · {d.get_kind_display()} · "
+                        f"{d.document_number} · {format_vnd(d.amount)}",
+                    )
+                    for d in payments
+                ),
+            ]
+        else:
+            del self.fields["disbursement"]
+        self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE

@@ -1,8 +1,11 @@
 from django.urls import path
 
+from web.views import attachments as views_attachments
+from web.views import bulk as views_bulk
 from web.views import documents as views_documents
 from web.views import estimates as views
 from web.views import money as views_money
+from web.views import reports as views_reports
 
 app_name = "estimates"
 
@@ -10,20 +13,39 @@ app_name = "estimates"
 #: action of the lifecycle table (``approvals.lifecycle``; tests/approvals/test_lifecycle.py
 #: holds that).
 READ_PAGES = frozenset({"detail", "versions", "decision", "estimate_form", "settlement_form"})
+#: The estimate's attachments: adding, downloading and removing evidence change no status,
+#: so they are not actions of the lifecycle table (``attachments.services`` holds their
+#: rules).
+ATTACHMENT_PAGES = frozenset({"attachments", "attachment_download", "attachment_delete"})
 
 urlpatterns = [
     path("", views.estimate_list, name="list"),
     path("start/", views.estimate_start, name="start"),
     path("inbox/", views.estimate_inbox, name="inbox"),
+    path("approve-many/", views_bulk.estimate_approve_many, name="approve_many"),
     path("new/", views.estimate_create, name="create"),
     path("envelope/", views_money.envelope_split, name="envelope"),
     path("advances/overdue/", views_money.advances_overdue_list, name="advances_overdue"),
+    path(
+        "advances/overdue.xlsx", views_reports.advances_overdue_xlsx, name="advances_overdue_xlsx"
+    ),
     path("<int:pk>/", views.estimate_detail, name="detail"),
     path("<int:pk>/edit/", views.estimate_edit, name="edit"),
     path("<int:pk>/versions/", views.estimate_versions, name="versions"),
     path("<int:pk>/decision.pdf", views_documents.estimate_decision, name="decision"),
     path("<int:pk>/estimate.xlsx", views_documents.estimate_form, name="estimate_form"),
     path("<int:pk>/settlement.xlsx", views_documents.settlement_form, name="settlement_form"),
+    path("<int:pk>/attachments/", views_attachments.attachments_page, name="attachments"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views_attachments.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views_attachments.attachment_delete,
+        name="attachment_delete",
+    ),
     path("<int:pk>/submit/", views.estimate_submit, name="submit"),
     path("<int:pk>/forward/", views.estimate_forward, name="forward"),
     path("<int:pk>/return/", views.estimate_return, name="return"),

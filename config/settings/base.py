@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_filters",
     "rest_framework",
     "drf_spectacular",
@@ -51,13 +53,19 @@ INSTALLED_APPS = [
     "delegations",
     "reports",
     "accounts",
+    "attachments",
     "api",
 ]
 
 MIDDLEWARE = [
+    # First: every answer (a redirect, an error page) carries the request id, and every
+    # log line of the request.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "web.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -156,8 +164,59 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files written by the product (attachments of evidence, long report exports) go through
+# Django's storage API only (never a path of this machine), so that several web and worker
+# containers can share them (a volume, or an S3-compatible store in STORAGES: see README).
+# Attachments are never served as media: only the download view, through the access gate,
+# sends them.
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# A report export with more rows than this is produced by a Celery task, with progress
+# shown to the user; a shorter one is served at once.
+REPORTS_EXPORT_ASYNC_ROWS = env.int("REPORTS_EXPORT_ASYNC_ROWS", default=5000)
+#: The largest attachment accepted, in bytes (checked from the announced size, before the
+#: file is read).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# Headers on every answer, normal and error pages alike. The Content-Security-Policy
+# allows no inline script or style (the pages' scripts are files in static/js/); the pages
+# of libraries that write inline styles get them below these prefixes only
+# (core.middleware.ContentSecurityPolicyMiddleware). Scripts are never inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+CSP_INLINE_STYLE_PREFIXES = ["/workflow/", "/admin/", "/api/v1/docs/", "/api/v1/redoc/"]
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # Celery: JSON only, acknowledge late with idempotent tasks, one message at a time per
 # worker process, and a visibility timeout longer than any task's hard time limit.
@@ -298,6 +357,8 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "estimates.models.Source",
         "LevelEnum": "estimates.models.Level",
         "EstimateStatusEnum": "estimates.models.EstimateStatus",
+        "AttachmentKindEnum": "attachments.models.AttachmentKind",
+        "DisbursementKindEnum": "ledger.models.DisbursementKind",
     },
 }
 
@@ -307,13 +368,38 @@ DEMO_ENABLED = False
 # The plan loaded by default by `manage.py load_plan` and `make run`.
 DEFAULT_PLAN_FILE = BASE_DIR / "estimates" / "data" / "phong-tho-2024.yaml"
 
+# Logs: one line per record on standard error, JSON in production (LOG_FORMAT=json: one
+# object per line with the request id and every extra field) or text. Every handler masks
+# secrets and national ID numbers and adds the request id (core.logs). Security events
+# (refusals, logins, failed logins) go to the "security" logger with their fields.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "redact": {"()": "core.logs.RedactFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # One line per request comes from core.middleware.RequestIdMiddleware.
+        "django.server": {"level": "WARNING"},
         # WeasyPrint reports every step of every PDF at INFO, and fontTools each subset.
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -14,8 +14,8 @@ from tests.factories import estimates_bulk, estimates_in_status
 
 #: Pinned query counts, for the district Women's Union officer (who sees every commune).
 #: Session and user (2), the permission look-ups (one per codename, cached per request),
-#: the page's own reads, and the menu's inbox count.
-PINNED = {"list": 9, "inbox": 7, "detail": 15}
+#: the page's own reads (the detail page's attachments: 1), and the menu's inbox count.
+PINNED = {"list": 9, "inbox": 7, "detail": 16}
 STATUSES = ("draft", "review", "appraisal", "returned")
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import template
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals.access import envelope_unit_ids, estimate_inbox_for_user, follows_advances
 from estimates.models import EstimateStatus, Source
 from organization.models import Role
+from reports.access import follows_money
 
 register = template.Library()
 
@@ -31,14 +33,16 @@ def inbox_count(context: dict[str, Any]) -> int:
 def money_links(context: dict[str, Any]) -> dict[str, bool]:
     """Which plan-level money pages the user's roles open: the commune shares (district
     Women's Union, Finance-Planning) and the overdue advances (accountant,
-    Finance-Planning). Free after ``inbox_count``: the grants are cached per request."""
+    Finance-Planning), the reports (the roles that follow the money). Free after
+    ``inbox_count``: the grants are cached per request."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"envelope": False, "advances": False}
+        return {"envelope": False, "advances": False, "reports": False}
     return {
         "envelope": bool(envelope_unit_ids(user)),
         "advances": follows_advances(user),
+        "reports": follows_money(user),
     }
 
 
@@ -56,7 +60,16 @@ ACTION_LABELS: dict[str, Any] = {
     "estimate.settlement_submitted": _("settlement submitted"),
     "estimate.settlement_returned": _("settlement returned"),
     "estimate.closed": _("closed"),
+    "attachment.added": _("document attached"),
+    "attachment.deleted": _("attachment removed"),
 }
+
+
+@register.filter
+def nfc(value: Any) -> str:
+    """The text in composed Unicode (some library strings come decomposed, which shows
+    badly in some fonts and fails comparisons)."""
+    return unicodedata.normalize("NFC", str(value))
 
 
 @register.filter

@@ -30,6 +30,7 @@ from approvals.access import (
 )
 from approvals.lifecycle import EDITABLE_STATUSES, MONEY_STATUSES
 from approvals.selectors import (
+    approval_summary,
     estimate_actions,
     estimate_history,
     estimate_latest_diff,
@@ -68,6 +69,7 @@ from web.forms import (
     line_initial,
 )
 from web.views.account import recent_second_factor
+from web.views.attachments import attachments_context
 
 PAGE_SIZE = 25
 LINE_FIELD = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
@@ -129,10 +131,12 @@ def add_service_error(
 
 
 def estimate_start(request: HttpRequest) -> HttpResponse:
-    """Where a user lands after logging in: the inbox when something waits for them."""
-    if estimate_inbox_for_user(request.user).exists():
+    """Where a user lands after logging in: the inbox when something waits for them or
+    when they draft (its "New estimate" is one tap away), else the estimates they may
+    see. The plan page is a menu entry."""
+    if _may_draft(request) or estimate_inbox_for_user(request.user).exists():
         return redirect("estimates:inbox")
-    return redirect("home")
+    return redirect("estimates:list")
 
 
 def estimate_list(request: HttpRequest) -> HttpResponse:
@@ -161,7 +165,11 @@ def estimate_inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "estimates/inbox.html",
-        {"page": _page(request, queryset), "may_draft": _may_draft(request)},
+        {
+            "page": _page(request, queryset),
+            "may_draft": _may_draft(request),
+            "may_approve": bool(unit_ids_with(request.user, perms.APPROVE)),
+        },
     )
 
 
@@ -345,7 +353,9 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = list(estimate_history(estimate))
     actions = estimate_actions(request.user, estimate)
     money = estimate_money(estimate) if estimate.status in MONEY_STATUSES else None
+    summary = approval_summary(estimate, lines) if actions.approve else None
     context = {
+        "summary": summary,
         "estimate": estimate,
         "lines": lines,
         "totals": _totals(lines),
@@ -357,7 +367,9 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "return_form": ReturnForm(estimate=estimate) if actions.return_ else None,
         "withdraw_form": WithdrawForm() if actions.withdraw else None,
-        "approve_form": ApproveForm() if actions.approve else None,
+        "approve_form": (
+            ApproveForm(amount=summary.amount, words=summary.words) if summary else None
+        ),
         "comment_form": CommentForm(),
         "verify_form": VerifySettlementForm() if actions.verify_settlement else None,
         "return_settlement_form": ReturnSettlementForm() if actions.return_settlement else None,
@@ -368,6 +380,9 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             _norm_warnings(lines, estimate) if estimate.status in EDITABLE_STATUSES else []
         ),
         "acting_for": _acting_for_detail(request, estimate, actions),
+        **attachments_context(
+            request.user, estimate, money.disbursements if money is not None else None
+        ),
     }
     return render(request, "estimates/detail.html", context)
 
@@ -548,10 +563,12 @@ def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
 @recent_second_factor
 def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.APPROVE)
+    summary = approval_summary(estimate, list(estimate.lines.order_by("position")))
+    form = ApproveForm(_posted(request), amount=summary.amount, words=summary.words)
     return _act(
         request,
         estimate,
-        _offer(request, estimate, ApproveForm(_posted(request)), perms.APPROVE),
+        _offer(request, estimate, form, perms.APPROVE),
         lambda d: services.estimate_approve(
             actor=request.user,
             estimate_id=estimate.pk,
@@ -562,6 +579,7 @@ def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
         button=_("Approve"),
         available=estimate_actions(request.user, estimate).approve,
         done=_("The estimate was approved."),
+        extra={"summary": summary},
     )
 
 

@@ -34,6 +34,7 @@ from ledger.selectors import (
 )
 from organization import permissions as perms
 from organization.models import Unit
+from reports.listings import totals_of
 from web.forms import (
     ClearAdvanceForm,
     DisburseForm,
@@ -281,4 +282,9 @@ def advances_overdue_list(request: HttpRequest) -> HttpResponse:
     visible = unit_ids_with(request.user, perms.VIEW)
     queryset = advances_overdue(today).filter(estimate__unit_id__in=visible)
     page = Paginator(queryset, ADVANCES_PAGE).get_page(request.GET.get("page"))
-    return render(request, "estimates/advances_overdue.html", {"page": page, "today": today})
+    totals = totals_of(queryset)
+    return render(
+        request,
+        "estimates/advances_overdue.html",
+        {"page": page, "today": today, "totals": totals},
+    )

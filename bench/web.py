@@ -1,0 +1,201 @@
+"""Web: pages per second of the production settings under gunicorn on this machine.
+
+The production settings (JSON logs, the security middleware, PostgreSQL, Redis) under
+gunicorn with ``docker/gunicorn.conf.py``, against a database ``bench_web`` (created,
+loaded with the plan, the demo users and demo estimates, dropped). Signed-in clients, each
+its own session, read the estimate list (25 a page) and an estimate's page as fast as they
+can for ``BENCH_SECONDS`` (default 10) per configuration; printed per number of gunicorn
+processes and clients: pages per second, median and 95th-percentile latency, errors.
+Everything (PostgreSQL, Redis, the clients) shares this machine's CPUs, as on a one-machine
+deployment. Environment: ``BENCH_SECONDS``, ``BENCH_WEB_WORKERS`` (default ``1,2,4``),
+``CELERY_BROKER_URL``, ``DATABASE_URL`` (the server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from statistics import median
+
+from bench._support import ROOT, django_database, percentile
+
+PASSWORD = "bench-web-password"  # noqa: S105 (a throw-away account of a throw-away database)
+KEY = "bench-only-" + "Qm4Zt8Wx2Lp6Rv0Kc3Nb7Hy1Jd5Fg9Ks" * 2
+
+
+def _prepare() -> tuple[list[str], list[int]]:
+    """Demo data; the demo users get a password production's hasher reads. Returns the
+    usernames and the ids of estimates the first of them may see."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.core.management import call_command
+
+    from approvals.access import estimate_list_for_user
+
+    for command in ("load_plan", "load_issuers", "load_norms", "seed_demo"):
+        call_command(command, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    hasher = PBKDF2PasswordHasher()
+    users = get_user_model().objects.filter(username__in=["hoi.huyen", "tckh", "pho.chutich"])
+    for user in users:
+        user.password = hasher.encode(PASSWORD, hasher.salt())
+        user.save(update_fields=["password"])
+    names = sorted(u.username for u in users)
+    first = get_user_model().objects.get(username=names[0])
+    estimates = list(estimate_list_for_user(first).values_list("pk", flat=True)[:20])
+    if not settings.DATABASES["default"]["NAME"].startswith("bench_"):
+        raise RuntimeError("not the benchmark's own database")
+    return names, estimates
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _server(database: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": KEY,
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database}"
+        ),
+        "CELERY_BROKER_URL": str(settings.CELERY_BROKER_URL),
+        "CACHE_URL": str(settings.CELERY_BROKER_URL),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP between the clients and gunicorn (the proxy's part is not measured).
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_WORKERS": str(workers),
+        "LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "-c",
+            "docker/gunicorn.conf.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return proc
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _client(base: str, username: str) -> urllib.request.OpenerDirector:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if match is None:
+        raise RuntimeError("no CSRF token on the login page")
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": match.group(1), "username": username, "password": PASSWORD}
+    ).encode()
+    opener.open(f"{base}/accounts/login/", data=data, timeout=10).read()
+    answer = opener.open(f"{base}/estimates/", timeout=10)
+    if answer.status != 200 or "/accounts/login/" in answer.url:
+        raise RuntimeError(f"{username} is not signed in")
+    return opener
+
+
+def _measure(
+    base: str, users: list[str], estimates: list[int], clients: int, seconds: float
+) -> tuple[int, list[float], int]:
+    openers = [_client(base, users[i % len(users)]) for i in range(clients)]
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def loop(opener: urllib.request.OpenerDirector, n: int) -> None:
+        nonlocal errors
+        i = n
+        while time.monotonic() < stop_at:
+            i += 1
+            path = "/estimates/" if i % 2 else f"/estimates/{estimates[i % len(estimates)]}/"
+            started = time.monotonic()
+            try:
+                opener.open(f"{base}{path}", timeout=30).read()
+                ok = True
+            except OSError:
+                ok = False
+            elapsed = time.monotonic() - started
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    errors += 1
+
+    threads = [threading.Thread(target=loop, args=(o, n)) for n, o in enumerate(openers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(latencies), latencies, errors
+
+
+def run() -> None:
+    seconds = float(os.environ.get("BENCH_SECONDS", "10"))
+    configurations = [int(w) for w in os.environ.get("BENCH_WEB_WORKERS", "1,2,4").split(",")]
+    print(f"   this machine: {os.cpu_count()} CPUs; {seconds:.0f} s per configuration")
+    with django_database("web") as database, tempfile.TemporaryDirectory() as tmp:
+        users, estimates = _prepare()
+        print(f"   {len(estimates)} estimates read in turn with the list; users {', '.join(users)}")
+        print("   gunicorn processes  clients  pages/s  median ms  p95 ms  errors")
+        for workers in configurations:
+            port = _free_port()
+            proc = _server(database, port, workers, Path(tmp) / "gunicorn.log")
+            try:
+                for clients in sorted({workers, workers * 2, 8}):
+                    done, latencies, errors = _measure(
+                        f"http://127.0.0.1:{port}", users, estimates, clients, seconds
+                    )
+                    print(
+                        f"   {workers:>19}  {clients:>7}  {done / seconds:>7.1f}  "
+                        f"{median(latencies) * 1000 if latencies else float('nan'):>9.0f}  "
+                        f"{percentile(latencies, 95) * 1000:>6.0f}  {errors:>6}",
+                        flush=True,
+                    )
+            finally:
+                _stop(proc)
