@@ -274,8 +274,8 @@ def test_only_the_embedded_default_lets_demo_users_skip_it(
     import config.settings.base as base
 
     monkeypatch.setenv("OTP_REQUIRED", "false")  # even so
-    monkeypatch.setattr(base, "SECRET_KEY", "k" * 50)
-    monkeypatch.setattr(base, "DATABASES", {"default": {"ENGINE": "django.db.backends.postgresql"}})
+    monkeypatch.setenv("SECRET_KEY", "k" * 50)
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@127.0.0.1:5432/any")
     for name in ("config.settings.production", "config.settings.local"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     assert importlib.import_module("config.settings.production").OTP_REQUIRED is True
