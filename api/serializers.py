@@ -529,8 +529,13 @@ class SettlementSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+    token = serializers.CharField(
+        help_text=_("Send it as `Authorization: Token <token>`. Shown this once.")
+    )
+    id = serializers.IntegerField()
+    name = serializers.CharField()
     created = serializers.DateTimeField()
+    expires = serializers.DateTimeField()
 
 
 # --------------------------------------------------------------------------------------

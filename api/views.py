@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
@@ -22,15 +22,19 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.lockout import lockout_response
+from accounts.models import ApiToken
+from accounts.second_factor import code_check, has_second_factor, second_factor_required
+from accounts.tokens import token_issue, tokens_revoke
 from approvals import services
 from approvals.access import (
     access_estimate,
@@ -749,9 +753,32 @@ class SettlementViewSet(_LedgerListView):
 # Tokens
 
 
-class TokenStatusSerializer(serializers.Serializer):
-    exists = serializers.BooleanField()
-    created = serializers.DateTimeField(allow_null=True)
+class TokenRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=100, help_text="What the token is for (shown in your list of tokens)."
+    )
+    days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="How many days the token is valid (API_TOKEN_DAYS by default).",
+    )
+    username = serializers.CharField(max_length=150, required=False)
+    password = serializers.CharField(max_length=4096, required=False, write_only=True)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        write_only=True,
+        help_text="A code from your authenticator app, or a recovery code.",
+    )
+
+
+class TokenListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The first characters of the key.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
 
 
 def _user(request: Request) -> Any:
@@ -759,37 +786,103 @@ def _user(request: Request) -> Any:
     return request.user
 
 
+def _refused(detail: str, field: str | None, code: int) -> Response:
+    return Response({"detail": detail, "field": field}, status=code)
+
+
 class TokenView(APIView):
-    """Your API token: create (or replace) it, see whether you have one, revoke it. Signed
-    in to the web site, open this address in the browser to do it from a form."""
+    """Your API tokens: get one (with your username, password and second factor, or from
+    a signed-in web session that has passed the second factor), list them, revoke the one
+    you use. Tokens expire; a changed password or a deactivated user revokes them all."""
+
+    def get_permissions(self) -> Any:
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return super().get_permissions()
 
     @extend_schema(
-        summary="Whether you hold a token",
-        responses={200: TokenStatusSerializer, 401: ERROR, 429: ERROR},
+        summary="Your active tokens",
+        responses={200: TokenListSerializer(many=True), 401: ERROR, 429: ERROR},
     )
     def get(self, request: Request) -> Response:
-        token = Token.objects.filter(user=_user(request)).first()
-        return Response({"exists": token is not None, "created": token and token.created})
+        tokens = ApiToken.objects.active().filter(user=_user(request))
+        return Response(TokenListSerializer(tokens, many=True).data)
 
     @extend_schema(
-        summary="Create a token (replacing the one you had)",
-        request=None,
-        responses={201: s.TokenSerializer, 401: ERROR, 403: ERROR, 429: ERROR},
+        summary="Get a new token",
+        description=(
+            "Send `username` and `password`, and `otp` (a code from your authenticator "
+            "app, or a recovery code) when you have a second factor or your role requires "
+            "one; or call it from a signed-in web session. Too many wrong passwords for a "
+            "username from one address lock that pair out for a while (429)."
+        ),
+        request=TokenRequestSerializer,
+        responses={
+            201: s.TokenSerializer,
+            400: ERROR,
+            401: ERROR,
+            403: ERROR,
+            429: ERROR,
+        },
     )
-    def post(self, request: Request) -> Response:
-        Token.objects.filter(user=_user(request)).delete()
-        token = Token.objects.create(user=_user(request))
+    def post(self, request: Request) -> Response | HttpResponse:
+        body = TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if isinstance(request.auth, ApiToken):
+            return _refused(
+                _("A new token needs your password and second factor, not another token."),
+                None,
+                status.HTTP_403_FORBIDDEN,
+            )
+        user = request.user if request.user.is_authenticated else None
+        if user is None:
+            user = authenticate(
+                request._request,
+                username=data.get("username", ""),
+                password=data.get("password", ""),
+            )
+            if getattr(request._request, "axes_locked_out", False):
+                return lockout_response(request._request)
+            if user is None:
+                return _refused(
+                    _("Wrong username or password."), "password", status.HTTP_400_BAD_REQUEST
+                )
+            if has_second_factor(user):
+                if code_check(user, data.get("otp", ""), request=request._request) is None:
+                    return _refused(
+                        _("The second-factor code is missing or not right."),
+                        "otp",
+                        status.HTTP_400_BAD_REQUEST,
+                    )
+            elif second_factor_required(user):
+                return _refused(
+                    _("Set up your second factor on the web site first."),
+                    "otp",
+                    status.HTTP_403_FORBIDDEN,
+                )
+        token, key = token_issue(user, name=data["name"], days=data.get("days"), request=request)
         return Response(
-            {"token": token.key, "created": token.created}, status=status.HTTP_201_CREATED
+            {
+                "token": key,
+                "id": token.pk,
+                "name": token.name,
+                "created": token.created_at,
+                "expires": token.expires_at,
+            },
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(
-        summary="Revoke your token",
+        summary="Revoke the token you use (from a web session: all your tokens)",
         request=None,
         responses={204: None, 401: ERROR, 403: ERROR, 429: ERROR},
     )
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=_user(request)).delete()
+        tokens = ApiToken.objects.filter(user=_user(request))
+        if isinstance(request.auth, ApiToken):
+            tokens = tokens.filter(pk=request.auth.pk)
+        tokens_revoke(tokens, reason="revoked by its owner", request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

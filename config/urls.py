@@ -34,6 +34,7 @@ urlpatterns = [
     path("workflow/", workflow_site.urls),
     path("accounts/login/", home_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("web.account_urls")),
     path("i18n/setlang/", language_views.language_choose, name="set_language"),
     # The Excel exports of the notifications' and delegations' lists are pages of ``web``
     # (the layer that may use ``reports``), served beside those apps' own pages.

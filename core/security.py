@@ -1,4 +1,5 @@
-"""The security log of refused actions (``SecurityEvent``) and the ``security`` logger.
+"""The security log of refused actions and sign-in events (``SecurityEvent``) and the
+``security`` logger.
 
 A refusal (``core.errors.Forbidden``: the access gate, segregation of duties, a page's own
 role check) is recorded where it becomes the HTTP 403 answer: in
@@ -126,3 +127,46 @@ def refusal_list() -> QuerySet[SecurityEvent]:
     return SecurityEvent.objects.filter(kind=SecurityEvent.Kind.REFUSED).order_by(
         "-occurred_at", "-pk"
     )
+
+
+def security_event_record(
+    kind: str,
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    username: str = "",
+    message: str = "",
+) -> SecurityEvent | None:
+    """Record a sign-in event (``SecurityEvent.Kind``): who (the user, or the username
+    typed when there is no such user), the method and path of the request, and a short
+    message. Never a password, a code, a token or an address. A failure to write is
+    logged, never raised: signing in goes on either way."""
+    if user is not None and getattr(user, "pk", None) is not None:
+        username = user.get_username()
+    match = request.resolver_match if request is not None else None
+    event = SecurityEvent(
+        kind=kind,
+        user_id=getattr(user, "pk", None),
+        username=(username or "")[:150],
+        method=((request.method or "") if request is not None else "")[:10],
+        path=(request.path if request is not None else "")[:500],
+        view=(match.view_name if match is not None else "")[:200],
+        message=message[:1000],
+    )
+    try:
+        with transaction.atomic():
+            event.save(force_insert=True)
+    except DatabaseError:
+        logger.exception("security event not recorded: %s user=%s", kind, event.user_id)
+        return None
+    if kind not in (SecurityEvent.Kind.LOGIN, SecurityEvent.Kind.LOGIN_FAILED):
+        # (sign-ins and failed sign-ins are logged by their own receivers, below)
+        security_log(
+            kind,
+            f"#{event.pk}",
+            security_event_id=event.pk,
+            user_id=event.user_id,
+            method=event.method,
+            path=event.path,
+        )
+    return event

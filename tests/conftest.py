@@ -15,6 +15,7 @@ finds it missing (:func:`reference_data_ensure`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.test import Client as DjangoClient
 from django.utils import translation
 
 from approvals.services.decisions import decision_issuers_load
@@ -77,6 +79,24 @@ def english_outside_requests() -> Iterator[None]:
     request (tests/test_site.py and tests/approvals/test_messages.py hold that)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def second_factor_passed_on_force_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test client's ``force_login`` (and ``login``) signs in as if the second factor
+    had just been passed, as a user of an approving role does in the browser; the tests of
+    the second factor itself (tests/accounts) sign in through the login page instead."""
+    from accounts.second_factor import VERIFIED_AT
+
+    original = DjangoClient._login
+
+    def _login(self: DjangoClient, user: Any, backend: Any = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        session[VERIFIED_AT] = time.time()
+        session.save()
+
+    monkeypatch.setattr(DjangoClient, "_login", _login)
 
 
 @pytest.fixture

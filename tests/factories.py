@@ -27,6 +27,14 @@ S = EstimateStatus
 # --------------------------------------------------------------------------------------
 # People
 
+
+def api_key(user: Any, name: str = "tests") -> str:
+    """A new API token's key for ``user`` (as issued after the second factor)."""
+    from accounts.tokens import token_issue
+
+    return token_issue(user, name=name)[1]
+
+
 #: Who drives each step in :func:`estimate_in_status` (usernames of organization.demo).
 REVIEWER = "hoi.huyen"
 APPRAISER = "tckh"

@@ -86,6 +86,7 @@ LAYERS: dict[str, int] = {
     "notifications": 5,
     "approvals": 6,
     "reports": 7,
+    "accounts": 7,
     "attachments": 7,
     "web": 8,
     "api": 8,

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs is read from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,12 +33,15 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "viewflow",
     "viewflow.workflow",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     # the product
     "core",
     "organization",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
     "notifications",
     "delegations",
     "reports",
+    "accounts",
     "attachments",
     "api",
 ]
@@ -65,9 +70,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.sessions.SessionLimitMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DomainErrorMiddleware",
+    # Last: turns a sign-in refused for a lockout into the lockout page (or JSON 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +104,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its username and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -105,6 +116,36 @@ GUARDIAN_MONKEY_PATCH_USER = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "estimates:start"
 LOGOUT_REDIRECT_URL = "login"
+
+# Signing in (see accounts/ and the README).
+# The second factor (an authenticator app, or a recovery code) is required for the roles
+# that appraise, approve, disburse and verify settlements, and for administrators; it is
+# asked again before approving, disbursing or verifying a settlement when it was last
+# passed more than OTP_REAUTH_SECONDS ago. Only the embedded demo turns OTP_REQUIRED off.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=True)
+OTP_REAUTH_SECONDS = env.int("OTP_REAUTH_SECONDS", default=900)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Dự án 8")
+# A session ends after SESSION_IDLE_SECONDS without a request, and SESSION_ABSOLUTE_SECONDS
+# after the login whatever the activity.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=10 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_ACTIVITY_RESOLUTION = 60
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failed sign-ins for one username from
+# one address lock that pair (never an address alone: a commune office shares one) for
+# AXES_COOLOFF_MINUTES. Administrators see and lift lockouts in the admin.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# The number of reverse proxies in front of the app that append to X-Forwarded-For (the
+# client's address for the lockout is read from there); 0: the connection's own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# API tokens: valid API_TOKEN_DAYS days unless asked for fewer, at most API_TOKEN_MAX_DAYS.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -267,7 +308,7 @@ API_PAGE_SIZE = 50
 API_IDEMPOTENCY_HOURS = 24
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -10,6 +10,8 @@ from .base import BASE_DIR, env
 
 DEBUG = False
 DEMO_ENABLED = False
+# The second factor is always required of the roles that need it here.
+OTP_REQUIRED = True
 # Read here again (not taken from base), so that this module gives the same answer
 # whenever it is loaded.
 SECRET_KEY = env("SECRET_KEY", default="")

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.approvals.conftest import make_estimate, people  # noqa: F401 (fixtures)
+from tests.factories import api_key
 
 People = dict[str, AbstractUser]
 Client = Callable[[str], APIClient]
@@ -32,9 +32,8 @@ def api(people: People) -> Client:  # noqa: F811
 
     def client(username: str) -> APIClient:
         if username not in clients:
-            token, _ = Token.objects.get_or_create(user=people[username])
             c = APIClient()
-            c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            c.credentials(HTTP_AUTHORIZATION=f"Token {api_key(people[username])}")
             clients[username] = c
         return clients[username]
 

@@ -5,10 +5,12 @@ limit per user."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts.models import ApiToken
+from core.models import SecurityEvent
+from tests.factories import api_key
 
 from .conftest import Client, People
 
@@ -62,47 +64,64 @@ def test_unknown_api_address_is_a_json_404(api: Client) -> None:
 
 def test_user_creates_uses_and_revokes_their_token_from_a_session(people: People) -> None:
     web = APIClient()
-    web.force_login(people["ketoan"])
-    assert web.get("/api/v1/token/").json() == {"exists": False, "created": None}
-    created = web.post("/api/v1/token/")
+    web.force_login(people["ketoan"])  # the second factor passed (tests/conftest.py)
+    assert web.get("/api/v1/token/").json() == []
+    created = web.post("/api/v1/token/", {"name": "máy kế toán", "days": 30})
     assert created.status_code == 201
-    key = created.json()["token"]
-    assert Token.objects.get(user=people["ketoan"]).key == key
+    body = created.json()
+    key = body["token"]
+    token = ApiToken.objects.get(user=people["ketoan"])
+    assert (token.name, token.pk, token.prefix) == ("máy kế toán", body["id"], key[:8])
+    assert token.digest != key and key not in token.digest  # only a digest is kept
+    assert 29 <= (token.expires_at - token.created_at).days <= 30
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/estimates/").status_code == 200
-    assert client.get("/api/v1/token/").json()["exists"] is True
+    assert [t["name"] for t in client.get("/api/v1/token/").json()] == ["máy kế toán"]
 
-    # a new token replaces the old one
-    replaced = client.post("/api/v1/token/").json()["token"]
-    assert replaced != key
-    assert client.get("/api/v1/estimates/").status_code == 401
-    client.credentials(HTTP_AUTHORIZATION=f"Token {replaced}")
+    # a token does not make another token: that needs the password and second factor
+    refused = client.post("/api/v1/token/", {"name": "more"})
+    assert refused.status_code == 403
+    assert ApiToken.objects.filter(user=people["ketoan"]).count() == 1
+
     assert client.delete("/api/v1/token/").status_code == 204
-    assert client.get("/api/v1/estimates/").status_code == 401
-    assert not Token.objects.filter(user=people["ketoan"]).exists()
+    answer = client.get("/api/v1/estimates/")
+    assert answer.status_code == 401
+    assert answer.json()["detail"]
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert SecurityEvent.objects.filter(
+        kind=SecurityEvent.Kind.TOKEN_REFUSED, user_id=people["ketoan"].pk
+    ).exists()
 
 
 def test_session_writes_need_the_csrf_token(people: People) -> None:
     web = APIClient(enforce_csrf_checks=True)
     web.force_login(people["ketoan"])
-    response = web.post("/api/v1/token/")
+    response = web.post("/api/v1/token/", {"name": "x"})
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
-    assert not Token.objects.filter(user=people["ketoan"]).exists()
+    assert not ApiToken.objects.filter(user=people["ketoan"]).exists()
 
 
-def test_administrator_creates_tokens_by_command_and_sees_them_in_the_admin(
-    people: People,
-) -> None:
-    call_command("drf_create_token", "quansat", verbosity=0)
-    assert Token.objects.filter(user__username="quansat").exists()
+def test_administrator_sees_and_revokes_tokens_in_the_admin(people: People) -> None:
+    key = api_key(people["quansat"], name="báo cáo tháng")
     admin = APIClient()
     admin.force_login(people["sep"])
-    page = admin.get("/admin/authtoken/tokenproxy/")
+    page = admin.get("/admin/accounts/apitoken/")
     assert page.status_code == 200
     assert b"quansat" in page.content
+    token = ApiToken.objects.get(user=people["quansat"])
+    done = admin.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+        format="multipart",
+    )
+    assert done.status_code == 302
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/plans/").status_code == 401
 
 
 @override_settings(API_THROTTLE_RATE="3/min")

@@ -15,7 +15,6 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from api.models import IdempotencyKey
@@ -24,7 +23,7 @@ from approvals.models import AuditEntry
 from estimates.models import Estimate, EstimateVersion, Plan
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.factories import club_input
+from tests.factories import api_key, club_input
 
 from .conftest import Client, estimate_payload
 
@@ -178,14 +177,14 @@ def _race(clients: list[APIClient], url: str, keys: list[str | None]) -> list[tu
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_submit_once(plan: Plan) -> None:
     drafter = get_user_model().objects.get(username="hoi.silolau")
-    token = Token.objects.create(user=drafter)
+    token = api_key(drafter)
     unit = Unit.objects.get(code="si-lo-lau")
     for _round in range(5):
         est = services.estimate_create(actor=drafter, plan=plan, unit=unit, data=club_input(plan))
         clients = []
         for _ in range(THREADS):
             c = APIClient()
-            c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
             clients.append(c)
         key = f"retry-{est.pk}"
         outcomes = _race(clients, f"/api/v1/estimates/{est.pk}/submit/", [key] * THREADS)
@@ -217,7 +216,7 @@ def test_concurrent_reviewers_with_their_own_keys_forward_once(plan: Plan) -> No
     clients = []
     for reviewer in reviewers:
         c = APIClient()
-        c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reviewer).key}")
+        c.credentials(HTTP_AUTHORIZATION=f"Token {api_key(reviewer)}")
         clients.append(c)
     outcomes = _race(
         clients, f"/api/v1/estimates/{est.pk}/forward/", [f"k{n}" for n in range(THREADS)]

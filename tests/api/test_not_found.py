@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tests.factories import api_key
 
 from .conftest import People
 
@@ -22,9 +23,8 @@ ADDRESSES = [
 
 
 def _token(people: People) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=people["hoi.silolau"])
     client = APIClient(enforce_csrf_checks=True)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(people['hoi.silolau'])}")
     return client
 
 

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.models import AuditEntry
 from attachments.models import Attachment
 from estimates.models import Estimate
+from tests.factories import api_key
 
 from .conftest import PDF, PE, PNG
 
@@ -23,9 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 def api(user: Any) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}", HTTP_ACCEPT_LANGUAGE="en")
     return client
 
 

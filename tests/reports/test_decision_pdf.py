@@ -10,7 +10,6 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.models import Decision
@@ -18,7 +17,7 @@ from core.money import format_vnd
 from core.words import amount_in_words
 from estimates.models import Estimate, Plan
 from reports.decisions import date_line, decision_pdf
-from tests.factories import estimate_in_status
+from tests.factories import api_key, estimate_in_status
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +44,8 @@ def page_client(user: Any) -> Client:
 
 
 def api_client(user: Any) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return client
 
 

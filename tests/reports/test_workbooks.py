@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals import services
@@ -30,7 +29,7 @@ from reports.workbooks import (
     estimate_workbook,
     settlement_workbook,
 )
-from tests.factories import estimate_in_status, line_input, lines_of
+from tests.factories import api_key, estimate_in_status, line_input, lines_of
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +81,8 @@ def page_client(user: Any) -> Client:
 
 
 def api_client(user: Any) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return client
 
 

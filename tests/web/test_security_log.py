@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.audit import audit_verify
@@ -24,7 +23,7 @@ from ledger.selectors import ledger_reconcile
 from notifications.models import OutboxEvent
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
-from tests.factories import estimate_in_status
+from tests.factories import api_key, estimate_in_status
 
 OFFICER = "hoi.silolau"
 PERSONAL = "Lò Thị Mai, 0912 345 678"
@@ -67,7 +66,7 @@ def test_a_refused_approval_page_is_recorded_and_changes_nothing(
     response = client.post(f"{path}?token=secret", {"comment": PERSONAL})
     assert response.status_code == 403
     assert b"Your role does not allow this on this estimate." in response.content
-    event = SecurityEvent.objects.get()
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.REFUSED)
     assert_recorded(event, users[OFFICER], path, in_approval)
     assert event.view == "estimates:approve"
     assert event.message == "Your role does not allow this on this estimate."
@@ -82,14 +81,13 @@ def test_a_refused_approval_in_the_api_is_recorded_and_changes_nothing(
     """The API checks only visibility first; the service's access gate refuses inside its
     transaction, with the estimate locked."""
     before = state(in_approval)
-    token, _ = Token.objects.get_or_create(user=users[OFFICER])
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(users[OFFICER])}")
     path = f"/api/v1/estimates/{in_approval.pk}/approve/"
     response = api.post(path, {"comment": PERSONAL}, format="json")
     assert response.status_code == 403
     assert response.json()["field"] is None
-    event = SecurityEvent.objects.get()
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.REFUSED)
     assert_recorded(event, users[OFFICER], path, in_approval)
     assert event.view == "api:estimate-approve"
     assert event.message == response.json()["detail"]
@@ -112,7 +110,7 @@ def test_a_segregation_of_duties_refusal_is_recorded(
     path = reverse("estimates:approve", args=[in_approval.pk])
     response = client.post(path, {"comment": "Đồng ý", "confirm": "on"})
     assert response.status_code == 403
-    event = SecurityEvent.objects.get()
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.REFUSED)
     assert_recorded(event, reviewer, path, in_approval)
     assert "cannot act on two stages" in event.message
     assert state(in_approval) == before
@@ -132,7 +130,12 @@ def test_the_record_outlives_the_refused_transaction(
     assert state(in_approval) == before
     assert audit_verify() is None
     assert ledger_reconcile(plan) == []
-    assert_recorded(SecurityEvent.objects.get(), users[OFFICER], path, in_approval)
+    assert_recorded(
+        SecurityEvent.objects.get(kind=SecurityEvent.Kind.REFUSED),
+        users[OFFICER],
+        path,
+        in_approval,
+    )
 
 
 def test_the_security_logger_has_a_line_without_the_username(
@@ -157,7 +160,9 @@ def test_the_auditor_reads_the_log_and_the_commune_officer_cannot(
     client.post(reverse("estimates:approve", args=[in_approval.pk]))
     log = reverse("security_refusals")
     assert client.get(log).status_code == 403
-    assert SecurityEvent.objects.count() == 2  # reading the log was refused, and recorded
+    assert (
+        SecurityEvent.objects.filter(kind=SecurityEvent.Kind.REFUSED).count() == 2
+    )  # reading the log was refused, and recorded
 
     client.force_login(users["kiemtoan"])
     page = client.get(log)

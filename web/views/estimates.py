@@ -67,6 +67,7 @@ from web.forms import (
     estimate_input,
     line_initial,
 )
+from web.views.account import recent_second_factor
 from web.views.attachments import attachments_context
 from web.views.lists import list_page
 
@@ -590,6 +591,7 @@ def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_second_factor
 def estimate_approve(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.APPROVE)
     summary = approval_summary(estimate, list(estimate.lines.order_by("position")))

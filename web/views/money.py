@@ -46,6 +46,7 @@ from web.forms import (
     SubEnvelopeForm,
     VerifySettlementForm,
 )
+from web.views.account import recent_second_factor
 from web.views.estimates import _act, _estimate_for, _offer, _posted, add_service_error
 
 # ---------------------------------------------------------------------------------------
@@ -53,6 +54,7 @@ from web.views.estimates import _act, _estimate_for, _offer, _posted, add_servic
 
 
 @require_http_methods(["GET", "POST"])
+@recent_second_factor
 def estimate_disburse(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.DISBURSE)
     money = estimate_money(estimate)
@@ -176,6 +178,7 @@ def estimate_settle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_second_factor
 def estimate_verify_settlement(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate_for(request, pk, perms.VERIFY)
     form = _offer(request, estimate, VerifySettlementForm(_posted(request)), perms.VERIFY)
