@@ -189,7 +189,13 @@ def _verification(plan: Plan, users: dict[str, Any]) -> tuple[str, str, str, dic
     return "tckh", url, str(estimate.pk), {"confirm": "on"}
 
 
-@pytest.mark.parametrize("action", [_approval, _disbursement, _verification])
+def _approval_of_several(plan: Plan, users: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
+    estimate = estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
+    url = reverse("estimates:approve_many")
+    return "pho.chutich", url, str(estimate.pk), {"estimate": [estimate.pk], "confirmed": "1"}
+
+
+@pytest.mark.parametrize("action", [_approval, _approval_of_several, _disbursement, _verification])
 def test_asked_again_before_approving_paying_or_verifying_after_the_window(
     plan: Plan, users: dict[str, Any], action: Any
 ) -> None:

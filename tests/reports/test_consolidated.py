@@ -227,7 +227,9 @@ def test_a_unit_filter_the_user_may_not_see_is_refused(
         text = page.content.decode()
         assert "You may not see this unit, or it does not exist." in text
         assert "Nậm Xe" not in text and "11.000.000" not in text
-    answer = api_client(users["hoi.silolau"]).get("/api/v1/reports/consolidated/", {"unit": unit})
+    answer = api_client(users["hoi.silolau"]).get(
+        "/api/v1/reports/consolidated/", {"unit": unit}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert answer.status_code == 400
     assert answer.json()["field"] == "unit"
     assert "You may not see this unit" in answer.json()["detail"]
@@ -431,7 +433,9 @@ def test_the_api_answers_json_and_excel(
     assert data["total"] == _summary_figures(summary["envelope"]["total"])
     assert data["groups"][0]["level"] == "district"
     excel = client.get(
-        "/api/v1/reports/consolidated/", {"format": "xlsx", "unit": money["namxe"].unit_id}
+        "/api/v1/reports/consolidated/",
+        {"format": "xlsx", "unit": money["namxe"].unit_id},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert excel.status_code == 200 and excel["Content-Type"] == XLSX
     ws = _sheet(excel.content)

@@ -20,6 +20,7 @@ from approvals import services
 from approvals.access import actions_allowed, estimate_inbox_for_user, estimate_list_for_user
 from core.errors import DomainError
 from estimates.models import Estimate, EstimateStatus, Source
+from web.views.account import recent_second_factor
 
 #: At most this many estimates in one confirmation.
 MAX_BULK = 50
@@ -63,6 +64,7 @@ def _total(estimates: list[Estimate]) -> int:
     return sum(e.appraised_amount or 0 for e in estimates)
 
 
+@recent_second_factor
 @require_http_methods(["GET", "POST"])
 def estimate_approve_many(request: HttpRequest) -> HttpResponse:
     candidates = _approvable(request.user)
