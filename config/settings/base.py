@@ -140,6 +140,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# Its start-up banner on every command adds nothing to the logs.
+AXES_VERBOSE = False
 # The number of reverse proxies in front of the app that append to X-Forwarded-For (the
 # client's address for the lockout is read from there); 0: the connection's own address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
