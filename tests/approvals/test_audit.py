@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from approvals.audit import audit_verify
-from approvals.models import AuditEntry
+from approvals.audit import audit_record, audit_verify
+from approvals.models import AuditChainHead, AuditEntry
 from estimates.models import Estimate
 
 
@@ -89,3 +89,50 @@ def test_rewritten_comment_with_recomputed_own_hash_breaks_the_next_link(
     problem = audit_verify()
     assert problem is not None
     assert problem.seq == trail[2].seq
+
+
+def _refused(sql: str, match: str) -> None:
+    """``sql``, as the tables' owner who has not asked to truncate, is refused."""
+    with (
+        pytest.raises(DatabaseError, match=match),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the inserts' deferred checks
+        cursor.execute("SET LOCAL p8.allow_truncate = 'off'")
+        cursor.execute(sql)
+
+
+def _trail_state() -> tuple[object, ...]:
+    head = AuditChainHead.objects.get(id=1)
+    rows = list(AuditEntry.objects.order_by("seq").values_list("seq", "hash"))
+    return head.last_seq, head.last_hash, rows
+
+
+@pytest.mark.parametrize("table", ["approvals_auditentry", "approvals_auditchainhead"])
+def test_database_refuses_truncate(trail: list[AuditEntry], table: str) -> None:
+    before = _trail_state()
+    _refused(f"TRUNCATE {table} CASCADE", "TRUNCATE refused")
+    assert _trail_state() == before
+    assert audit_verify() is None
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE approvals_auditchainhead SET last_seq = last_seq + 2",
+        "UPDATE approvals_auditchainhead SET last_seq = last_seq - 1",
+        "UPDATE approvals_auditchainhead SET last_hash = 'forged'",
+        "DELETE FROM approvals_auditchainhead",
+    ],
+)
+def test_the_chain_head_only_moves_one_entry_forward(trail: list[AuditEntry], sql: str) -> None:
+    before = _trail_state()
+    _refused(sql, "only moves one entry forward")
+    assert _trail_state() == before
+    # The audit writer's own step still works.
+    make_more = AuditEntry.objects.count()
+    with transaction.atomic():
+        audit_record(action="test.recorded", actor=None)
+    assert AuditEntry.objects.count() == make_more + 1
+    assert audit_verify() is None
