@@ -1,14 +1,26 @@
-"""Writing and verifying the hash-chained audit trail."""
+"""Writing and verifying the hash-chained audit trail.
+
+Each entry's hash is an HMAC-SHA-256 of its fields (and the previous entry's hash) keyed
+with ``settings.AUDIT_HMAC_KEY``, which is not in the database: someone who edits an entry
+and re-hashes the whole chain without the key leaves a chain that ``audit_verify`` refuses
+from its first entry. Someone who also holds the key is caught by the anchors: the chain's
+head (sequence, hash) written periodically outside the database (``audit_anchor``), which
+``audit_verify(anchors=...)`` compares with the chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -34,10 +46,23 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def entry_hash(entry: AuditEntry) -> str:
+logger = logging.getLogger("security")
+
+
+def audit_key() -> bytes:
+    """The chain's key (``settings.AUDIT_HMAC_KEY``)."""
+    key: str = getattr(settings, "AUDIT_HMAC_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set: the audit trail is keyed.")
+    return key.encode("utf-8")
+
+
+def entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+    """The entry's HMAC-SHA-256 over its hashed fields, keyed with ``key`` (default: the
+    chain's key)."""
     payload = {name: _canonical(getattr(entry, name)) for name in HASHED_FIELDS}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return hmac.new(key or audit_key(), blob.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _display(user: AbstractBaseUser | None) -> str:
@@ -132,6 +157,7 @@ class ChainProblem:
 def audit_verify(batch_size: int = 2000) -> ChainProblem | None:
     """Walk the chain in order; return the first problem (an edited, deleted or inserted
     entry), or None when every entry and the head agree."""
+    key = audit_key()
     expected_seq = 1
     prev_hash = ""
     for entry in _entries(batch_size):
@@ -139,7 +165,7 @@ def audit_verify(batch_size: int = 2000) -> ChainProblem | None:
             return ChainProblem(expected_seq, f"entry #{expected_seq} is missing (deleted)")
         if entry.prev_hash != prev_hash:
             return ChainProblem(entry.seq, f"entry #{entry.seq} does not follow the one before")
-        if entry_hash(entry) != entry.hash:
+        if entry_hash(entry, key) != entry.hash:
             return ChainProblem(entry.seq, f"entry #{entry.seq} was changed after it was written")
         prev_hash = entry.hash
         expected_seq += 1

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from approvals.audit import audit_record, audit_verify
+from approvals.audit import audit_record, audit_verify, entry_hash
 from approvals.models import AuditChainHead, AuditEntry
 from estimates.models import Estimate
 
@@ -136,3 +138,46 @@ def test_the_chain_head_only_moves_one_entry_forward(trail: list[AuditEntry], sq
         audit_record(action="test.recorded", actor=None)
     assert AuditEntry.objects.count() == make_more + 1
     assert audit_verify() is None
+
+
+def _rehash_whole_chain(key: bytes, comment_of_second: str) -> None:
+    """What someone who can write the tables does: edit an entry and re-hash the whole
+    chain after it with the application's own function and ``key``."""
+    prev = ""
+    for number, entry in enumerate(AuditEntry.objects.order_by("seq"), start=1):
+        if number == 2:
+            entry.comment = comment_of_second
+        entry.prev_hash = prev
+        entry.hash = entry_hash(entry, key)
+        _tamper(
+            "UPDATE approvals_auditentry SET comment = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            entry.comment,
+            entry.prev_hash,
+            entry.hash,
+            entry.pk,
+        )
+        prev = entry.hash
+    _tamper("UPDATE approvals_auditchainhead SET last_hash = %s WHERE id = 1", prev)
+
+
+def test_a_chain_rehashed_without_the_key_fails_from_its_first_entry(
+    trail: list[AuditEntry],
+) -> None:
+    _rehash_whole_chain(b"a guessed key", "đã chỉnh")
+    problem = audit_verify()
+    assert problem is not None
+    assert problem.seq == trail[0].seq
+    assert "changed" in problem.message
+    with pytest.raises(CommandError, match=f"#{trail[0].seq}"):
+        call_command("verify_audit")
+
+
+def test_the_hash_is_keyed_with_the_setting(trail: list[AuditEntry], settings: Any) -> None:
+    entry = AuditEntry.objects.get(pk=trail[0].pk)
+    assert entry_hash(entry) == entry.hash
+    assert entry_hash(entry, b"another key") != entry.hash
+    settings.AUDIT_HMAC_KEY = "another key"
+    assert audit_verify() is not None
+    settings.AUDIT_HMAC_KEY = ""
+    with pytest.raises(ImproperlyConfigured):
+        audit_verify()
