@@ -14,9 +14,11 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -154,10 +156,17 @@ class ChainProblem:
     message: str
 
 
-def audit_verify(batch_size: int = 2000) -> ChainProblem | None:
+def audit_verify(batch_size: int = 2000, anchors: Iterable[Anchor] = ()) -> ChainProblem | None:
     """Walk the chain in order; return the first problem (an edited, deleted or inserted
-    entry), or None when every entry and the head agree."""
+    entry; with ``anchors``, an entry whose hash is not the one anchored outside the
+    database, or an anchored entry that is gone), or None when every entry, the head and
+    the anchors agree."""
     key = audit_key()
+    anchored: dict[int, Anchor] = {}
+    for anchor in anchors:
+        known = anchored.setdefault(anchor.seq, anchor)
+        if known.hash != anchor.hash:
+            return ChainProblem(anchor.seq, f"the anchors disagree on entry #{anchor.seq}")
     expected_seq = 1
     prev_hash = ""
     for entry in _entries(batch_size):
@@ -167,13 +176,81 @@ def audit_verify(batch_size: int = 2000) -> ChainProblem | None:
             return ChainProblem(entry.seq, f"entry #{entry.seq} does not follow the one before")
         if entry_hash(entry, key) != entry.hash:
             return ChainProblem(entry.seq, f"entry #{entry.seq} was changed after it was written")
+        mark = anchored.get(entry.seq)
+        if mark is not None and mark.hash != entry.hash:
+            return ChainProblem(
+                entry.seq,
+                f"entry #{entry.seq} is not the one anchored at {mark.at}: the chain was rewritten",
+            )
         prev_hash = entry.hash
         expected_seq += 1
     head = AuditChainHead.objects.filter(id=1).first()
     last_seq = expected_seq - 1
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         return ChainProblem(head.last_seq, f"entry #{head.last_seq} is missing (deleted)")
+    beyond = [seq for seq in anchored if seq > last_seq]
+    if beyond:
+        seq = max(beyond)
+        return ChainProblem(
+            seq, f"entry #{seq} was anchored at {anchored[seq].at} and is missing (deleted)"
+        )
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# Anchors: the chain's head, kept outside the database.
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+    at: str
+
+
+def audit_anchor(path: str | Path | None = None) -> Anchor | None:
+    """Append the chain's head (sequence, hash, time) to the anchors file
+    (``settings.AUDIT_ANCHOR_FILE``) and to the ``security`` log; None while the chain is
+    empty. The beat runs it every ``AUDIT_ANCHOR_INTERVAL`` seconds; an auditor keeps the
+    file (or the log) where the database's administrators cannot write."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is None or head.last_seq == 0:
+        return None
+    anchor = Anchor(
+        seq=head.last_seq,
+        hash=head.last_hash,
+        at=timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+    )
+    target = Path(path or settings.AUDIT_ANCHOR_FILE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"seq": anchor.seq, "hash": anchor.hash, "at": anchor.at})
+    with target.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    logger.info(
+        "audit.anchor seq=%s hash=%s",
+        anchor.seq,
+        anchor.hash,
+        extra={"event": "audit.anchor", "audit_seq": anchor.seq, "audit_hash": anchor.hash},
+    )
+    return anchor
+
+
+def anchors_read(path: str | Path) -> list[Anchor]:
+    """The anchors of a file ``audit_anchor`` wrote (one JSON object a line); ValueError
+    naming the line of one that is not."""
+    anchors = []
+    with Path(path).open(encoding="utf-8") as file:
+        for number, line in enumerate(file, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                anchors.append(Anchor(seq=int(item["seq"]), hash=str(item["hash"]), at=item["at"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"line {number} is not an anchor") from exc
+    return anchors
 
 
 def _entries(batch_size: int) -> Iterator[AuditEntry]:

@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("NOTIFICATIONS_DIGEST_HOUR", default=7), minute=0),
         "options": {"expires": 3600},
     },
+    "audit-anchor": {
+        "task": "approvals.audit_anchor",
+        "schedule": AUDIT_ANCHOR_INTERVAL,
+        "options": {"expires": AUDIT_ANCHOR_INTERVAL},
+    },
 }
 
 # Notifications (see notifications/ and docs/ARCHITECTURE.md).

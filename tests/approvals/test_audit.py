@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +14,16 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from approvals.audit import audit_record, audit_verify, entry_hash
+from approvals.audit import (
+    anchors_read,
+    audit_anchor,
+    audit_key,
+    audit_record,
+    audit_verify,
+    entry_hash,
+)
 from approvals.models import AuditChainHead, AuditEntry
+from approvals.tasks import audit_anchor as audit_anchor_task
 from estimates.models import Estimate
 
 
@@ -181,3 +192,75 @@ def test_the_hash_is_keyed_with_the_setting(trail: list[AuditEntry], settings: A
     settings.AUDIT_HMAC_KEY = ""
     with pytest.raises(ImproperlyConfigured):
         audit_verify()
+
+
+# Anchors: the head written outside the database catches a chain re-hashed with the key.
+
+
+def test_the_head_is_anchored_in_the_file_and_the_log(
+    trail: list[AuditEntry], tmp_path: Path, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "anchors" / "audit.jsonl")
+    with caplog.at_level(logging.INFO, logger="security"):
+        assert audit_anchor_task.delay().get() == trail[-1].seq
+    lines = (tmp_path / "anchors" / "audit.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    written = json.loads(lines[0])
+    assert (written["seq"], written["hash"]) == (trail[-1].seq, trail[-1].hash)
+    assert written["at"].endswith("+00:00")
+    assert f"seq={trail[-1].seq} hash={trail[-1].hash}" in caplog.text
+    # Appended to, never rewritten.
+    audit_anchor()
+    assert len((tmp_path / "anchors" / "audit.jsonl").read_text().splitlines()) == 2
+
+
+def test_the_beat_anchors_the_head_periodically() -> None:
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-anchor"]
+    assert entry["task"] == "approvals.audit_anchor"
+    assert entry["schedule"] == settings.AUDIT_ANCHOR_INTERVAL
+
+
+def test_a_chain_rehashed_with_the_key_passes_alone_but_not_against_the_anchors(
+    trail: list[AuditEntry], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    audit_anchor(anchors)
+    call_command("verify_audit", anchors=str(anchors))
+    assert "agrees with 1 anchors" in capsys.readouterr().out
+
+    _rehash_whole_chain(audit_key(), "đã chỉnh")
+    assert audit_verify() is None  # the key alone no longer tells
+    problem = audit_verify(anchors=anchors_read(anchors))
+    assert problem is not None
+    assert problem.seq == trail[-1].seq
+    assert "rewritten" in problem.message
+    with pytest.raises(CommandError, match=f"#{trail[-1].seq}.*rewritten"):
+        call_command("verify_audit", anchors=str(anchors))
+
+
+def test_entries_removed_after_an_anchor_are_named(trail: list[AuditEntry], tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    audit_anchor(anchors)
+    last = trail[-1]
+    _tamper("DELETE FROM approvals_auditentry WHERE id = %s", last.pk)
+    _tamper(
+        "UPDATE approvals_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
+        trail[-2].seq,
+        trail[-2].hash,
+    )
+    assert audit_verify() is None
+    problem = audit_verify(anchors=anchors_read(anchors))
+    assert problem is not None
+    assert problem.seq == last.seq
+    assert "missing" in problem.message
+
+
+def test_a_bad_anchors_file_is_refused_cleanly(trail: list[AuditEntry], tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text('{"seq": 1, "hash": "x", "at": "t"}\nnot json\n')
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("verify_audit", anchors=str(anchors))
+    with pytest.raises(CommandError, match="cannot be read"):
+        call_command("verify_audit", anchors=str(tmp_path / "none.jsonl"))
