@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from estimates.models import Estimate, EstimateStatus, Level, Source
+from estimates.selectors import estimates_matching
 
 from .serializers import ID_MAX
 
@@ -48,6 +49,14 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class EstimateFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=100,
+        help_text=(
+            "Words to find in the number, title, purpose or unit name, all of them, "
+            "ignoring accents and case (`si lo lau` finds Sì Lở Lầu)."
+        ),
+    )
     plan = IdFilter(field_name="plan_id", help_text="Plan id.")
     commune = IdFilter(
         field_name="unit_id",
@@ -98,6 +107,9 @@ class EstimateFilter(django_filters.FilterSet):
     class Meta:
         model = Estimate
         fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Estimate], name: str, value: str) -> Any:
+        return estimates_matching(queryset, value)
 
     def filter_source(self, queryset: QuerySet[Estimate], name: str, value: str) -> Any:
         return queryset.filter(lines__source=value).distinct()

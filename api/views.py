@@ -178,6 +178,10 @@ def _transition(summary: str, description: str, request: Any = None) -> Any:
     )
 
 
+#: Query parameters of a list that are not filters: pagination and DRF's format.
+LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Estimates you may see",
@@ -198,6 +202,13 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action == "list":
+            known = set(EstimateFilter.base_filters) | LIST_PARAMETERS
+            unknown = sorted(set(self.request.query_params) - known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("Unknown filter: this list does not know it.")] for name in unknown}
+                )
         queryset = super().filter_queryset(queryset)
         ordering = [str(key) for key in queryset.query.order_by] or ["-created_at"]
         return queryset.order_by(*ordering, "-pk")

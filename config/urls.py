@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.i18n import set_language
 from viewflow.urls import Site
 
 from web.views import home as home_views
+from web.views import language as language_views
 from web.views import security as security_views
 from web.viewsets import EstimateFlowApp
 from workflows.flows import EstimateFlow
@@ -17,13 +16,14 @@ workflow_site = Site(
 
 urlpatterns = [
     path("", home_views.home, name="home"),
+    path("favicon.ico", home_views.favicon, name="favicon"),
     path("organization/", home_views.unit_tree, name="unit_tree"),
     path("security/refusals/", security_views.refusal_log, name="security_refusals"),
     path("estimates/", include("web.urls")),
     path("workflow/", workflow_site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", home_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", language_views.language_choose, name="set_language"),
     path("notifications/", include("notifications.urls")),
     path("delegations/", include("delegations.urls")),
     path("admin/", admin.site.urls),

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,13 +131,13 @@ def _lock_cells(
     wanted = sorted(set(sources))
     if not wanted:
         return {}
-    accounts = _lock_accounts(plan, level, wanted)
+    accounts = _lock_accounts(plan, level, wanted, commune)
     if len(accounts) < len(wanted):
         # A cell never used before has no balance row yet: make it, then lock them all.
         missing = EnvelopeCell.objects.filter(plan=plan, level=level, source__in=wanted)
         for cell in missing.exclude(account__isnull=False).order_by("pk"):
             CellAccount.objects.get_or_create(cell=cell)
-        accounts = _lock_accounts(plan, level, wanted)
+        accounts = _lock_accounts(plan, level, wanted, commune)
     found = {a.cell.source for a in accounts}
     for source in wanted:
         if source not in found:
@@ -150,26 +151,33 @@ def _lock_cells(
                 field="source",
             )
     locked: dict[str, _Cell] = {}
-    cells: list[EnvelopeCell] = []
     for account in accounts:
         cell = account.cell
-        cells.append(cell)
         _sync_allocation(cell, account, actor, strict=grows)
-        locked[cell.source] = _Cell(cell=cell, account=account)
-    if commune is not None:
-        subs = SubEnvelope.objects.select_for_update().filter(cell__in=cells, commune=commune)
-        for sub in subs.order_by("pk"):
-            locked[next(s for s, c in locked.items() if c.cell.pk == sub.cell_id)].sub = sub
+        sub = getattr(account, "commune_sub", None) if commune is not None else None
+        locked[cell.source] = _Cell(cell=cell, account=account, sub=sub)
     return locked
 
 
-def _lock_accounts(plan: Plan, level: str, sources: list[str]) -> list[CellAccount]:
-    """Lock the cells and their balance rows, in the cells' primary-key order (one query)."""
+def _lock_accounts(
+    plan: Plan, level: str, sources: list[str], commune: Unit | None = None
+) -> list[CellAccount]:
+    """Lock the cells and their balance rows, in the cells' primary-key order, and read the
+    commune's sub-envelope of each cell with them (one query).
+
+    The sub-envelope rows are not locked themselves: every change of a sub-envelope is
+    made here, after its cell's balance row is locked, so that lock covers them."""
+    qs = CellAccount.objects.select_for_update(of=("self", "cell")).select_related(
+        "cell", "cell__plan"
+    )
+    if commune is not None:
+        qs = qs.annotate(
+            commune_sub=FilteredRelation(
+                "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=commune)
+            )
+        ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
     return list(
-        CellAccount.objects.select_for_update(of=("self", "cell"))
-        .select_related("cell", "cell__plan")
-        .filter(cell__plan=plan, cell__level=level, cell__source__in=sources)
-        .order_by("cell_id")
+        qs.filter(cell__plan=plan, cell__level=level, cell__source__in=sources).order_by("cell_id")
     )
 
 
@@ -288,6 +296,37 @@ def _line_amounts(
             value = appraised
         totals[line.source] += value
     return dict(totals)
+
+
+def _accounts_with_cells(
+    estimate: Estimate, *, actor: Any, grows: bool = True
+) -> tuple[dict[str, EstimateAccount], dict[str, _Cell]]:
+    """The estimate's balance rows per source, locked with their envelope cells and the
+    cells' balance rows (and read with the commune's sub-envelopes), in the cells'
+    primary-key order: ``_accounts`` and ``_lock_cells`` of the estimate's own sources in
+    one query. A balance row of an estimate is only ever made after its cell's (in
+    ``_lock_cells``), so every one of them is found."""
+    commune = _commune_of(estimate)
+    qs = (
+        EstimateAccount.objects.select_for_update(of=("self", "cell", "cell__account"))
+        .select_related("cell__account", "cell__plan")
+        .filter(estimate=estimate, cell__account__isnull=False)
+    )
+    if commune is not None:
+        qs = qs.annotate(
+            commune_sub=FilteredRelation(
+                "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=commune)
+            )
+        ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
+    accounts: dict[str, EstimateAccount] = {}
+    locked: dict[str, _Cell] = {}
+    for account in qs.order_by("cell_id"):
+        cell = account.cell
+        _sync_allocation(cell, cell.account, actor, strict=grows)
+        accounts[account.source] = account
+        sub = getattr(account, "commune_sub", None) if commune is not None else None
+        locked[account.source] = _Cell(cell=cell, account=cell.account, sub=sub)
+    return accounts, locked
 
 
 def _accounts(estimate: Estimate) -> dict[str, EstimateAccount]:
@@ -414,7 +453,7 @@ def ledger_commit(
             % {"total": format_vnd(estimate.approved_amount), "sum": format_vnd(total)},
             field="approved_amount",
         )
-    accounts = _accounts(estimate)
+    accounts, locked = _accounts_with_cells(estimate, actor=actor)
     existing = dict(accounts)
     if any(a.approved for a in existing.values()):
         raise RuleViolation(
@@ -430,8 +469,18 @@ def ledger_commit(
             % {"number": estimate.number}
         )
     commune = _commune_of(estimate)
-    sources = set(approved) | set(existing)
-    locked = _lock_cells(estimate.plan, estimate.level, sources, commune=commune, actor=actor)
+    # The appraisal reserved every source it gave money to, and approval gives each line
+    # its appraised amount: the approved sources are among the reserved ones.
+    unreserved = sorted(set(approved) - set(existing))
+    if unreserved:
+        raise RuleViolation(
+            _("Estimate %(number)s holds no reservation for %(sources)s: appraise it again.")
+            % {
+                "number": estimate.number,
+                "sources": ", ".join(source_label(estimate.plan, s) for s in unreserved),
+            },
+            field="approved_amount",
+        )
     entries: list[Entry] = []
     errors = []
     for source, c in sorted(locked.items()):
@@ -829,6 +878,19 @@ def settlement_submit(
 
 
 @step()
+def _pending_settlement(estimate: Estimate) -> Settlement:
+    """The settlement awaiting verification. Read with the estimate's row lock when the
+    caller asked for it (``transition(..., related=("settlement",))``), else locked here;
+    every change of a settlement is made under its estimate's lock either way."""
+    if Estimate.settlement.is_cached(estimate):
+        settlement = getattr(estimate, "settlement", None)
+    else:
+        settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
+    if settlement is None or settlement.status != SettlementStatus.PENDING:
+        raise RuleViolation(_("There is no settlement awaiting verification."))
+    return settlement
+
+
 def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
     """Finance-Planning closes the settlement: the spending, the return and the carry-over
     (a tranche with its use-by date) are entered in the ledger, what was approved but never
@@ -836,14 +898,9 @@ def settlement_verify(*, estimate: Estimate, actor: Any) -> None:
     ``cleared_on`` is the verification date and it has no clearance document of its own:
     the settlement justifies it)."""
     _require_status(estimate, EstimateStatus.SETTLEMENT)
-    settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
-    if settlement is None or settlement.status != SettlementStatus.PENDING:
-        raise RuleViolation(_("There is no settlement awaiting verification."))
-    accounts = _accounts(estimate)
+    settlement = _pending_settlement(estimate)
+    accounts, locked = _accounts_with_cells(estimate, actor=actor, grows=False)
     commune = _commune_of(estimate)
-    locked = _lock_cells(
-        estimate.plan, estimate.level, list(accounts), commune=commune, actor=actor, grows=False
-    )
     spent_by_source: dict[str, int] = defaultdict(int)
     for sl in settlement.lines.select_related("line"):
         spent_by_source[sl.line.source] += sl.spent
@@ -919,9 +976,7 @@ def settlement_reopen(*, estimate: Estimate, actor: Any, reason: str) -> None:
         multiline=True,
     )
     _require_status(estimate, EstimateStatus.SETTLEMENT)
-    settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
-    if settlement is None or settlement.status != SettlementStatus.PENDING:
-        raise RuleViolation(_("There is no settlement awaiting verification."))
+    settlement = _pending_settlement(estimate)
     settlement.status = SettlementStatus.RETURNED
     settlement.reopen_reason = reason
     settlement.save(update_fields=["status", "reopen_reason"])

@@ -158,6 +158,15 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    overtaken_at = models.DateTimeField(
+        _("overtaken"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the estimate moved on (the work was done, by the recipient or someone "
+            "else): the notice no longer waits in the bell."
+        ),
+    )
 
     class Meta:
         verbose_name = _("notification")
@@ -169,7 +178,14 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(
-                fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)
+                fields=["recipient"],
+                name="notification_waiting",
+                condition=Q(read_at__isnull=True, overtaken_at__isnull=True),
+            ),
+            models.Index(
+                fields=["event"],
+                name="notification_open_by_event",
+                condition=Q(overtaken_at__isnull=True),
             ),
         ]
 

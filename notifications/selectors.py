@@ -25,8 +25,10 @@ from .render import estimate_path
 
 
 def unread_count(user: User) -> int:
-    """The bell's number: one indexed count."""
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    """The bell's number: notices neither read nor overtaken (one indexed count)."""
+    return Notification.objects.filter(
+        recipient_id=user.pk, read_at__isnull=True, overtaken_at__isnull=True
+    ).count()
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:

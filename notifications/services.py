@@ -282,6 +282,25 @@ def _channels(kind: str) -> tuple[str, ...]:
     return (Channel.IN_APP, Channel.EMAIL)
 
 
+def _notices_overtaken(event: OutboxEvent, now: datetime.datetime) -> None:
+    """The bell reflects the work: once an estimate has moved to another status, the
+    notices of its earlier statuses no longer wait (whoever did the work). Events may be
+    handled out of order: the notices of an event already overtaken by a later one are
+    marked at once."""
+    if event.estimate_id is None or not event.status:
+        return
+    Notification.objects.filter(
+        event__estimate_id=event.estimate_id, event_id__lt=event.pk, overtaken_at__isnull=True
+    ).exclude(event__status=event.status).update(overtaken_at=now)
+    later = (
+        OutboxEvent.objects.filter(estimate_id=event.estimate_id, pk__gt=event.pk)
+        .exclude(status=event.status)
+        .exclude(status="")
+    )
+    if later.exists():
+        Notification.objects.filter(event=event, overtaken_at__isnull=True).update(overtaken_at=now)
+
+
 def event_handle(*, event_id: int) -> None:
     """Deliver one event to each of its recipients on each of their channels. Safe to run
     any number of times, concurrently: each (event, recipient, channel) is delivered once.
@@ -342,6 +361,7 @@ def event_handle(*, event_id: int) -> None:
                 ],
                 ignore_conflicts=True,
             )
+            _notices_overtaken(event, now)
         Delivery.objects.bulk_create(
             [
                 Delivery(
@@ -566,3 +586,15 @@ def preferences_for(user: User) -> tuple[str, set[str]]:
         ).values_list("kind", flat=True)
     )
     return language, {k for k in PREFERENCE_KINDS if k not in off}
+
+
+def language_remember(*, user: User, language: str) -> None:
+    """Keep the user's choice of language, for their pages and their e-mails."""
+    if language not in dict(settings.LANGUAGES):
+        raise RuleViolation("Unknown language", field="language")
+    UserPreference.objects.update_or_create(user_id=user.pk, defaults={"language": language})
+
+
+def language_chosen(user: User) -> str | None:
+    """The language the user chose, if they ever chose one."""
+    return UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()

@@ -8,3 +8,10 @@ class WebConfig(AppConfig):
 
     name = "web"
     verbose_name = _("Pages")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .views.language import language_on_login
+
+        user_logged_in.connect(language_on_login, dispatch_uid="web.language_on_login")

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import unit_ids_with
-from estimates.models import Content, EstimateStatus
+from estimates.models import Content, Estimate, EstimateStatus
+from estimates.selectors import estimates_matching
 from organization import permissions as perms
 from organization.models import Unit
 
@@ -22,6 +23,12 @@ def _units(request: HttpRequest | None) -> QuerySet[Unit]:
 
 
 class EstimateFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        max_length=100,
+        help_text=_("Number, words of the title or purpose, unit; accents optional."),
+    )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=EstimateStatus.choices, empty_label=_("All statuses")
     )
@@ -33,3 +40,6 @@ class EstimateFilter(django_filters.FilterSet):
         queryset=Content.objects.order_by("plan", "sort_order"),
         empty_label=_("All contents"),
     )
+
+    def filter_q(self, queryset: QuerySet[Estimate], name: str, value: str) -> QuerySet[Estimate]:
+        return estimates_matching(queryset, value)

@@ -26,7 +26,7 @@ from organization.permissions import (
 
 from .locking import estimate_row_lock, held_estimate
 from .models import EstimateProcess
-from .nodes import RoutedView
+from .nodes import Close, RoutedView
 from .views import TaskRedirectView
 
 
@@ -100,7 +100,7 @@ class EstimateFlow(flow.Flow):
     # spending unit carries out the activity, then submits its settlement.
     execute = _task("execute", _("Carry out and settle"), DRAFT)
     verify = _task("verify", _("Verify the settlement"), VERIFY)
-    end = flow.End()
+    end = Close()
 
     def start_process(self, activation: Any, estimate: Estimate) -> Any:
         activation.process.artifact = estimate

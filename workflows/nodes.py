@@ -13,6 +13,11 @@ flow's ``task_allowed`` (the access gate, the same rules as the services): viewf
 defaults fall back to global permissions that a superuser always holds. Assigning,
 unassigning and opening a task need that gate; cancelling, undoing and reviving a task
 are refused to everybody (an estimate's flow moves only through ``approvals.services``).
+
+``Close`` is the flow's end: viewflow's ``End`` with an activation that finishes the
+process at once. viewflow's own counts the process's other active tasks in a savepoint
+(parallel branches may still run); this flow has one path at a time (no split or join
+nodes: tests/approvals/test_lifecycle.py holds that), so reaching the end is the end.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from django.utils.timezone import now
 from viewflow import this
 from viewflow.utils import is_owner
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Edge
+from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.signals import flow_finished, task_finished, task_started
+from viewflow.workflow.status import PROCESS, STATUS
 
 
 class NoRoute(Exception):
@@ -108,3 +116,23 @@ class RoutedView(flow.View):
         if key not in self._routes:
             raise NoRoute(key)
         return self._routes[key]
+
+
+class CloseActivation(EndActivation):
+    @Activation.status.super()
+    def activate(self) -> None:
+        """Finish the process (one path at a time: no other task can still be active)."""
+        with self.exception_guard():
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.process.status = PROCESS.DONE
+            self.process.finished = now()
+            self.process.save(update_fields=["status", "finished"])
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class Close(flow.End):
+    """The end of a flow without parallel branches."""
+
+    activation_class = CloseActivation

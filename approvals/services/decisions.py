@@ -33,9 +33,40 @@ LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ISSUERS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision_issuers.yaml"
 
 
+#: The issuers an estimate's decision may come from, nearest first, as paths from the
+#: estimate: read with the estimate's row lock (``transition(..., related=ISSUER_PATHS)``).
+ISSUER_PATHS = (
+    "unit__decision_issuer",
+    "unit__parent__decision_issuer",
+    "unit__parent__parent__decision_issuer",
+)
+
+
+def _issuer_read_with(estimate: Estimate) -> tuple[bool, DecisionIssuer | None]:
+    """(whether the issuers were read with the estimate, the nearest one)."""
+    unit: Unit | None = estimate.unit
+    for _depth in range(3):
+        if unit is None:
+            return True, None
+        if not Unit.decision_issuer.is_cached(unit):
+            return False, None
+        issuer = getattr(unit, "decision_issuer", None)
+        if issuer is not None:
+            return True, issuer
+        if unit.parent_id is not None and not Unit.parent.is_cached(unit):
+            return False, None
+        unit = unit.parent
+    return True, None
+
+
 def decision_issuer_for(estimate: Estimate) -> DecisionIssuer:
     """The issuer of the estimate's unit, else of its parent, else of its grandparent
-    (one query)."""
+    (no query when read with the estimate, else one)."""
+    read, nearest = _issuer_read_with(estimate)
+    if read:
+        if nearest is None:
+            raise _no_issuer(estimate)
+        return nearest
     unit_id = estimate.unit_id
     found = list(
         DecisionIssuer.objects.filter(
@@ -50,14 +81,18 @@ def decision_issuer_for(estimate: Estimate) -> DecisionIssuer:
         return 0 if issuer.unit_id == unit_id else 1 if issuer.unit_id == parent_id else 2
 
     if not found:
-        raise RuleViolation(
-            _(
-                "No body is set up to issue the decisions of %(unit)s: an administrator must "
-                "add its decision issuer before this estimate can be approved."
-            )
-            % {"unit": estimate.unit.name}
-        )
+        raise _no_issuer(estimate)
     return min(found, key=distance)
+
+
+def _no_issuer(estimate: Estimate) -> RuleViolation:
+    return RuleViolation(
+        _(
+            "No body is set up to issue the decisions of %(unit)s: an administrator must "
+            "add its decision issuer before this estimate can be approved."
+        )
+        % {"unit": estimate.unit.name}
+    )
 
 
 def _register_next(issuer: DecisionIssuer, year: int) -> int:

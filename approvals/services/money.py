@@ -152,7 +152,11 @@ def estimate_verify_settlement(
 ) -> Estimate:
     """Finance-Planning verifies the settlement and closes the estimate."""
     with transition(
-        "verify-settlement", actor=actor, estimate_id=estimate_id, acting_for=acting_for
+        "verify-settlement",
+        actor=actor,
+        estimate_id=estimate_id,
+        acting_for=acting_for,
+        related=("settlement",),
     ) as step:
         comment = step.comment(comment)
         ledger.settlement_verify(estimate=step.estimate, actor=actor)
@@ -165,7 +169,11 @@ def estimate_return_settlement(
 ) -> Estimate:
     """Finance-Planning sends a settlement back to the spending unit for correction."""
     with transition(
-        "return-settlement", actor=actor, estimate_id=estimate_id, acting_for=acting_for
+        "return-settlement",
+        actor=actor,
+        estimate_id=estimate_id,
+        acting_for=acting_for,
+        related=("settlement",),
     ) as step:
         reason = step.comment(reason, what=_("for returning the settlement"))
         ledger.settlement_reopen(estimate=step.estimate, actor=actor, reason=reason)

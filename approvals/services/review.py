@@ -18,7 +18,7 @@ from ledger import norms
 from ledger import services as ledger
 from ledger.models import NormOverride
 
-from .decisions import decision_issue
+from .decisions import ISSUER_PATHS, decision_issue
 from .transition import transition
 
 S = EstimateStatus
@@ -172,7 +172,13 @@ def estimate_approve(
     and per source, committed against the envelope, and the decision is issued with the
     next number of its issuer's register (same transaction: a refused approval takes no
     number)."""
-    with transition("approve", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
+    with transition(
+        "approve",
+        actor=actor,
+        estimate_id=estimate_id,
+        acting_for=acting_for,
+        related=ISSUER_PATHS,
+    ) as step:
         estimate = step.estimate
         comment = step.comment(comment)
         lines = list(estimate.lines.order_by("position"))

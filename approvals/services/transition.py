@@ -35,11 +35,14 @@ from ..lifecycle import Transition
 from ..models import AuditEntry
 
 
-def lock_estimate(estimate_id: int, people: set[int] | None = None) -> Estimate:
+def lock_estimate(
+    estimate_id: int, people: set[int] | None = None, related: Sequence[str] = ()
+) -> Estimate:
     """Lock and read the estimate; with ``people``, also whether they acted at each stage
-    (segregation of duties), in the same query."""
+    (segregation of duties), in the same query; ``related`` names more rows to read with
+    it (never locked: the estimate's lock covers them)."""
     qs = Estimate.objects.select_for_update(of=("self",)).select_related(
-        "unit", "plan__issuer", "content", "activity"
+        "unit", "plan__issuer", "content", "activity", *related
     )
     if people:
         qs = qs.annotate(**access.acted_annotations(people))
@@ -165,15 +168,21 @@ def _row_for(name: str, actor: Any, estimate: Estimate) -> Transition:
 
 @contextmanager
 def transition(
-    name: str, *, actor: Any, estimate_id: int, acting_for: Any = None
+    name: str,
+    *,
+    actor: Any,
+    estimate_id: int,
+    acting_for: Any = None,
+    related: Sequence[str] = (),
 ) -> Iterator[Step]:
     """Run action ``name`` of the lifecycle table on an estimate, in one transaction.
-    The body does what is particular to the action and calls ``step.finish(...)``."""
+    The body does what is particular to the action and calls ``step.finish(...)``;
+    ``related`` are rows the body reads, fetched with the estimate's lock."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise Forbidden(_("Log in to do this."))
     people = {actor.pk} | ({acting_for.pk} if acting_for is not None else set())
     with unit_of_work():
-        estimate = lock_estimate(estimate_id, people)
+        estimate = lock_estimate(estimate_id, people, related)
         if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
             raise Http404(_("No such estimate."))
         row = _row_for(name, actor, estimate)

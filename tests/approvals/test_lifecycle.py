@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from django.http import Http404
 from django.urls import NoReverseMatch, URLPattern, get_resolver, reverse
-from viewflow.workflow import flow
+from viewflow.workflow import PROCESS, STATUS, flow
 
 from api.views import EstimateViewSet
 from approvals import lifecycle, services
@@ -25,7 +25,9 @@ from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
 from tests.factories import estimate_in_status, estimate_input, user_make
 from web.urls import READ_PAGES
+from workflows.engine import process_for
 from workflows.flows import EstimateFlow
+from workflows.nodes import Close, RoutedView
 
 S = EstimateStatus
 
@@ -121,6 +123,13 @@ def _flow_successors(node_name: str) -> set[str]:
         else:
             stack.extend(e.dst.name for e in nodes[name]._outgoing())
     return found
+
+
+def test_the_flow_has_one_path_at_a_time() -> None:
+    """Its end finishes the process without counting other active tasks
+    (``workflows.nodes.Close``): that holds only while nothing splits or joins."""
+    kinds = {type(n) for n in EstimateFlow.instance.nodes()}
+    assert kinds == {flow.StartHandle, RoutedView, Close}, kinds
 
 
 def test_the_table_matches_the_flow_graph() -> None:
@@ -348,3 +357,15 @@ def test_actions_offered_are_exactly_the_actions_the_services_allow(
 def test_nobody_acts_on_a_closed_or_withdrawn_estimate(plan: Any, users: dict[str, Any]) -> None:
     estimate = estimate_in_status(S.WITHDRAWN, plan=plan)
     assert all(actions_allowed(user, [estimate])[estimate.pk] == [] for user in users.values())
+
+
+def test_closing_an_estimate_finishes_its_flow(make_estimate: Any, people: dict[str, Any]) -> None:
+    """Verifying the settlement ends the process: nothing is left waiting in anyone's
+    viewflow inbox, and the end task is done."""
+    estimate = make_estimate("settlement")
+    services.estimate_verify_settlement(actor=people["tckh"], estimate_id=estimate.pk)
+    process = process_for(estimate)
+    assert process.status == PROCESS.DONE and process.finished is not None
+    tasks = {t.flow_task.name: t.status for t in process.task_set.all()}
+    assert tasks["end"] == STATUS.DONE
+    assert not process.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).exists()

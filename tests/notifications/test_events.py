@@ -27,6 +27,7 @@ from notifications.models import (
     OutboxEvent,
     UserPreference,
 )
+from notifications.selectors import unread_count
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
 from tests.factories import member_make
@@ -435,3 +436,35 @@ def test_creation_is_recorded_and_nobody_is_told(
     event.refresh_from_db()
     assert event.recipients == [] and event.processed_at is not None
     assert not Delivery.objects.exists()
+
+
+def test_the_bell_stops_counting_a_notice_once_the_work_is_done(
+    estimate: Estimate, people: People, django_capture_on_commit_callbacks
+) -> None:
+    """Both reviewers are told of the submission; one forwards it: neither has it waiting
+    any more, read or not, and the list still shows it, marked as dealt with."""
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(estimate, people)
+    assert unread_count(people.reviewer) == 1 and unread_count(people.reviewer2) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        approvals.estimate_forward(actor=people.reviewer2, estimate_id=estimate.pk)
+    assert unread_count(people.reviewer) == 0 and unread_count(people.reviewer2) == 0
+    note = Notification.objects.get(recipient=people.reviewer)
+    assert note.read_at is None and note.overtaken_at is not None
+    # The appraisers' notice of the forwarded estimate is the one that waits now.
+    assert unread_count(people.appraiser) == 1
+
+
+def test_a_notice_handled_after_a_later_event_is_overtaken_at_once(
+    estimate: Estimate, people: People
+) -> None:
+    """The worker may handle events out of order: a submission's notices written after the
+    forward was handled do not wait."""
+    submitted = submit(estimate, people)  # not handled (no commit callbacks run)
+    approvals.estimate_forward(actor=people.reviewer, estimate_id=estimate.pk)
+    forwarded = event_of(estimate, EventKind.FORWARDED)
+    services.event_handle(event_id=forwarded.pk)
+    services.event_handle(event_id=submitted.pk)
+    assert Notification.objects.filter(event=submitted).count() == 2
+    assert unread_count(people.reviewer2) == 0
+    assert unread_count(people.appraiser) == 1

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from estimates.models import Estimate, Plan
+from organization.demo import DEMO_PASSWORD
 from tests.factories import estimate_in_status
 
 ACTION_NAMES = ("submit", "forward", "return", "appraise", "approve", "withdraw")
@@ -145,7 +146,32 @@ def test_after_login_the_inbox_is_home_when_something_waits(
     client.force_login(users["hoi.huyen"])
     assert client.get(reverse("estimates:start"))["Location"] == reverse("estimates:inbox")
     client.force_login(users["quansat"])  # an observer: nothing ever waits for them
-    assert client.get(reverse("estimates:start"))["Location"] == reverse("home")
+    assert client.get(reverse("estimates:start"))["Location"] == reverse("estimates:list")
+    client.force_login(users["hoi.namxe"])  # a drafter with nothing waiting: "New estimate"
+    assert client.get(reverse("estimates:start"))["Location"] == reverse("estimates:inbox")
+    assert reverse("estimates:create") in client.get(reverse("estimates:inbox")).content.decode()
+
+
+def test_logging_in_from_the_sites_address_lands_on_the_work(
+    users: dict[str, Any], in_review: Estimate
+) -> None:
+    """Opening the site's address sends to the login page with ``next=/``; after login the
+    district Women's Union lands on its inbox, not on the plan page."""
+    browser = Client()
+    login = browser.get("/")
+    assert login.status_code == 302 and "next=/" in login["Location"]
+    response = browser.post(
+        "/accounts/login/?next=/", {"username": "hoi.huyen", "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("estimates:inbox")
+    assert in_review.number in response.content.decode()
+    # A deeper address asked for is still honoured.
+    browser.post("/accounts/logout/")
+    response = browser.post(
+        "/accounts/login/?next=/estimates/",
+        {"username": "hoi.huyen", "password": DEMO_PASSWORD},
+    )
+    assert response["Location"] == "/estimates/"
 
 
 def test_list_filters_by_status_commune_and_content(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import template
@@ -57,6 +58,13 @@ ACTION_LABELS: dict[str, Any] = {
     "estimate.settlement_returned": _("settlement returned"),
     "estimate.closed": _("closed"),
 }
+
+
+@register.filter
+def nfc(value: Any) -> str:
+    """The text in composed Unicode (some library strings come decomposed, which shows
+    badly in some fonts and fails comparisons)."""
+    return unicodedata.normalize("NFC", str(value))
 
 
 @register.filter

@@ -128,10 +128,12 @@ def add_service_error(
 
 
 def estimate_start(request: HttpRequest) -> HttpResponse:
-    """Where a user lands after logging in: the inbox when something waits for them."""
-    if estimate_inbox_for_user(request.user).exists():
+    """Where a user lands after logging in: the inbox when something waits for them or
+    when they draft (its "New estimate" is one tap away), else the estimates they may
+    see. The plan page is a menu entry."""
+    if _may_draft(request) or estimate_inbox_for_user(request.user).exists():
         return redirect("estimates:inbox")
-    return redirect("home")
+    return redirect("estimates:list")
 
 
 def estimate_list(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,10 @@
 """The plan at a glance and the unit tree."""
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from estimates.selectors import plan_communes, plan_contents, plan_get_default
 from ledger.selectors import cell_balances
@@ -29,3 +32,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def unit_tree(request: HttpRequest) -> HttpResponse:
     return render(request, "organization/tree.html", {"roots": select_unit_tree()})
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: the site's icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, except that coming from the site's bare address lands the
+    user on their work (``LOGIN_REDIRECT_URL``) rather than back on the plan page."""
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        return "" if url == "/" else url
