@@ -56,6 +56,7 @@ check: $(STAMP)
 	@# (no database is reached).
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		AUDIT_HMAC_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" \
 		DATABASE_URL=postgres://check@127.0.0.1:5432/check ALLOWED_HOSTS=example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 

@@ -267,3 +267,20 @@ def actions_allowed(user: Any, estimates: Iterable[Estimate]) -> dict[int, list[
 
 def estimate_actions_allowed(user: Any, estimate: Estimate) -> list[str]:
     return actions_allowed(user, [estimate])[estimate.pk]
+
+
+def flow_task_allowed(user: Any, task: Any) -> bool:
+    """Whether ``user`` may take, hold or open ``task`` (a human task of an estimate's flow)
+    on viewflow's own pages: the task is the one waiting in the estimate's status, and
+    the user may now take one of the actions that complete it, as the service would
+    check it (a role on the unit, or a delegation in force; segregation of duties).
+    A superuser is not exempt. Installed as the flow's gate by ``ApprovalsConfig``."""
+    node = getattr(task.flow_task, "name", None)
+    estimate = Estimate.objects.filter(pk=task.process.artifact_object_id).first()
+    if estimate is None or lifecycle.STATUS_NODES.get(estimate.status) != node:
+        return False
+    allowed = set(estimate_actions_allowed(user, estimate))
+    return any(
+        row.flow_node == node and row.name in allowed
+        for row in lifecycle.transitions_from(estimate.status)
+    )

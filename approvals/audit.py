@@ -1,14 +1,28 @@
-"""Writing and verifying the hash-chained audit trail."""
+"""Writing and verifying the hash-chained audit trail.
+
+Each entry's hash is an HMAC-SHA-256 of its fields (and the previous entry's hash) keyed
+with ``settings.AUDIT_HMAC_KEY``, which is not in the database: someone who edits an entry
+and re-hashes the whole chain without the key leaves a chain that ``audit_verify`` refuses
+from its first entry. Someone who also holds the key is caught by the anchors: the chain's
+head (sequence, hash) written periodically outside the database (``audit_anchor``), which
+``audit_verify(anchors=...)`` compares with the chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterator
+import logging
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -34,10 +48,23 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def entry_hash(entry: AuditEntry) -> str:
+logger = logging.getLogger("security")
+
+
+def audit_key() -> bytes:
+    """The chain's key (``settings.AUDIT_HMAC_KEY``)."""
+    key: str = getattr(settings, "AUDIT_HMAC_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set: the audit trail is keyed.")
+    return key.encode("utf-8")
+
+
+def entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+    """The entry's HMAC-SHA-256 over its hashed fields, keyed with ``key`` (default: the
+    chain's key)."""
     payload = {name: _canonical(getattr(entry, name)) for name in HASHED_FIELDS}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return hmac.new(key or audit_key(), blob.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _display(user: AbstractBaseUser | None) -> str:
@@ -129,9 +156,17 @@ class ChainProblem:
     message: str
 
 
-def audit_verify(batch_size: int = 2000) -> ChainProblem | None:
+def audit_verify(batch_size: int = 2000, anchors: Iterable[Anchor] = ()) -> ChainProblem | None:
     """Walk the chain in order; return the first problem (an edited, deleted or inserted
-    entry), or None when every entry and the head agree."""
+    entry; with ``anchors``, an entry whose hash is not the one anchored outside the
+    database, or an anchored entry that is gone), or None when every entry, the head and
+    the anchors agree."""
+    key = audit_key()
+    anchored: dict[int, Anchor] = {}
+    for anchor in anchors:
+        known = anchored.setdefault(anchor.seq, anchor)
+        if known.hash != anchor.hash:
+            return ChainProblem(anchor.seq, f"the anchors disagree on entry #{anchor.seq}")
     expected_seq = 1
     prev_hash = ""
     for entry in _entries(batch_size):
@@ -139,15 +174,83 @@ def audit_verify(batch_size: int = 2000) -> ChainProblem | None:
             return ChainProblem(expected_seq, f"entry #{expected_seq} is missing (deleted)")
         if entry.prev_hash != prev_hash:
             return ChainProblem(entry.seq, f"entry #{entry.seq} does not follow the one before")
-        if entry_hash(entry) != entry.hash:
+        if entry_hash(entry, key) != entry.hash:
             return ChainProblem(entry.seq, f"entry #{entry.seq} was changed after it was written")
+        mark = anchored.get(entry.seq)
+        if mark is not None and mark.hash != entry.hash:
+            return ChainProblem(
+                entry.seq,
+                f"entry #{entry.seq} is not the one anchored at {mark.at}: the chain was rewritten",
+            )
         prev_hash = entry.hash
         expected_seq += 1
     head = AuditChainHead.objects.filter(id=1).first()
     last_seq = expected_seq - 1
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         return ChainProblem(head.last_seq, f"entry #{head.last_seq} is missing (deleted)")
+    beyond = [seq for seq in anchored if seq > last_seq]
+    if beyond:
+        seq = max(beyond)
+        return ChainProblem(
+            seq, f"entry #{seq} was anchored at {anchored[seq].at} and is missing (deleted)"
+        )
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# Anchors: the chain's head, kept outside the database.
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+    at: str
+
+
+def audit_anchor(path: str | Path | None = None) -> Anchor | None:
+    """Append the chain's head (sequence, hash, time) to the anchors file
+    (``settings.AUDIT_ANCHOR_FILE``) and to the ``security`` log; None while the chain is
+    empty. The beat runs it every ``AUDIT_ANCHOR_INTERVAL`` seconds; an auditor keeps the
+    file (or the log) where the database's administrators cannot write."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is None or head.last_seq == 0:
+        return None
+    anchor = Anchor(
+        seq=head.last_seq,
+        hash=head.last_hash,
+        at=timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+    )
+    target = Path(path or settings.AUDIT_ANCHOR_FILE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"seq": anchor.seq, "hash": anchor.hash, "at": anchor.at})
+    with target.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    logger.info(
+        "audit.anchor seq=%s hash=%s",
+        anchor.seq,
+        anchor.hash,
+        extra={"event": "audit.anchor", "audit_seq": anchor.seq, "audit_hash": anchor.hash},
+    )
+    return anchor
+
+
+def anchors_read(path: str | Path) -> list[Anchor]:
+    """The anchors of a file ``audit_anchor`` wrote (one JSON object a line); ValueError
+    naming the line of one that is not."""
+    anchors = []
+    with Path(path).open(encoding="utf-8") as file:
+        for number, line in enumerate(file, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                anchors.append(Anchor(seq=int(item["seq"]), hash=str(item["hash"]), at=item["at"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"line {number} is not an anchor") from exc
+    return anchors
 
 
 def _entries(batch_size: int) -> Iterator[AuditEntry]:

@@ -16,14 +16,16 @@ What cleaning does, in order:
 5. refuses a text longer than the limit, counted in characters after NFC, never cut;
 6. refuses characters that are not text a person means to type: control characters
    (a multi-line text may hold line feeds, carriage returns and tabs; a one-line text no
-   line break at all), and invisible formatting characters (zero-width spaces and joiners,
-   bidirectional embeddings, overrides and isolates, the byte-order mark...), which can hide
-   or reorder what a reader sees (a "Trojan Source" document number, a payee that looks
-   like another).
+   line break at all), and invisible characters: every format character (zero-width spaces
+   and joiners, bidirectional embeddings, overrides and isolates, the byte-order mark...,
+   all of Unicode's category Cf) and the fillers that show as nothing, which can hide or
+   reorder what a reader sees (a "Trojan Source" document number, a payee or a title that
+   reads as another).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -46,16 +48,41 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 _SEPARATOR = re.compile("[\u2028\u2029]")
 _TAB = re.compile("\t")
-#: Invisible formatting characters (Unicode category Cf, and the like): soft hyphen,
-#: Arabic letter mark, Mongolian vowel separator, zero-width space/non-joiner/joiner,
-#: left-to-right and right-to-left marks, bidirectional embeddings and overrides (U+202A–
-#: U+202E), word joiner and invisible operators (U+2060–U+2064), bidirectional isolates
-#: (U+2066–U+2069), deprecated format characters (U+206A–U+206F), the byte-order mark /
-#: zero-width no-break space, interlinear annotations, and tag characters.
-_INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+#: Invisible characters. Every format character (Unicode category Cf: soft hyphen, Arabic
+#: letter mark and number signs, Mongolian vowel separator, zero-width space/non-joiner/
+#: joiner, left-to-right and right-to-left marks, bidirectional embeddings and overrides
+#: (U+202A–U+202E), word joiner and invisible operators (U+2060–U+2064), bidirectional
+#: isolates (U+2066–U+2069), deprecated format characters (U+206A–U+206F), the byte-order
+#: mark / zero-width no-break space, interlinear annotations, shorthand and musical format
+#: controls, tag characters...), read from the Unicode database so that none is forgotten;
+#: and the characters that are letters or marks for Unicode but show as nothing: the
+#: combining grapheme joiner, the Khmer inherent vowels, the Mongolian free variation
+#: selectors and the Hangul fillers. No text of this product needs any of them (Vietnamese
+#: is written without them); variation selectors (an emoji's presentation) are kept.
+_INVISIBLE_EXTRA = (
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u3164\uffa0\U000e0000-\U000e007f"
 )
+
+
+def _format_characters() -> str:
+    """The regular-expression ranges of Unicode's category Cf, as Python's Unicode
+    database lists it (in the planes that have any: the first two and the special-purpose
+    plane 14; a test checks all of them)."""
+    ranges: list[tuple[int, int]] = []
+    for code in itertools.chain(range(0x20000), range(0xE0000, 0xF0000)):
+        if unicodedata.category(chr(code)) != "Cf":
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in ranges
+    )
+
+
+_INVISIBLE = re.compile(f"[{_format_characters()}{_INVISIBLE_EXTRA}]")
 
 
 def text_clean(

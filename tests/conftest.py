@@ -67,8 +67,15 @@ def reference_data_clear() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """The test database, migrated, with the reference data committed once."""
+    """The test database, migrated, with the reference data committed once. The test
+    database lets its owner truncate the append-only tables (``p8.allow_truncate``, see
+    ``approvals.0005_audit_truncate_and_head``): pytest-django flushes it with TRUNCATE
+    after each transactional test."""
     with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            cursor.execute(f"ALTER DATABASE {name} SET p8.allow_truncate = 'on'")
+            cursor.execute("SET p8.allow_truncate = 'on'")
         reference_data_load()
 
 

@@ -122,6 +122,11 @@ class EstimateFlowApp(FlowAppViewset):
     task_list_view_class = EstimateTaskListView
     dashboard_view_class = EstimateDashboardView
     chart_view_class = EstimateChartView
+    # viewflow's bulk assign and unassign (queue/assign/, inbox/unassign/) read the tasks
+    # from this viewset's queryset, which lists processes, and fail; a task is taken one
+    # at a time, through the gate. The routes are removed.
+    tasks_assign_path = None
+    tasks_unassign_path = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The process list (``DashboardProcessListView``)."""

@@ -5,6 +5,7 @@ after locking the estimate (so the lock order is always estimate, then process).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,22 @@ def _routes(node: str) -> dict[str, Any]:
     return routes
 
 
+#: Whether a user may take, hold or open a task on viewflow's pages: the access gate
+#: (``approvals.access.flow_task_allowed``), which the approvals app sets when it is ready
+#: (the flow sits below it and cannot import it). Until then nobody may.
+def _nobody(user: Any, task: Any) -> bool:
+    return False
+
+
+_task_gate: Callable[[Any, Any], bool] = _nobody
+
+
+def task_gate_set(gate: Callable[[Any, Any], bool]) -> None:
+    """Install the gate that ``EstimateFlow.task_allowed`` asks."""
+    global _task_gate
+    _task_gate = gate
+
+
 def _task(node: str, title: Any, permission: str) -> RoutedView:
     return (
         RoutedView(TaskRedirectView.as_view())
@@ -88,6 +105,20 @@ class EstimateFlow(flow.Flow):
     def start_process(self, activation: Any, estimate: Estimate) -> Any:
         activation.process.artifact = estimate
         return activation.process
+
+    def has_manage_permission(self, user: Any, obj: Any = None) -> bool:
+        """Nobody manages the flow by hand on viewflow's pages: cancelling, undoing or
+        reviving a task and cancelling a process (viewflow offers them to holders of a
+        global permission, which a superuser always holds) would move or freeze the
+        estimate's flow without its service, its checks or its audit entry. The services
+        move the flow; a repair is a service of its own. Calls from code are not
+        permission-checked by viewflow, so the services are not affected."""
+        return False
+
+    def task_allowed(self, user: Any, task: Any) -> bool:
+        """Whether ``user`` may take, hold or open ``task`` on viewflow's pages (the
+        access gate: a role that may complete the task now, segregation of duties)."""
+        return _task_gate(user, task)
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         """The flow UI: role holders only; a process only if its estimate is visible."""

@@ -8,6 +8,12 @@ its successors: ``RoutedView(...).Routes({status: node})``. It is an ordinary vi
 activation, ``_resolve`` and ``_outgoing`` of the node), so the flow chart and the graph
 still show every edge; viewflow itself is used unmodified.
 
+What a person may do with such a task on viewflow's own pages (``/workflow/``) is the
+flow's ``task_allowed`` (the access gate, the same rules as the services): viewflow's
+defaults fall back to global permissions that a superuser always holds. Assigning,
+unassigning and opening a task need that gate; cancelling, undoing and reviving a task
+are refused to everybody (an estimate's flow moves only through ``approvals.services``).
+
 ``Close`` is the flow's end: viewflow's ``End`` with an activation that finishes the
 process at once. viewflow's own counts the process's other active tasks in a savepoint
 (parallel branches may still run); this flow has one path at a time (no split or join
@@ -21,6 +27,7 @@ from typing import Any
 
 from django.utils.timezone import now
 from viewflow import this
+from viewflow.utils import is_owner
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Edge
@@ -65,6 +72,43 @@ class RoutedView(flow.View):
             if node not in seen:
                 seen.append(node)
                 yield Edge(src=self, dst=node, edge_class="next")
+
+    # What a user may do with a task on viewflow's pages: viewflow's public node checks,
+    # each through the flow's gate (``EstimateFlow.task_allowed``); superusers are not
+    # exempt.
+
+    def _allowed(self, user: Any, task: Any) -> bool:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        gate = getattr(self.flow_class.instance, "task_allowed", None)
+        return bool(gate is not None and gate(user, task))
+
+    def can_assign(self, user: Any, task: Any) -> bool:
+        """Take an unassigned task: whoever the gate lets complete it now."""
+        return task.owner_id is None and self._allowed(user, task)
+
+    def can_unassign(self, user: Any, task: Any) -> bool:
+        """Give a task back: its owner only, while the gate still lets them act (no
+        manager takes a task from a colleague here)."""
+        return (
+            task.owner_id is not None and is_owner(task.owner, user) and self._allowed(user, task)
+        )
+
+    def can_execute(self, user: Any, task: Any) -> bool:
+        """Open an assigned task (it sends to the estimate, whose actions call the
+        services): its owner, while the gate lets them act."""
+        return (
+            task.owner_id is not None and is_owner(task.owner, user) and self._allowed(user, task)
+        )
+
+    def can_cancel(self, user: Any, task: Any) -> bool:
+        return False
+
+    def can_undo(self, user: Any, task: Any) -> bool:
+        return False
+
+    def can_revive(self, user: Any, task: Any) -> bool:
+        return False
 
     def route(self, activation: Any) -> Any:
         assert self._route_key is not None  # noqa: S101 - set by Routes()

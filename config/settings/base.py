@@ -250,6 +250,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TIMEZONE = TIME_ZONE
+# The audit trail's key (approvals/audit.py): every entry's hash is an HMAC with it, so
+# that a chain re-hashed without it fails ``verify_audit``. Never stored in the database;
+# kept where the secret key is kept. Changing it needs ``verify_audit`` first and a re-key.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="")
+# The file the audit chain's head is anchored in (appended to, every
+# AUDIT_ANCHOR_INTERVAL seconds, and on the ``security`` log): keep a copy where the
+# database's administrators cannot write; ``verify_audit --anchors FILE`` checks against it.
+AUDIT_ANCHOR_FILE = env("AUDIT_ANCHOR_FILE", default=str(BASE_DIR / "var" / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_INTERVAL = env.int("AUDIT_ANCHOR_INTERVAL", default=3600)
+
 # Periodic work (``make beat``). Every entry expires before the next one is due, so a
 # stopped worker never finds a pile of stale relay runs; nothing is scheduled with a long
 # ETA or countdown: reminders are database rows found by the reminder job.
@@ -270,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.digests_run",
         "schedule": crontab(hour=env.int("NOTIFICATIONS_DIGEST_HOUR", default=7), minute=0),
         "options": {"expires": 3600},
+    },
+    "audit-anchor": {
+        "task": "approvals.audit_anchor",
+        "schedule": AUDIT_ANCHOR_INTERVAL,
+        "options": {"expires": AUDIT_ANCHOR_INTERVAL},
     },
 }
 
@@ -314,7 +329,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

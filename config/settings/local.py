@@ -8,6 +8,7 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="insecure-local-audit-key-change-me")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEMO_ENABLED = True

@@ -22,6 +22,9 @@ if not SECRET_KEY:
 # Rotation: the new key in SECRET_KEY, the old ones here (comma-separated) until the
 # sessions and links signed with them have expired; then remove them (README).
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set in production.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -4,6 +4,7 @@ from .base import *
 from .base import env
 
 SECRET_KEY = "test-only-secret-key"
+AUDIT_HMAC_KEY = "test-only-audit-key"
 DEBUG = False
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/project8")

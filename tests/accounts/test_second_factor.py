@@ -281,6 +281,7 @@ def test_only_the_embedded_default_lets_demo_users_skip_it(
 
     monkeypatch.setenv("OTP_REQUIRED", "false")  # even so
     monkeypatch.setenv("SECRET_KEY", "k" * 50)
+    monkeypatch.setenv("AUDIT_HMAC_KEY", "a" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://app@127.0.0.1:5432/any")
     for name in ("config.settings.production", "config.settings.local"):
         monkeypatch.delitem(sys.modules, name, raising=False)

@@ -4,11 +4,13 @@ the field, never a 500, and nothing written."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from api.parsers import json_depth_exceeds
 from approvals.models import AuditEntry
 from estimates.models import Estimate, EstimateLine, Plan
 
@@ -181,3 +183,61 @@ def test_hostile_appraised_amounts(api: Client, make_estimate: Make, amount: Any
     assert response.json()["field"] == "cuts[0].appraised_amount"
     est.refresh_from_db()
     assert est.status == "appraisal"
+
+
+def _nested(depth: int, *, kind: str = "array") -> bytes:
+    """A JSON value ``depth`` levels deep: ``[[…[1]…]]`` or ``{"a": {"a": … 1 …}}``."""
+    if kind == "array":
+        return b"[" * depth + b"1" + b"]" * depth
+    return b'{"a": ' * depth + b"1" + b"}" * depth
+
+
+@pytest.mark.parametrize("kind", ["array", "object"])
+@pytest.mark.parametrize("depth", [65, 5_000, 100_000])
+def test_a_deeply_nested_body_is_refused_with_400(
+    api: Client, nothing_written: None, kind: str, depth: int
+) -> None:
+    response = api("hoi.silolau").generic(
+        "POST", "/api/v1/estimates/", _nested(depth, kind=kind), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The JSON body is nested too deeply (at most 64 levels).",
+        "field": None,
+    }
+
+
+def test_deep_nesting_inside_a_valid_body_is_refused(api: Client, nothing_written: None) -> None:
+    body = estimate_payload()
+    body["lines"][0]["description"] = "__deep__"
+    content = json.dumps(body).replace('"__deep__"', _nested(5_000).decode()).encode()
+    response = api("hoi.silolau").generic(
+        "POST",
+        "/api/v1/estimates/",
+        content,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The JSON body is nested too deeply (at most 64 levels)."
+
+
+def test_nesting_up_to_the_limit_reaches_validation(api: Client, nothing_written: None) -> None:
+    """64 levels pass the parser: the serializer then names the field it cannot use."""
+    body = estimate_payload()
+    body["title"] = "__deep__"
+    content = json.dumps(body).replace('"__deep__"', _nested(63).decode()).encode()
+    response = api("hoi.silolau").generic(
+        "POST", "/api/v1/estimates/", content, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "title"
+
+
+def test_json_depth_is_measured_without_recursion() -> None:
+    deep: list[Any] = []
+    for _ in range(200_000):
+        deep = [deep]
+    assert json_depth_exceeds(deep, 64)
+    assert not json_depth_exceeds({"a": [{"b": [1, 2]}, 3]}, 4)
+    assert json_depth_exceeds({"a": [{"b": [1, 2]}, 3]}, 3)
+    assert not json_depth_exceeds("text", 1)

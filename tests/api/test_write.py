@@ -424,3 +424,18 @@ def test_invisible_characters_are_refused_naming_the_field(
     assert response.json()["field"] == "title"
     assert f"U+{ord(char):04X} at position 2" in response.json()["detail"]
     assert not Estimate.objects.exists()
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200d", "\u0600", "\u3164"])
+def test_a_hidden_character_in_a_title_is_refused_in_vietnamese(
+    api: Client, plan: Plan, char: str
+) -> None:
+    response = api("hoi.silolau").post(
+        "/api/v1/estimates/",
+        estimate_payload(title=f"Tập huấn {char}pháp luật"),
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "title"
+    assert response.json()["detail"].startswith(f"Hãy xoá ký tự ẩn U+{ord(char):04X} ở vị trí 10")
+    assert not Estimate.objects.exists()

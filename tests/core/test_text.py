@@ -170,3 +170,39 @@ def test_field_limit_needs_a_field_with_a_limit() -> None:
         field_limit(Disbursement, "nothing")
     with pytest.raises(ImproperlyConfigured):
         field_limit(Disbursement, "amount")
+
+
+def test_every_format_character_is_refused() -> None:
+    """All of Unicode's category Cf, in every plane, not only the ones a list names."""
+    format_chars = [
+        chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) == "Cf"
+    ]
+    assert len(format_chars) > 150
+    for char in format_chars:
+        with pytest.raises(RuleViolation, match="invisible character") as refused:
+            text_clean(f"Tập{char}huấn", field="title", max_length=100)
+        assert f"U+{ord(char):04X} at position 4" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\u0600",  # Arabic number sign
+        "\U0001d173",  # musical symbol begin beam
+        "\U0001bca0",  # shorthand format letter overlap
+        "\u034f",  # combining grapheme joiner
+        "\u115f",  # Hangul choseong filler
+        "\u3164",  # Hangul filler
+        "\uffa0",  # halfwidth Hangul filler
+        "\u17b4",  # Khmer vowel inherent
+        "\u180b",  # Mongolian free variation selector
+    ],
+)
+def test_blank_fillers_and_other_format_characters_are_refused(char: str) -> None:
+    with pytest.raises(RuleViolation, match="invisible character") as refused:
+        text_clean(f"Hội{char} LHPN", field="payee", max_length=100)
+    assert refused.value.field == "payee"
+
+
+def test_an_emoji_keeps_its_variation_selector() -> None:
+    assert text_clean("Đã nhận ❤️", field="note", max_length=100) == "Đã nhận ❤️"

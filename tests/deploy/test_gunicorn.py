@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from .conftest import TEST_PRODUCTION_KEY
+from .conftest import TEST_AUDIT_KEY, TEST_PRODUCTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -63,6 +63,7 @@ def test_production_settings_under_gunicorn(db: None, tmp_path: Path) -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": TEST_PRODUCTION_KEY,
+        "AUDIT_HMAC_KEY": TEST_AUDIT_KEY,
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",

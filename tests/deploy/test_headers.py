@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
-from .conftest import TEST_PRODUCTION_KEY
+from .conftest import TEST_AUDIT_KEY, TEST_PRODUCTION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTPS = {"secure": True, "headers": {"x-forwarded-proto": "https"}}
@@ -132,6 +132,7 @@ def test_the_deployment_checklist_passes_under_the_production_settings() -> None
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": TEST_PRODUCTION_KEY,
+        "AUDIT_HMAC_KEY": TEST_AUDIT_KEY,
         "DATABASE_URL": "postgres://check@127.0.0.1:5432/check",
         "ALLOWED_HOSTS": "example.org",
     }

@@ -79,10 +79,24 @@ def test_raw_sql_cannot_change_or_delete_an_entry(entries: list[Entry], sql: str
     assert snapshot() == before
 
 
-def test_truncate_still_empties_the_table(entries: list[Entry]) -> None:
-    """Row triggers do not fire on TRUNCATE, which is how pytest-django flushes the
-    database after a transactional test (rolled back here with the test; the deferred
-    foreign-key checks of the inserts are run first, as a commit would)."""
+def test_truncate_is_refused(entries: list[Entry]) -> None:
+    """Row triggers do not fire on TRUNCATE: a statement trigger refuses it."""
+    before = snapshot()
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the inserts' deferred checks
+        cursor.execute("SET LOCAL p8.allow_truncate = 'off'")
+        cursor.execute("TRUNCATE ledger_entry CASCADE")
+    assert snapshot() == before
+
+
+def test_the_owner_may_truncate_when_it_asks_to(entries: list[Entry]) -> None:
+    """How pytest-django flushes the test database after a transactional test (the test
+    database's owner asks with ``p8.allow_truncate``; rolled back here with the test; the
+    deferred foreign-key checks of the inserts are run first, as a commit would)."""
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("TRUNCATE ledger_entry")

@@ -43,6 +43,7 @@ def test_production_settings_refuse_demo_users() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "a-production-like-secret",
+        "AUDIT_HMAC_KEY": "a-production-like-audit-key",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     }
     done = subprocess.run(
@@ -55,3 +56,23 @@ def test_production_settings_refuse_demo_users() -> None:
     )
     assert done.returncode != 0
     assert "DEMO_ENABLED" in done.stderr
+
+
+def test_production_settings_need_the_audit_key() -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "a-production-like-secret",
+        "AUDIT_HMAC_KEY": "",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "AUDIT_HMAC_KEY must be set in production" in done.stderr
