@@ -97,7 +97,7 @@ def test_the_admin_login_is_locked_too(browser: Client) -> None:
 
 
 def test_the_token_endpoint_is_locked_too_with_json() -> None:
-    api = APIClient(REMOTE_ADDR="10.4.0.1")
+    api = APIClient(REMOTE_ADDR="10.4.0.1", HTTP_ACCEPT_LANGUAGE="en")
     body = {"name": "script", "username": "hoi.silolau", "password": "wrong"}
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         wrong = api.post("/api/v1/token/", body)

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.browser]
 #: What only the screen shows: the menu, buttons, forms.
 ON_SCREEN_ONLY = "header.top, nav, button, form, .button, .pager"
 #: The approve form's confirmation, as the vice chair sees it on screen.
-APPROVE_CONFIRM = "Tôi xác nhận phê duyệt"
+APPROVE_CONFIRM = "Tôi phê duyệt"
 
 
 def _session_cookie(live_server: Any, username: str) -> dict[str, Any]:
