@@ -192,6 +192,10 @@ def _nested(depth: int, *, kind: str = "array") -> bytes:
     return b'{"a": ' * depth + b"1" + b"}" * depth
 
 
+#: The refusal, in Vietnamese: the API's language unless the client asks for another.
+DEEP = "Dữ liệu JSON lồng nhau quá sâu (tối đa 64 cấp)."
+
+
 @pytest.mark.parametrize("kind", ["array", "object"])
 @pytest.mark.parametrize("depth", [65, 5_000, 100_000])
 def test_a_deeply_nested_body_is_refused_with_400(
@@ -202,7 +206,7 @@ def test_a_deeply_nested_body_is_refused_with_400(
     )
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "The JSON body is nested too deeply (at most 64 levels).",
+        "detail": DEEP,
         "field": None,
     }
 
@@ -218,7 +222,7 @@ def test_deep_nesting_inside_a_valid_body_is_refused(api: Client, nothing_writte
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert response.json()["detail"] == "The JSON body is nested too deeply (at most 64 levels)."
+    assert response.json()["detail"] == DEEP
 
 
 def test_nesting_up_to_the_limit_reaches_validation(api: Client, nothing_written: None) -> None:
