@@ -7,23 +7,18 @@ for a person to look at."""
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from playwright import sync_api
 from pypdf import PdfReader
 
 from core.money import format_vnd
 from estimates.models import Estimate, Plan
+from tests.e2e.conftest import session_cookie
 from tests.factories import estimate_in_status, estimates_bulk
 
-#: Debian's chromium (`.ci/run` installs it): a machine without it fails here, loudly,
-#: rather than skipping the browser tests.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser]
 
 #: What only the screen shows: the menu, buttons, forms.
@@ -32,35 +27,23 @@ ON_SCREEN_ONLY = "header.top, nav, button, form, .button, .pager"
 APPROVE_CONFIRM = "Tôi phê duyệt"
 
 
-def _session_cookie(live_server: Any, username: str) -> dict[str, Any]:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
-
-
-def _print(live_server: Any, cookie: dict[str, Any], path: str, out: Path) -> tuple[str, int, str]:
+def _print(
+    browser: sync_api.Browser, live_server: Any, cookie: dict[str, Any], path: str, out: Path
+) -> tuple[str, int, str]:
     """The page at ``path`` printed to an A4 PDF: the page's HTML, how many screen-only
     elements the printed page still shows, and the PDF's text (pages split by form feeds)."""
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(locale="vi-VN")
-        context.add_cookies([cookie])
-        page = context.new_page()
-        page.goto(live_server.url + path)
-        html = page.content()
-        page.emulate_media(media="print")
-        shown = page.evaluate(
-            "s => [...document.querySelectorAll(s)].filter(e => e.offsetParent !== null).length",
-            ON_SCREEN_ONLY,
-        )
-        pdf = page.pdf(format="A4")
-        browser.close()
+    context = browser.new_context(locale="vi-VN")
+    context.add_cookies([cookie])
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    html = page.content()
+    page.emulate_media(media="print")
+    shown = page.evaluate(
+        "s => [...document.querySelectorAll(s)].filter(e => e.offsetParent !== null).length",
+        ON_SCREEN_ONLY,
+    )
+    pdf = page.pdf(format="A4")
+    context.close()
     out.write_bytes(pdf)
     reader = PdfReader(io.BytesIO(pdf))
     box = reader.pages[0].mediabox
@@ -73,12 +56,12 @@ def _print(live_server: Any, cookie: dict[str, Any], path: str, out: Path) -> tu
 
 @pytest.mark.django_db(transaction=True)
 def test_the_estimate_page_prints_on_a4_without_menu_or_buttons(
-    live_server: Any, plan: Plan, tmp_path: Path
+    live_server: Any, plan: Plan, tmp_path: Path, chromium: sync_api.Browser
 ) -> None:
     estimate = estimate_in_status("approval", plan=plan, drafter="hoi.silolau")
-    cookie = _session_cookie(live_server, "pho.chutich")  # offered approve and return
+    cookie = session_cookie(live_server, "pho.chutich")  # offered approve and return
     html, shown, text = _print(
-        live_server, cookie, f"/estimates/{estimate.pk}/", tmp_path / "e.pdf"
+        chromium, live_server, cookie, f"/estimates/{estimate.pk}/", tmp_path / "e.pdf"
     )
     assert APPROVE_CONFIRM in html and "Đăng xuất" in html  # on screen
     assert shown == 0
@@ -89,12 +72,14 @@ def test_the_estimate_page_prints_on_a4_without_menu_or_buttons(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_long_list_repeats_its_header_and_numbers_its_pages(
-    live_server: Any, plan: Plan, tmp_path: Path
+    live_server: Any, plan: Plan, tmp_path: Path, chromium: sync_api.Browser
 ) -> None:
     like = estimate_in_status("review", plan=plan, drafter="hoi.silolau")
     estimates_bulk(like, 80, ("review",))
-    cookie = _session_cookie(live_server, "hoi.huyen")
-    _html, shown, text = _print(live_server, cookie, "/estimates/?print=1", tmp_path / "list.pdf")
+    cookie = session_cookie(live_server, "hoi.huyen")
+    _html, shown, text = _print(
+        chromium, live_server, cookie, "/estimates/?print=1", tmp_path / "list.pdf"
+    )
     assert shown == 0
     pages = text.split("\f")
     assert len(pages) > 2
