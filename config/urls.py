@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
+from web.views import dashboard as dashboard_views
 from web.views import exports as export_views
 from web.views import health as health_views
 from web.views import home as home_views
@@ -31,6 +32,7 @@ urlpatterns = [
     ),
     path("estimates/", include("web.urls")),
     path("reports/", include("web.reports_urls")),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("workflow/", workflow_site.urls),
     path("accounts/login/", home_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -196,3 +196,13 @@ def form_errors(form: forms.Form) -> tuple[str, str]:
         message = str(errors[0])
         return name, f"{label}: {message}" if label else message
     return "", ""
+
+
+class DashboardFilterForm(ReportFilterForm):
+    """The dashboard: the report's filters by commune, content, source and status (and
+    plan); the charts are of the whole period, so no activity or period filter."""
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        for name in ("activity", "start_from", "start_to"):
+            del self.fields[name]

@@ -7,8 +7,14 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals.access import envelope_unit_ids, estimate_inbox_for_user, follows_advances
+from approvals.access import (
+    envelope_unit_ids,
+    estimate_inbox_for_user,
+    follows_advances,
+    unit_ids_with,
+)
 from estimates.models import EstimateStatus, Source
+from organization import permissions as perms
 from organization.models import Role
 from reports.access import follows_money
 
@@ -38,11 +44,12 @@ def money_links(context: dict[str, Any]) -> dict[str, bool]:
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"envelope": False, "advances": False, "reports": False}
+        return {"envelope": False, "advances": False, "reports": False, "dashboard": False}
     return {
         "envelope": bool(envelope_unit_ids(user)),
         "advances": follows_advances(user),
         "reports": follows_money(user),
+        "dashboard": bool(unit_ids_with(user, perms.VIEW)),
     }
 
 
