@@ -13,3 +13,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEMO_ENABLED = True
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
+# Tasks run in the same process here (eager): a line per task run adds nothing to the
+# terminal of `make run` (a worker in production logs them).
+LOGGING = {
+    **LOGGING,
+    "loggers": {**LOGGING["loggers"], "celery.app.trace": {"level": "WARNING"}},  # type: ignore[dict-item]
+}
