@@ -33,6 +33,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals import lifecycle
 from approvals.access import unit_ids_with
 from approvals.audit import audit_record
 from core.errors import Forbidden, RuleViolation
@@ -53,16 +54,24 @@ class Rule:
     statuses: frozenset[str]  #: the estimate's statuses in which it may be attached
 
 
-_SPENDING_UNIT = Rule((perms.DRAFT,), frozenset({S.DRAFT, S.RETURNED, S.APPROVED, S.SETTLEMENT}))
+#: The statuses come from the lifecycle table: the spending unit attaches while it drafts,
+#: while it may report the settlement and while that awaits verification; the accountant
+#: while money may be paid and the settlement is open; the signed decision once there is
+#: money (approved, in settlement, closed).
+_SETTLEMENT_OPEN = lifecycle.sources_of("verify-settlement")
+_SPENDING_UNIT = Rule(
+    (perms.DRAFT,),
+    lifecycle.EDITABLE_STATUSES | lifecycle.sources_of("settle") | _SETTLEMENT_OPEN,
+)
 
 RULES: dict[str, Rule] = {
-    AttachmentKind.TREASURY_VOUCHER: Rule((perms.DISBURSE,), frozenset({S.APPROVED, S.SETTLEMENT})),
+    AttachmentKind.TREASURY_VOUCHER: Rule(
+        (perms.DISBURSE,), lifecycle.sources_of("disburse") | _SETTLEMENT_OPEN
+    ),
     AttachmentKind.INVOICE: _SPENDING_UNIT,
     AttachmentKind.PARTICIPANT_LIST: _SPENDING_UNIT,
     AttachmentKind.OTHER: _SPENDING_UNIT,
-    AttachmentKind.SIGNED_DECISION: Rule(
-        (perms.APPROVE, perms.APPRAISE), frozenset({S.APPROVED, S.SETTLEMENT, S.CLOSED})
-    ),
+    AttachmentKind.SIGNED_DECISION: Rule((perms.APPROVE, perms.APPRAISE), lifecycle.MONEY_STATUSES),
 }
 
 #: Kinds that belong to the settlement once the estimate has one.

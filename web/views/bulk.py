@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import services
+from approvals import lifecycle, services
 from approvals.access import actions_allowed, estimate_inbox_for_user, estimate_list_for_user
 from core.errors import DomainError
-from estimates.models import Estimate, EstimateStatus, Source
+from estimates.models import Estimate, Source
 from web.views.account import recent_second_factor
 
 #: At most this many estimates in one confirmation.
@@ -38,7 +38,7 @@ def _approvable(user: Any) -> list[Estimate]:
     first, with the amount to approve per source."""
     queryset: QuerySet[Estimate] = (
         estimate_inbox_for_user(user)
-        .filter(status=EstimateStatus.APPROVAL)
+        .filter(status__in=lifecycle.sources_of("approve"))
         .select_related("unit", "activity")
         .annotate(
             **{
