@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
 from core.words import amount_in_words
-from estimates.models import Activity, Estimate, EstimateVersion, Level, Source
-from ledger.models import CellAccount, SubEnvelope
+from estimates.models import Activity, Estimate, EstimateVersion, Source
+from ledger.selectors import estimate_funding
 from ledger.selectors import source_label as plan_source_label
 from organization import permissions as perms
 from organization.models import Unit
@@ -222,35 +222,19 @@ def approval_summary(estimate: Estimate, lines: list[Any]) -> ApprovalSummary:
     """What the approver must see before approving, above everything else: what was
     asked, what appraisal changed and why, the amount to approve per source in figures
     and words, and the envelope left free after it (the appraisal already reserved the
-    amount, so what is free now is what stays free). Two queries: the level's cells and,
-    for a commune, its shares."""
-    level_cells = {
-        a.cell.source: a
-        for a in CellAccount.objects.select_related("cell").filter(
-            cell__plan_id=estimate.plan_id, cell__level=estimate.level
-        )
-    }
-    subs = (
-        {
-            s.cell.source: s
-            for s in SubEnvelope.objects.select_related("cell").filter(
-                cell__plan_id=estimate.plan_id, commune_id=estimate.unit_id
-            )
-        }
-        if estimate.level == Level.COMMUNE
-        else {}
-    )
+    amount, so what is free now is what stays free): ``ledger.selectors.estimate_funding``,
+    the figures the appraisal page shows."""
+    funding = {f.source: f for f in estimate_funding(estimate, lines)}
     rows = []
     for source in Source.values:
         mine = [line for line in lines if line.source == source]
         if not mine:
             continue
         amount = sum(line.appraised_amount or 0 for line in mine)
-        account = level_cells.get(source)
-        free = account.free if account is not None else 0
-        sub = subs.get(source)
-        if sub is not None:
-            free = min(free, sub.free)
+        found = funding.get(source)
+        free = found.free if found is not None else 0
+        if found is not None and found.subenvelope_free is not None:
+            free = min(free, found.subenvelope_free)
         rows.append(
             ToApprove(
                 source=source,

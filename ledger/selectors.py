@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -220,12 +221,15 @@ class Funding:
         return max(self.need - room, 0)
 
 
-def estimate_funding(estimate: Estimate) -> list[Funding]:
+def estimate_funding(
+    estimate: Estimate, lines: Iterable[EstimateLine] | None = None
+) -> list[Funding]:
     """Per source of the estimate: the cell's allocation, reserved and committed by all
     estimates, free, this estimate's need (its appraised lines) and what it already holds;
-    for a commune estimate, the commune's sub-envelope when one is set."""
+    for a commune estimate, the commune's sub-envelope when one is set. ``lines``: the
+    estimate's lines when the caller has read them already."""
     need: dict[str, int] = defaultdict(int)
-    for line in EstimateLine.objects.filter(estimate=estimate):
+    for line in lines if lines is not None else EstimateLine.objects.filter(estimate=estimate):
         need[line.source] += (
             line.appraised_amount if line.appraised_amount is not None else line.amount
         )
