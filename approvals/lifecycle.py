@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from estimates.models import EstimateStatus, Level
+from estimates.models import ROUTE_DIRECT, ROUTE_REVIEWED, EstimateStatus
 from organization import permissions as perms
 
 from .models import Stage
@@ -33,8 +33,9 @@ S = EstimateStatus
 NEXT = "next"
 DRAFTER = "drafter"
 
-#: How a transition with several possible targets picks one: by the estimate's level
-#: (``submit``), or by the choice of the person acting (``return``: ``to=``).
+#: How a transition with several possible targets picks one: by the estimate's route (its
+#: plan level is reviewed first or not: ``submit``), or by the choice of the person acting
+#: (``return``: ``to=``).
 BY_LEVEL = "level"
 BY_CHOICE = "to"
 
@@ -100,18 +101,19 @@ class Transition:
             return frozenset({self.target})
         return frozenset(self.targets.values())
 
-    def target_for(self, *, level: str, choice: str | None = None) -> str | None:
-        """The status the action ends in for an estimate of ``level`` and the actor's
-        ``choice`` (``return``); None when the choice is not allowed."""
+    def target_for(self, *, route: str, choice: str | None = None) -> str | None:
+        """The status the action ends in for an estimate on ``route`` (its plan level's:
+        reviewed first or not, ``estimates.models.route_of``) and the actor's ``choice``
+        (``return``); None when the choice is not allowed."""
         if self.target is not None:
             return self.target
         if self.route_by == BY_LEVEL:
-            return self.targets.get(level)
+            return self.targets.get(route)
         key = choice if choice is not None else next(iter(self.targets), None)
         if key is None:
             return None
-        if key == "review" and level == Level.DISTRICT:
-            return None  # district estimates are not reviewed by the Women's Union
+        if key == "review" and route == ROUTE_DIRECT:
+            return None  # a level without review: nobody reviews it
         return self.targets.get(key)
 
 
@@ -139,7 +141,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         permission=perms.DRAFT,
         stage=Stage.DRAFT,
         event="estimate.submitted",
-        targets={Level.COMMUNE: S.REVIEW, Level.DISTRICT: S.APPRAISAL},
+        targets={ROUTE_REVIEWED: S.REVIEW, ROUTE_DIRECT: S.APPRAISAL},
         route_by=BY_LEVEL,
         notify=(NEXT,),
         inbox=True,
@@ -378,9 +380,9 @@ def audience(event: str, new_status: str) -> tuple[str, ...]:
     return ()
 
 
-def return_choices(status: str, level: str) -> list[str]:
-    """Where a return from ``status`` may send an estimate of ``level``."""
+def return_choices(status: str, route: str) -> list[str]:
+    """Where a return from ``status`` may send an estimate on ``route``."""
     t = transition("return", status)
     if t is None:
         return []
-    return [key for key in t.targets if t.target_for(level=level, choice=key) is not None]
+    return [key for key in t.targets if t.target_for(route=route, choice=key) is not None]

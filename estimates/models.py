@@ -7,6 +7,9 @@ movement of money in the ledger.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -18,10 +21,94 @@ from organization.models import Unit
 
 
 class Level(models.TextChoices):
-    """Which budget level spends the money (plan section IV)."""
+    """The budget levels a plan's money may be split by (plan section IV). Which of them a
+    plan uses, what they are called and who acts at each is the plan's data
+    (``Plan.levels``, read through :meth:`Plan.level_spec`); these are only the keys."""
 
+    PROVINCE = "province", _("Province level")
     DISTRICT = "district", _("District level")
     COMMUNE = "commune", _("Commune level")
+
+
+class Scope(models.TextChoices):
+    """Who spends a level's money: the plan's area itself (one spending unit: the district
+    or the province), or its communes (each with a share of the cell)."""
+
+    AREA = "area", _("The plan's area")
+    COMMUNES = "communes", _("The communes")
+
+
+class Actor(models.TextChoices):
+    """Whose agencies act at a stage: the plan's area (its offices), or the commune itself
+    (the commune as the spending unit: its chair approves, its accountant pays)."""
+
+    AREA = "area", _("The plan's area")
+    COMMUNE = "commune", _("The commune")
+
+
+#: The stages whose acting unit a plan's level names, with the unit permission each needs.
+STAGES = ("review", "appraise", "approve", "disburse", "verify")
+
+#: Submit routes: to review first, or straight to appraisal.
+ROUTE_REVIEWED = "reviewed"
+ROUTE_DIRECT = "direct"
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    """One level of a plan: its key, its words, who spends and who acts at each stage
+    (``""``: nobody, the stage is skipped; only review may be skipped)."""
+
+    code: str
+    label: str
+    scope: str
+    review: str = ""
+    appraise: str = Actor.AREA
+    approve: str = Actor.AREA
+    disburse: str = Actor.AREA
+    verify: str = Actor.AREA
+
+    @property
+    def route(self) -> str:
+        return ROUTE_REVIEWED if self.review else ROUTE_DIRECT
+
+    def actor(self, stage: str) -> str:
+        return str(getattr(self, stage))
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "scope": self.scope,
+            **{stage: self.actor(stage) for stage in STAGES},
+        }
+
+
+#: The structure of Plan 117 (a district and its communes): what a plan without its own
+#: ``levels`` uses. The commune Women's Union drafts, the district Women's Union reviews,
+#: the district's offices appraise, approve, pay and verify.
+DEFAULT_LEVELS: tuple[dict[str, str], ...] = (
+    {
+        "code": "district",
+        "label": "Cấp huyện",
+        "scope": "area",
+        "review": "",
+        "appraise": "area",
+        "approve": "area",
+        "disburse": "area",
+        "verify": "area",
+    },
+    {
+        "code": "commune",
+        "label": "Cấp xã",
+        "scope": "communes",
+        "review": "area",
+        "appraise": "area",
+        "approve": "area",
+        "disburse": "area",
+        "verify": "area",
+    },
+)
 
 
 class Source(models.TextChoices):
@@ -66,6 +153,39 @@ class Plan(models.Model):
             "Carried-over funds must be used by this date (e.g. Resolution 104/2023/QH15)."
         ),
     )
+    carried_use_by_ground = models.CharField(
+        _("legal ground of the use-by date"),
+        max_length=300,
+        blank=True,
+        help_text=_("The rule that sets how long carried-over funds may be used."),
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_into",
+        help_text=_("The earlier plan whose carried-over money this plan's carried cells hold."),
+    )
+    carry_over_levels = models.JSONField(
+        _("levels carried into"),
+        default=dict,
+        blank=True,
+        help_text=_("Which level of this plan each level of the earlier plan carries into."),
+    )
+    levels = models.JSONField(
+        _("levels"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The levels the money is split by, their names, and who acts at each stage "
+            "(set by the plan file; empty: a district and its communes, as Plan 117)."
+        ),
+    )
+    note = models.TextField(
+        _("note"), blank=True, max_length=LONG_TEXT, help_text=_("Shown with the plan.")
+    )
     total_amount = models.BigIntegerField(_("stated total (đồng)"))
 
     class Meta:
@@ -81,6 +201,38 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.year})"
+
+    def level_specs(self) -> list[LevelSpec]:
+        """The plan's levels, in order (no query: the plan row holds them)."""
+        rows: Any = self.levels or DEFAULT_LEVELS
+        return [LevelSpec(**row) for row in rows]
+
+    def level_spec(self, code: str) -> LevelSpec:
+        for spec in self.level_specs():
+            if spec.code == code:
+                return spec
+        return LevelSpec(code=code, label=str(Level(code).label), scope=Scope.AREA)
+
+    def level_label(self, code: str) -> str:
+        return self.level_spec(code).label
+
+    def level_for_unit(self, unit: Unit) -> str | None:
+        """The level whose money ``unit`` spends: a commune spends at the communes' level,
+        the plan's area at the area's level; None when the plan has no such level."""
+        from organization.models import UnitKind
+
+        scope = Scope.COMMUNES if unit.kind == UnitKind.COMMUNE else Scope.AREA
+        for spec in self.level_specs():
+            if spec.scope == scope:
+                return spec.code
+        return None
+
+    def commune_level(self) -> str | None:
+        """The code of the level split among the communes (None if the plan has none)."""
+        for spec in self.level_specs():
+            if spec.scope == Scope.COMMUNES:
+                return spec.code
+        return None
 
 
 class PlanCommune(models.Model):
@@ -305,6 +457,16 @@ class Estimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} · {self.title}"
+
+    @property
+    def route(self) -> str:
+        """Reviewed first or straight to appraisal: the plan level's data (no query when
+        the plan is read with the estimate)."""
+        return self.plan.level_spec(self.level).route
+
+    @property
+    def level_label(self) -> str:
+        return self.plan.level_label(self.level)
 
 
 class EstimateLine(models.Model):

@@ -23,7 +23,19 @@ from core.money import MAX_AMOUNT
 from core.text import text_clean
 from organization.models import AgencyType, Unit, UnitKind
 
-from .models import Activity, Content, EnvelopeCell, Level, Plan, PlanCommune, Source
+from .models import (
+    DEFAULT_LEVELS,
+    STAGES,
+    Activity,
+    Actor,
+    Content,
+    EnvelopeCell,
+    Level,
+    Plan,
+    PlanCommune,
+    Scope,
+    Source,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -138,6 +150,15 @@ class CellSpec:
     amount: int
 
 
+@dataclass(frozen=True)
+class CarryOverSpec:
+    """Where this plan's carried-over cells come from: an earlier plan, and which of this
+    plan's levels each of its levels carries into."""
+
+    plan_number: str
+    levels: dict[str, str]
+
+
 @dataclass
 class PlanSpec:
     units: list[UnitSpec] = field(default_factory=list)
@@ -146,6 +167,8 @@ class PlanSpec:
     plan: dict[str, Any] = field(default_factory=dict)
     cells: list[CellSpec] = field(default_factory=list)
     contents: list[ContentSpec] = field(default_factory=list)
+    levels: list[dict[str, str]] = field(default_factory=list)
+    carry_over: CarryOverSpec | None = None
 
 
 class _Reader:
@@ -321,22 +344,30 @@ def check_plan_data(data: _Map) -> PlanSpec:
         "current_source_label": p.text("current_source_label", required=False, max_length=120),
         "carried_source_label": p.text("carried_source_label", required=False, max_length=120),
         "carried_use_by": p.date("carried_use_by", required=False),
+        "carried_use_by_ground": p.text("carried_use_by_ground", required=False, max_length=300),
+        "note": p.text("note", required=False, max_length=5000),
     }
     if plan["period_end"] < plan["period_start"]:
         raise p.fail("period_end", _("the period ends before it starts"))
     spec.plan = plan
 
+    spec.levels = _check_levels(p, plan["area"], spec.units)
+    level_codes = [lv["code"] for lv in spec.levels]
+    spec.plan["levels"] = spec.levels
+
     env = p.child("envelope")
     seen: set[tuple[str, str]] = set()
+    cell_lines: dict[tuple[str, str], _Reader] = {}
     for i, item in enumerate(env.items("cells")):
         r = _item_reader(item, f"plan.envelope.cells[{i}]", env, "cells")
-        level = r.choice("level", [x.value for x in Level])
+        level = r.choice("level", level_codes)
         source = r.choice("source", [x.value for x in Source])
         if (level, source) in seen:
             raise r.fail(
                 "source", _("the cell %(l)s × %(s)s appears twice") % {"l": level, "s": source}
             )
         seen.add((level, source))
+        cell_lines[(level, source)] = r
         spec.cells.append(CellSpec(level, source, r.integer("amount")))
     total = env.integer("total")
     cells_sum = sum(c.amount for c in spec.cells)
@@ -376,13 +407,118 @@ def check_plan_data(data: _Map) -> PlanSpec:
             activity_codes[acode] += 1
             if activity_codes[acode] > 1:
                 raise a.fail("code", _("activity “%(code)s” appears twice") % {"code": acode})
-            levels = a.text("levels", required=False) or "district,commune"
+            levels = a.text("levels", required=False) or ",".join(level_codes)
             for lv in levels.split(","):
-                if lv.strip() not in Level.values:
+                if lv.strip() not in level_codes:
                     raise a.fail("levels", _("unknown level “%(l)s”") % {"l": lv.strip()})
             activities.append(ActivitySpec(acode, a.text("title"), levels, j))
         spec.contents.append(ContentSpec(code, r.text("title"), i, tuple(activities)))
+    if p.has("carry_over"):
+        spec.carry_over = _check_carry_over(p, spec, level_codes, cell_lines)
     return spec
+
+
+def _check_levels(p: _Reader, area: str, units: list[UnitSpec]) -> list[dict[str, str]]:
+    """The plan's levels: each a key, the words shown for it, who spends its money (the
+    area, or the communes) and whose offices act at each stage. Without ``levels`` the
+    plan has Plan 117's: the district and its communes, the district's offices acting."""
+    if not p.has("levels"):
+        return [dict(row) for row in DEFAULT_LEVELS]
+    levels: list[dict[str, str]] = []
+    scopes: set[str] = set()
+    actors = [a.value for a in Actor]
+    for i, item in enumerate(p.items("levels")):
+        r = _item_reader(item, f"plan.levels[{i}]", p, "levels")
+        code = r.choice("code", [x.value for x in Level])
+        if any(lv["code"] == code for lv in levels):
+            raise r.fail("code", _("the level “%(code)s” appears twice") % {"code": code})
+        scope = r.choice("scope", [s.value for s in Scope])
+        if scope in scopes:
+            raise r.fail("scope", _("two levels are spent by “%(scope)s”") % {"scope": scope})
+        scopes.add(scope)
+        row = {"code": code, "label": r.text("label", max_length=120), "scope": scope}
+        for stage in STAGES:
+            if not r.has(stage):
+                if stage == "review":
+                    row[stage] = ""
+                    continue
+                if stage == "approve":
+                    raise r.fail(stage, _("this level names no approving unit"))
+                raise r.fail(stage, _("this level names no unit for this stage"))
+            value = r.choice(stage, actors)
+            if value == Actor.COMMUNE and scope != Scope.COMMUNES:
+                raise r.fail(
+                    stage, _("only a level spent by the communes may name the commune here")
+                )
+            row[stage] = value
+        if row["approve"] == Actor.AREA and not _has_agency(area, "peoples_committee", units):
+            raise r.fail(
+                "approve",
+                _("this level names no approving unit: %(area)s has no People's Committee")
+                % {"area": area},
+            )
+        levels.append(row)
+    return levels
+
+
+def _has_agency(territory: str, agency_type: str, units: list[UnitSpec]) -> bool:
+    """Whether an agency of ``agency_type`` is attached to ``territory`` (in the file or
+    already loaded)."""
+    if any(u.parent == territory and u.agency_type == agency_type for u in units):
+        return True
+    return Unit.objects.filter(
+        parent__code=territory, kind=UnitKind.AGENCY, agency_type=agency_type, is_active=True
+    ).exists()
+
+
+def _check_carry_over(
+    p: _Reader, spec: PlanSpec, level_codes: list[str], cell_lines: dict[tuple[str, str], _Reader]
+) -> CarryOverSpec:
+    """The earlier plan this plan's carried-over cells come from. A carried cell may not
+    hold more than the earlier plan recorded as carried over into its level (the
+    settlements' tranches), so money is never carried twice or made up."""
+    from django.apps import apps
+
+    co = p.child("carry_over")
+    number = co.text("from", max_length=50)
+    earlier = Plan.objects.filter(number=number).first()
+    if earlier is None:
+        raise co.fail("from", _("no plan numbered “%(n)s” is loaded") % {"n": number})
+    if earlier.number == spec.plan["number"]:
+        raise co.fail("from", _("a plan cannot carry over from itself"))
+    mapping = {lv.code: lv.code for lv in earlier.level_specs() if lv.code in level_codes}
+    if co.has("levels"):
+        m = co.child("levels")
+        earlier_codes = [lv.code for lv in earlier.level_specs()]
+        for key in m.m:
+            if key not in earlier_codes:
+                raise m.fail(
+                    key,
+                    _("plan %(plan)s has no level “%(code)s”")
+                    % {"plan": earlier.number, "code": key},
+                )
+            mapping[key] = m.choice(key, level_codes)
+    tranche = apps.get_model("ledger", "Tranche")
+    recorded: dict[str, int] = {}
+    for level, amount in tranche.objects.filter(plan=earlier).values_list("level", "amount"):
+        into = mapping.get(level)
+        if into is not None:
+            recorded[into] = recorded.get(into, 0) + amount
+    for (level, source), r in cell_lines.items():
+        if source != Source.CARRIED:
+            continue
+        amount = next(c.amount for c in spec.cells if c.level == level and c.source == source)
+        if amount > recorded.get(level, 0):
+            raise r.fail(
+                "amount",
+                _(
+                    "carries %(amount)s đồng over from plan %(plan)s into this level, but "
+                    "only %(recorded)s đồng was recorded as carried over into it"
+                )
+                % {"amount": amount, "plan": earlier.number, "recorded": recorded.get(level, 0)},
+            )
+    spec.plan["carried_from"] = earlier.number
+    return CarryOverSpec(earlier.number, mapping)
 
 
 # ---------------------------------------------------------------------------------------
@@ -523,6 +659,10 @@ def plan_load(spec: PlanSpec) -> LoadResult:
     number = values.pop("number")
     values["issuer"] = unit(values["issuer"])
     values["area"] = unit(values["area"])
+    carried_from = values.pop("carried_from", None)
+    values["carried_from"] = Plan.objects.get(number=carried_from) if carried_from else None
+    if spec.carry_over is not None:
+        values["carry_over_levels"] = spec.carry_over.levels
     plan = _upsert(result, Plan, {"number": number}, values)
     result.plan = plan
     for c in spec.communes:

@@ -3,18 +3,47 @@ gate in ``approvals.access``; these are the public, plan-level figures."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet, TextField, Value
+from django.db.models import Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
 from core.search import folded
 from core.search import words as search_words
 
-from .models import Content, Estimate, Plan, PlanCommune
+from .models import STAGES, Content, Estimate, Plan, PlanCommune, Scope
 
 
 def plan_get_default() -> Plan | None:
     """The newest plan: what the home page and the commands show when none is named."""
     return Plan.objects.select_related("issuer", "area").order_by("-year", "-issued_on").first()
+
+
+def plan_stage_actors() -> dict[int, dict[str, set[str]]]:
+    """Who acts at each stage on each commune, from the communes' level of every plan the
+    commune is in: {commune pk: {stage: {"area" | "commune" | ""}}} (two queries).
+    ``organization.permissions.access_sync`` grants the stage permissions by it."""
+    actors: dict[int, dict[str, set[str]]] = {}
+    plans = {p.pk: p for p in Plan.objects.all()}
+    for plan_id, commune_id in PlanCommune.objects.values_list("plan_id", "commune_id"):
+        for spec in plans[plan_id].level_specs():
+            if spec.scope != Scope.COMMUNES:
+                continue
+            per_stage = actors.setdefault(commune_id, {})
+            for stage in STAGES:
+                per_stage.setdefault(stage, set()).add(spec.actor(stage))
+    return actors
+
+
+def plans_for_user(user: object) -> QuerySet[Plan]:
+    """The plans in which ``user`` holds a role on a unit (the plan's area or one of its
+    communes), newest first; every plan for nobody in particular is not offered."""
+    from organization.permissions import unit_ids_with
+
+    units = unit_ids_with(user, "view_unit_estimates")
+    return (
+        Plan.objects.filter(Q(area_id__in=units) | Q(communes__commune_id__in=units))
+        .distinct()
+        .order_by("-year", "-issued_on", "pk")
+    )
 
 
 def plan_communes(plan: Plan) -> QuerySet[PlanCommune]:

@@ -165,13 +165,14 @@ def commune_balances(plan: Plan) -> list[CommuneFigures]:
     communes = list(
         PlanCommune.objects.filter(plan=plan).select_related("commune").order_by("sort_order")
     )
-    cells = EnvelopeCell.objects.filter(plan=plan, level=Level.COMMUNE)
+    level = plan.commune_level() or ""
+    cells = EnvelopeCell.objects.filter(plan=plan, level=level)
     subs = {
         (s.commune_id, s.cell.source): s.amount
         for s in SubEnvelope.objects.filter(cell__in=cells).select_related("cell")
     }
     sums = _sums(
-        Entry.objects.filter(plan=plan, cell__level=Level.COMMUNE, commune__isnull=False),
+        Entry.objects.filter(plan=plan, cell__level=level, commune__isnull=False),
         "commune",
         "source",
     )
@@ -241,7 +242,7 @@ def estimate_funding(
         ).select_related("account")
     }
     subs: dict[str, SubEnvelope] = {}
-    if estimate.level == Level.COMMUNE:
+    if estimate.level == estimate.plan.commune_level():
         subs = {
             s.cell.source: s
             for s in SubEnvelope.objects.filter(

@@ -36,7 +36,6 @@ from estimates.models import (
     Estimate,
     EstimateLine,
     EstimateStatus,
-    Level,
     Plan,
     PlanCommune,
     Source,
@@ -93,7 +92,7 @@ def _require_status(estimate: Estimate, *allowed: str) -> None:
 
 
 def _commune_of(estimate: Estimate) -> Unit | None:
-    return estimate.unit if estimate.level == Level.COMMUNE else None
+    return estimate.unit if estimate.level == estimate.plan.commune_level() else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -145,7 +144,7 @@ def _lock_cells(
                 _("Plan %(plan)s has no envelope cell for %(level)s, %(source)s.")
                 % {
                     "plan": plan.number,
-                    "level": Level(level).label,
+                    "level": plan.level_label(level),
                     "source": source_label(plan, source),
                 },
                 field="source",
@@ -189,7 +188,7 @@ def _sync_allocation(cell: EnvelopeCell, account: CellAccount, actor: Any, *, st
         return
     used = account.reserved + account.committed
     shares = sum(s.amount for s in SubEnvelope.objects.filter(cell=cell))
-    if cell.amount < used or (cell.level == Level.COMMUNE and cell.amount < shares):
+    if cell.amount < used or (cell.level == cell.plan.commune_level() and cell.amount < shares):
         if not strict:
             return
         raise RuleViolation(
@@ -537,7 +536,13 @@ def subenvelope_set(
             % {"commune": commune, "plan": plan.number},
             field="commune",
         )
-    c = _lock_cells(plan, Level.COMMUNE, [source], commune=commune, actor=actor)[source]
+    level = plan.commune_level()
+    if level is None:
+        raise RuleViolation(
+            _("Plan %(plan)s splits no money among communes.") % {"plan": plan.number},
+            field="commune",
+        )
+    c = _lock_cells(plan, level, [source], commune=commune, actor=actor)[source]
     usage = commune_usage(c.cell)
     reserved, committed = usage.get(commune.pk, (0, 0))
     if amount < reserved + committed:
@@ -582,6 +587,28 @@ def subenvelope_set(
 # Disbursement.
 
 
+def carried_usable_check(plan: Plan, source: str, paid_on: dt.date) -> None:
+    """Carried-over money is spent by the plan's use-by date (a plan-level setting: the
+    rule changes by year); a payment from it after that date is refused with the date and
+    the legal ground."""
+    if source != Source.CARRIED or plan.carried_use_by is None or paid_on <= plan.carried_use_by:
+        return
+    ground = plan.carried_use_by_ground or _("the plan's rule on carried-over funds")
+    raise RuleViolation(
+        _(
+            "Carried-over funds of plan %(plan)s may be used until %(date)s (%(ground)s); "
+            "a payment on %(paid)s is too late."
+        )
+        % {
+            "plan": plan.number,
+            "date": plan.carried_use_by.strftime("%d/%m/%Y"),
+            "ground": ground,
+            "paid": paid_on.strftime("%d/%m/%Y"),
+        },
+        field="paid_on",
+    )
+
+
 @step()
 def disbursement_record(
     *,
@@ -617,6 +644,7 @@ def disbursement_record(
     if paid_on > timezone.localdate():
         raise RuleViolation(_("The payment date cannot be in the future."), field="paid_on")
     _require_status(estimate, EstimateStatus.APPROVED)
+    carried_usable_check(estimate.plan, source, paid_on)
     c = _lock_cells(
         estimate.plan, estimate.level, [source], commune=None, actor=actor, grows=False
     )[source]

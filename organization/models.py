@@ -145,6 +145,8 @@ class Role(models.TextChoices):
 
     COMMUNE_WU_OFFICER = "commune_wu_officer", _("Commune Women's Union officer")
     COMMUNE_PC = "commune_pc", _("Commune People's Committee")
+    COMMUNE_CHAIR = "commune_chair", _("Commune chair (account holder, approver)")
+    COMMUNE_ACCOUNTANT = "commune_accountant", _("Commune accountant")
     DISTRICT_WU = "district_wu", _("District Women's Union officer")
     FINANCE_OFFICER = "finance_officer", _("Finance-Planning officer")
     APPROVER = "approver", _("People's Committee vice chair (approver)")

@@ -13,7 +13,7 @@ unit permissions is ever granted globally (a global grant would override every o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,10 @@ class RoleGrant:
 ROLE_GRANTS: dict[str, RoleGrant] = {
     Role.COMMUNE_WU_OFFICER: RoleGrant(own=(VIEW, DRAFT)),
     Role.COMMUNE_PC: RoleGrant(own=(VIEW, MONITOR)),
+    # The commune as the spending unit (a plan's level says so, ``Plan.levels``): its chair
+    # holds the account and approves, its accountant records the payments.
+    Role.COMMUNE_CHAIR: RoleGrant(own=(VIEW, APPROVE)),
+    Role.COMMUNE_ACCOUNTANT: RoleGrant(own=(VIEW, DISBURSE)),
     Role.DISTRICT_WU: RoleGrant(own=(VIEW, DRAFT), communes_below=(VIEW, REVIEW)),
     Role.FINANCE_OFFICER: RoleGrant(
         own=(VIEW, APPRAISE, VERIFY), communes_below=(VIEW, APPRAISE, VERIFY)
@@ -66,6 +70,44 @@ ROLE_GRANTS: dict[str, RoleGrant] = {
     Role.OBSERVER: RoleGrant(own=(VIEW, MONITOR), communes_below=(VIEW, MONITOR)),
     Role.AUDITOR: RoleGrant(own=(VIEW,), communes_below=(VIEW,)),
 }
+
+
+#: The permission each stage of a plan's level needs (``estimates.models.STAGES``).
+STAGE_PERMISSIONS: dict[str, str] = {
+    "review": REVIEW,
+    "appraise": APPRAISE,
+    "approve": APPROVE,
+    "disburse": DISBURSE,
+    "verify": VERIFY,
+}
+_PERMISSION_STAGES = {perm: stage for stage, perm in STAGE_PERMISSIONS.items()}
+
+#: Who acts at each stage, per unit: {unit pk: {stage: {"area", "commune", ""}}}. Read
+#: from the plans' levels (a commune from the communes' level of each plan it is in); a
+#: unit in no plan is missing, and then the higher unit's offices act (Plan 117's rule).
+StageActors = dict[int, dict[str, set[str]]]
+
+
+#: Reads the plans' levels (set by the ``estimates`` app, which owns plans: this layer
+#: imports no higher one). None: no plan data, the higher unit's offices act everywhere.
+stage_actors_source: Callable[[], StageActors] | None = None
+
+
+def stage_actors() -> StageActors:
+    """Who acts at each stage on each commune, from the levels of the plans it is in."""
+    return stage_actors_source() if stage_actors_source is not None else {}
+
+
+def _acts(actors: StageActors, unit_pk: int, perm: str, who: str) -> bool:
+    """Whether ``who`` ("area" for the higher unit's offices, "commune" for the commune's
+    own) takes the stage of ``perm`` on the commune ``unit_pk``."""
+    stage = _PERMISSION_STAGES.get(perm)
+    if stage is None:
+        return True  # not a stage permission (view, draft, monitor)
+    found = actors.get(unit_pk, {}).get(stage)
+    if not found:
+        return who == "area"
+    return who in found
 
 
 def group_name(role: str, unit: Unit) -> str:
@@ -85,14 +127,31 @@ def _communes_below(territory: Unit, children: dict[int | None, list[Unit]]) -> 
 
 
 def grants_for(
-    role: str, unit: Unit, children: dict[int | None, list[Unit]]
+    role: str,
+    unit: Unit,
+    children: dict[int | None, list[Unit]],
+    actors: StageActors | None = None,
 ) -> set[tuple[str, int]]:
-    """The (codename, unit pk) pairs a role held in ``unit`` grants."""
+    """The (codename, unit pk) pairs a role held in ``unit`` grants. On a commune, a stage
+    permission goes to the commune's own roles where its plan makes the commune act at
+    that stage, and to the higher unit's roles where the plan leaves it to them."""
+    actors = actors or {}
     grant = ROLE_GRANTS[role]
     territory = unit.territory()
-    pairs = {(perm, territory.pk) for perm in grant.own}
+    if territory.kind == UnitKind.COMMUNE:
+        pairs = {
+            (perm, territory.pk)
+            for perm in grant.own
+            if _acts(actors, territory.pk, perm, "commune")
+        }
+    else:
+        pairs = {(perm, territory.pk) for perm in grant.own}
     for commune in _communes_below(territory, children):
-        pairs |= {(perm, commune.pk) for perm in grant.communes_below}
+        pairs |= {
+            (perm, commune.pk)
+            for perm in grant.communes_below
+            if _acts(actors, commune.pk, perm, "area")
+        }
     return pairs
 
 
@@ -124,13 +183,14 @@ def access_sync() -> None:
         role: _global_permissions(labels) for role, labels in ROLE_OWN_GLOBAL_PERMISSIONS.items()
     }
 
+    actors = stage_actors()
     wanted_members: dict[str, set[int]] = defaultdict(set)
     wanted_grants: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for m in Membership.objects.active():
         unit = by_pk[m.unit_id]
         name = group_name(m.role, unit)
         wanted_members[name].add(m.user_id)
-        wanted_grants[name] |= grants_for(m.role, unit, children)
+        wanted_grants[name] |= grants_for(m.role, unit, children, actors)
 
     role_prefixes = tuple(f"{r}@" for r in Role.values)
     existing = {g.name: g for g in Group.objects.all() if g.name.startswith(role_prefixes)}

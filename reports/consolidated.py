@@ -30,7 +30,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from approvals.access import unit_ids_with
-from estimates.models import Content, EnvelopeCell, Level, Source
+from estimates.models import Content, EnvelopeCell, Source
 from ledger.models import EstimateAccount, SubEnvelope
 from ledger.selectors import source_label
 from organization import permissions as perms
@@ -196,9 +196,11 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
     ]
     communes = [c for c in plan_communes if c.pk in visible]
     units: list[tuple[Unit, str]] = []
+    area_level = plan.level_for_unit(district) or ""
+    commune_level = plan.commune_level() or ""
     if district.pk in visible:
-        units.append((district, Level.DISTRICT))
-    units += [(c, Level.COMMUNE) for c in communes]
+        units.append((district, area_level))
+    units += [(c, commune_level) for c in communes]
     plan_commune_ids = {c.pk for c in communes}
     all_communes = len(plan_communes) == len(communes)
     if query.unit is not None:
@@ -277,8 +279,8 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
                 if s == source:
                     total = total + figures
             allocated: int | None
-            if level == Level.DISTRICT:
-                cell = cells.get((Level.DISTRICT, source))
+            if level == area_level:
+                cell = cells.get((area_level, source))
                 allocated = cell.amount if cell else 0
             else:
                 allocated = shares.get((unit.pk, source))
@@ -288,15 +290,15 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
         groups.append(group)
 
     level_totals = []
-    for level in (Level.DISTRICT, Level.COMMUNE):
+    for level in (area_level, commune_level):
         if not any(lvl == level for _u, lvl in units):
             continue
         for source in sources:
             figures = level_sums[(level, source)]
-            if level == Level.COMMUNE and all_communes:
-                cell = cells.get((Level.COMMUNE, source))
+            if level == commune_level and all_communes:
+                cell = cells.get((commune_level, source))
                 figures = replace(figures, allocated=cell.amount if cell else 0)
             level_totals.append(
-                LevelTotal(level, str(Level(level).label), source, labels[source], figures)
+                LevelTotal(level, plan.level_label(level), source, labels[source], figures)
             )
     return ConsolidatedReport(query=query, groups=groups, level_totals=level_totals)

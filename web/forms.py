@@ -278,7 +278,7 @@ class ReturnForm(forms.Form):
 
     def __init__(self, *args: Any, estimate: Estimate, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        targets = return_choices(estimate.status, estimate.level)
+        targets = return_choices(estimate.status, estimate.route)
         field: Any = self.fields["to"]
         field.choices = [(t, RETURN_LABELS[t]) for t in targets]
         if targets:

@@ -20,7 +20,6 @@ from estimates.models import (
     EstimateLine,
     EstimateStatus,
     EstimateVersion,
-    Level,
     Norm,
     Plan,
     Source,
@@ -280,7 +279,13 @@ def _header_values(activity: Activity, data: EstimateInput) -> dict[str, Any]:
 def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) -> Estimate:
     """A commune (or the district Women's Union, for district-level activities) starts a
     draft for its own unit."""
-    level = Level.COMMUNE if unit.kind == UnitKind.COMMUNE else Level.DISTRICT
+    level = plan.level_for_unit(unit)
+    if level is None:
+        raise RuleViolation(
+            _("Plan %(plan)s has no level that %(unit)s spends at.")
+            % {"plan": plan.number, "unit": unit},
+            field="unit",
+        )
     with transaction.atomic():
         if unit.pk not in access.unit_ids_with(actor, perms.DRAFT):
             raise RuleViolation(_("You may draft estimates for your own unit only."), field="unit")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, RuleViolation
-from estimates.models import EnvelopeCell, Estimate, Level, Plan
+from estimates.models import EnvelopeCell, Estimate, Plan
 from ledger import services as ledger
 from ledger.models import Disbursement, DisbursementKind, SubEnvelope
 from organization.models import Unit
@@ -198,7 +198,7 @@ def subenvelope_change(*, actor: Any, plan: Plan, commune: Unit, source: str, am
         # the ledger replaces.
         cells = list(
             EnvelopeCell.objects.select_for_update()
-            .filter(plan=plan, level=Level.COMMUNE, source=source)
+            .filter(plan=plan, level=plan.commune_level() or "", source=source)
             .order_by("pk")
         )
         before = (

@@ -90,7 +90,7 @@ class Step:
         )
 
     def target(self, choice: str | None = None) -> str:
-        to = self.row.target_for(level=self.estimate.level, choice=choice)
+        to = self.row.target_for(route=self.estimate.route, choice=choice)
         if to is None:
             raise RuleViolation(_("This estimate cannot be returned there."), field="to")
         return to

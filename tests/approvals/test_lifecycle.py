@@ -19,7 +19,7 @@ from approvals.access import actions_allowed
 from approvals.lifecycle import TRANSITIONS
 from approvals.models import Stage
 from core.errors import Conflict, Forbidden, RuleViolation
-from estimates.models import Estimate, EstimateStatus
+from estimates.models import ROUTE_DIRECT, ROUTE_REVIEWED, Estimate, EstimateStatus
 from notifications.models import EventKind
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
@@ -86,9 +86,9 @@ def test_the_derived_sets_are_the_ones_the_product_used() -> None:
         S.APPROVAL,
     }
     assert {S.APPROVED, S.SETTLEMENT, S.CLOSED} == lifecycle.MONEY_STATUSES
-    assert lifecycle.return_choices(S.APPRAISAL, "commune") == ["drafter", "review"]
-    assert lifecycle.return_choices(S.APPRAISAL, "district") == ["drafter"]
-    assert lifecycle.return_choices(S.APPROVED, "commune") == []
+    assert lifecycle.return_choices(S.APPRAISAL, ROUTE_REVIEWED) == ["drafter", "review"]
+    assert lifecycle.return_choices(S.APPRAISAL, ROUTE_DIRECT) == ["drafter"]
+    assert lifecycle.return_choices(S.APPROVED, ROUTE_REVIEWED) == []
 
 
 def test_who_is_told() -> None:
