@@ -133,8 +133,50 @@ class ContentSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "title", "activities"]
 
 
+class PlanLevelSerializer(serializers.Serializer):
+    """A level of the plan: its key, its words, who spends its money (``area``: the plan's
+    area; ``communes``: each commune its share) and whose offices act at each stage
+    (``area``, ``commune``, or ``""``: the stage is skipped)."""
+
+    code = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    scope = serializers.CharField()
+    review = serializers.CharField()
+    appraise = serializers.CharField()
+    approve = serializers.CharField()
+    disburse = serializers.CharField()
+    verify = serializers.CharField()
+
+
+class CarryOverRowSerializer(serializers.Serializer):
+    from_level = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
+    into_level = serializers.CharField()
+    carried_out = MoneyOutField()
+
+
+class CarryOverCellSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    carried_in = MoneyOutField()
+    recorded = MoneyOutField()
+
+
+class CarryOverSerializer(serializers.Serializer):
+    """What the earlier plan's settlements carried over, per level and source, and what
+    this plan's carried-over cells brought in."""
+
+    carried_from = serializers.CharField(source="earlier.number")
+    rows = CarryOverRowSerializer(many=True)
+    cells = CarryOverCellSerializer(many=True)
+    carried_out = MoneyOutField()
+    carried_in = MoneyOutField()
+    balanced = serializers.BooleanField()
+
+
 class PlanDetailSerializer(PlanSerializer):
     issuer = UnitRefSerializer(read_only=True)
+    levels = PlanLevelSerializer(many=True, read_only=True, source="api_levels")
+    carry_over = CarryOverSerializer(read_only=True, allow_null=True, source="api_carry_over")
     communes = PlanCommuneSerializer(many=True, read_only=True, source="api_communes")
     contents = ContentSerializer(many=True, read_only=True, source="api_contents")
     envelope = EnvelopeCellSerializer(many=True, read_only=True, source="api_envelope")
@@ -150,6 +192,10 @@ class PlanDetailSerializer(PlanSerializer):
             "current_source_label",
             "carried_source_label",
             "carried_use_by",
+            "carried_use_by_ground",
+            "note",
+            "levels",
+            "carry_over",
             "communes",
             "contents",
             "envelope",

@@ -48,9 +48,9 @@ from attachments.files import ACCEPTED, file_size_check
 from attachments.selectors import attachment_for_user, attachment_response, estimate_attachments
 from core.errors import RuleViolation
 from estimates.models import Estimate, EstimateLine, EstimateVersion, Plan, Source
-from estimates.selectors import plan_communes, plan_contents, plan_get_default
+from estimates.selectors import plan_communes, plan_contents, plan_default_for
 from ledger import models as ledger_models
-from ledger.selectors import cell_balances
+from ledger.selectors import carry_over_reconcile, cell_balances
 from organization import permissions as perms
 from organization.models import Unit
 from reports.consolidated import consolidated_report
@@ -142,6 +142,8 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         plan.api_communes = list(plan_communes(plan))  # type: ignore[attr-defined]
         plan.api_contents = list(plan_contents(plan))  # type: ignore[attr-defined]
         plan.api_envelope = cell_balances(plan)  # type: ignore[attr-defined]
+        plan.api_levels = [lv.as_dict() for lv in plan.level_specs()]  # type: ignore[attr-defined]
+        plan.api_carry_over = carry_over_reconcile(plan)  # type: ignore[attr-defined]
         return Response(s.PlanDetailSerializer(plan, context={"request": request}).data)
 
 
@@ -281,7 +283,7 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if "plan" in data:
             plan = Plan.objects.filter(pk=data["plan"]).first()
         else:
-            plan = plan_get_default()
+            plan = plan_default_for(request.user, perms.DRAFT)
         if plan is None:
             raise RuleViolation(_("No such plan."), field="plan")
         if "unit" in data:

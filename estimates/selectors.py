@@ -3,6 +3,8 @@ gate in ``approvals.access``; these are the public, plan-level figures."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
@@ -33,17 +35,41 @@ def plan_stage_actors() -> dict[int, dict[str, set[str]]]:
     return actors
 
 
-def plans_for_user(user: object) -> QuerySet[Plan]:
-    """The plans in which ``user`` holds a role on a unit (the plan's area or one of its
-    communes), newest first; every plan for nobody in particular is not offered."""
+def plans_for_user(user: Any, codename: str = "view_unit_estimates") -> QuerySet[Plan]:
+    """The plans in which ``user`` holds ``codename`` on a unit (the plan's area or one of
+    its communes), newest first."""
     from organization.permissions import unit_ids_with
 
-    units = unit_ids_with(user, "view_unit_estimates")
+    units = unit_ids_with(user, codename)
+    ids = Plan.objects.filter(Q(area_id__in=units) | Q(communes__commune_id__in=units)).values("pk")
     return (
-        Plan.objects.filter(Q(area_id__in=units) | Q(communes__commune_id__in=units))
-        .distinct()
-        .order_by("-year", "-issued_on", "pk")
+        Plan.objects.filter(pk__in=ids)
+        .select_related("issuer", "area")
+        .order_by("-year", "-issued_on", "-pk")
     )
+
+
+def plan_default_for(user: Any, codename: str = "view_unit_estimates") -> Plan | None:
+    """The plan a page shows when none is asked for: the newest plan in which ``user``
+    holds ``codename`` on a unit, else the newest plan."""
+    return plans_for_user(user, codename).first() or plan_get_default()
+
+
+def plan_chosen(user: Any, raw: Any, codename: str = "view_unit_estimates") -> Plan | None:
+    """The plan a page was asked for (``?plan=<id>``), else the user's default; None for
+    an id that names no plan (the page answers 404, as for nothing loaded)."""
+    if raw in (None, ""):
+        return plan_default_for(user, codename)
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return Plan.objects.select_related("issuer", "area").filter(pk=pk).first()
+
+
+def plan_choices() -> list[Plan]:
+    """Every plan, newest first: the plan picker's options."""
+    return list(Plan.objects.order_by("-year", "-issued_on", "-pk"))
 
 
 def plan_communes(plan: Plan) -> QuerySet[PlanCommune]:

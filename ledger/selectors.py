@@ -26,6 +26,7 @@ from .models import (
     Settlement,
     SettlementLine,
     SubEnvelope,
+    Tranche,
 )
 
 _LEVEL_ORDER = {v: i for i, v in enumerate(Level.values)}
@@ -52,6 +53,8 @@ class CellFigures:
     spent: int = 0
     returned: int = 0
     carried: int = 0
+    level_label: str = ""  # the plan's word for the level ("Cấp huyện")
+    shared: bool = False  # the level's money is split among the communes
 
     @property
     def free(self) -> int:
@@ -60,6 +63,7 @@ class CellFigures:
     def as_dict(self) -> dict[str, Any]:
         """For ``plan_summary --json``; ``settled`` is the amount spent (settled)."""
         data = asdict(self)
+        del data["level_label"], data["shared"]
         data["settled"] = data.pop("spent")
         return {**data, "free": self.free}
 
@@ -88,6 +92,8 @@ def cell_balances(plan: Plan) -> list[CellFigures]:
                 label=source_label(plan, cell.source),
                 allocated=cell.amount,
                 **figures,
+                level_label=plan.level_label(cell.level),
+                shared=cell.level == plan.commune_level(),
             )
         )
     return result
@@ -399,3 +405,131 @@ def ledger_reconcile(plan: Plan) -> list[str]:
                     f"sub-envelope {sub.pk} {key}: {getattr(sub, key)} != {derived[key]}"
                 )
     return problems
+
+
+# ---------------------------------------------------------------------------------------
+# Carry-over between plans.
+
+
+@dataclass(frozen=True)
+class CarryOverRow:
+    """Money one level and source of the earlier plan carried over (its settlements'
+    tranches), and the level of this plan it was brought into ("" if none)."""
+
+    from_level: str
+    from_level_label: str
+    source: str
+    source_label: str
+    into_level: str
+    into_level_label: str
+    carried_out: int
+
+
+@dataclass(frozen=True)
+class CarryOverCell:
+    """A carried-over cell of this plan against what was carried into its level."""
+
+    level: str
+    level_label: str
+    carried_in: int
+    recorded: int
+
+    @property
+    def unbrought(self) -> int:
+        """Recorded as carried over but not (yet) in this plan's cell."""
+        return self.recorded - self.carried_in
+
+
+@dataclass(frozen=True)
+class CarryOverReconciliation:
+    plan: Plan
+    earlier: Plan
+    rows: list[CarryOverRow]
+    cells: list[CarryOverCell]
+
+    @property
+    def carried_out(self) -> int:
+        return sum(r.carried_out for r in self.rows)
+
+    @property
+    def carried_in(self) -> int:
+        return sum(c.carried_in for c in self.cells)
+
+    @property
+    def balanced(self) -> bool:
+        """Nothing was brought in beyond what was carried out, per level."""
+        return all(c.carried_in <= c.recorded for c in self.cells)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan.number,
+            "from": self.earlier.number,
+            "rows": [
+                {
+                    "from_level": r.from_level,
+                    "source": r.source,
+                    "into_level": r.into_level,
+                    "carried_out": r.carried_out,
+                }
+                for r in self.rows
+            ],
+            "cells": [
+                {
+                    "level": c.level,
+                    "carried_in": c.carried_in,
+                    "recorded": c.recorded,
+                    "unbrought": c.unbrought,
+                }
+                for c in self.cells
+            ],
+            "carried_out": self.carried_out,
+            "carried_in": self.carried_in,
+            "balanced": self.balanced,
+        }
+
+
+def carry_over_reconcile(plan: Plan) -> CarryOverReconciliation | None:
+    """Per level and source of the earlier plan (``plan.carried_from``), what its
+    settlements carried over (the tranches) and into which level of ``plan``; per carried
+    cell of ``plan``, what it holds against what was carried into its level. None when the
+    plan carries nothing over from an earlier plan. Two queries."""
+    earlier = plan.carried_from
+    if earlier is None:
+        return None
+    mapping: dict[str, str] = dict(plan.carry_over_levels or {})
+    sums = (
+        Tranche.objects.filter(plan=earlier)
+        .values("level", "source")
+        .annotate(total=Sum("amount"))
+        .order_by("level", "source")
+    )
+    rows = []
+    recorded: dict[str, int] = defaultdict(int)
+    for s in sorted(sums, key=lambda s: (_LEVEL_ORDER.get(s["level"], 99), s["source"])):
+        into = mapping.get(s["level"], "")
+        rows.append(
+            CarryOverRow(
+                from_level=s["level"],
+                from_level_label=earlier.level_label(s["level"]),
+                source=s["source"],
+                source_label=source_label(earlier, s["source"]),
+                into_level=into,
+                into_level_label=plan.level_label(into) if into else "",
+                carried_out=s["total"],
+            )
+        )
+        if into:
+            recorded[into] += s["total"]
+    cells = [
+        CarryOverCell(
+            level=c.level,
+            level_label=plan.level_label(c.level),
+            carried_in=c.amount,
+            recorded=recorded.get(c.level, 0),
+        )
+        for c in sorted(
+            EnvelopeCell.objects.filter(plan=plan, source=Source.CARRIED),
+            key=lambda c: _LEVEL_ORDER.get(c.level, 99),
+        )
+    ]
+    return CarryOverReconciliation(plan=plan, earlier=earlier, rows=rows, cells=cells)

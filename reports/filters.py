@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.access import unit_ids_with
 from estimates.models import Activity, Content, EstimateStatus, Plan, Source
-from estimates.selectors import plan_get_default
+from estimates.selectors import plan_default_for
 from organization import permissions as perms
 from organization.models import Unit
 
@@ -157,7 +157,7 @@ class ReportFilterForm(forms.Form):
     def query(self) -> ReportQuery | None:
         """The selection, once the form is valid; None when no plan is loaded."""
         data = self.cleaned_data
-        plan = data.get("plan") or plan_get_default()
+        plan = data.get("plan") or plan_default_for(self.user)
         if plan is None:
             return None
         unit_id = data.get("unit")

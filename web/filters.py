@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import unit_ids_with
-from estimates.models import Content, Estimate, EstimateStatus
+from estimates.models import Content, Estimate, EstimateStatus, Plan
 from estimates.selectors import estimates_matching
 from organization import permissions as perms
 from organization.models import Unit
@@ -29,6 +29,11 @@ class EstimateFilter(django_filters.FilterSet):
         method="filter_q",
         max_length=100,
         help_text=_("Number, words of the title or purpose, unit; accents optional."),
+    )
+    plan = django_filters.ModelChoiceFilter(
+        label=_("Plan"),
+        queryset=Plan.objects.order_by("-year", "-issued_on", "-pk"),
+        empty_label=_("All plans"),
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=EstimateStatus.choices, empty_label=_("All statuses")

@@ -22,6 +22,7 @@ from estimates.models import (
     EstimateVersion,
     Norm,
     Plan,
+    PlanCommune,
     Source,
 )
 from ledger import services as ledger
@@ -279,16 +280,27 @@ def _header_values(activity: Activity, data: EstimateInput) -> dict[str, Any]:
 def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) -> Estimate:
     """A commune (or the district Women's Union, for district-level activities) starts a
     draft for its own unit."""
-    level = plan.level_for_unit(unit)
-    if level is None:
-        raise RuleViolation(
-            _("Plan %(plan)s has no level that %(unit)s spends at.")
-            % {"plan": plan.number, "unit": unit},
-            field="unit",
-        )
     with transaction.atomic():
         if unit.pk not in access.unit_ids_with(actor, perms.DRAFT):
             raise RuleViolation(_("You may draft estimates for your own unit only."), field="unit")
+        level = plan.level_for_unit(unit)
+        in_plan = (
+            unit.pk == plan.area_id
+            if unit.kind != UnitKind.COMMUNE
+            else PlanCommune.objects.filter(plan=plan, commune=unit).exists()
+        )
+        if not in_plan:
+            raise RuleViolation(
+                _("%(unit)s is not in the area of plan %(plan)s.")
+                % {"unit": unit, "plan": plan.number},
+                field="unit",
+            )
+        if level is None:
+            raise RuleViolation(
+                _("Plan %(plan)s has no level that %(unit)s spends at.")
+                % {"plan": plan.number, "unit": unit},
+                field="unit",
+            )
         data = _cleaned(data)
         activity, villages = _check_input(plan, unit, level, data)
         estimate = Estimate.objects.create(

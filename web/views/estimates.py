@@ -46,7 +46,7 @@ from estimates.models import (
     EstimateVersion,
     Source,
 )
-from estimates.selectors import plan_get_default
+from estimates.selectors import plan_chosen
 from ledger.norms import NormFinding, norm_check_line
 from ledger.selectors import estimate_funding, estimate_money, estimate_settlement
 from organization import permissions as perms
@@ -170,12 +170,16 @@ def estimate_totals(queryset: QuerySet[Estimate]) -> dict[str, int]:
 
 
 def estimate_inbox_queryset(request: HttpRequest) -> QuerySet[Estimate]:
-    """The estimates waiting for the user, oldest first (the inbox and its export)."""
-    return (
-        estimate_inbox_for_user(request.user)
-        .select_related("unit", "content")
-        .order_by("status_changed_at", "pk")
-    )
+    """The estimates waiting for the user, oldest first (the inbox and its export); of
+    one plan with ``?plan=<id>``."""
+    queryset = estimate_inbox_for_user(request.user)
+    raw = request.GET.get("plan")
+    if raw:
+        try:
+            queryset = queryset.filter(plan_id=int(raw))
+        except ValueError:
+            queryset = queryset.none()
+    return queryset.select_related("unit", "content").order_by("status_changed_at", "pk")
 
 
 def estimate_list(request: HttpRequest) -> HttpResponse:
@@ -254,7 +258,7 @@ def _form_page(request: HttpRequest, context: dict[str, Any], *, failed: bool) -
 
 @require_http_methods(["GET", "POST"])
 def estimate_create(request: HttpRequest) -> HttpResponse:
-    plan = plan_get_default()
+    plan = plan_chosen(request.user, request.GET.get("plan"), perms.DRAFT)
     if plan is None:
         raise Http404(_("No plan is loaded yet."))
     unit_ids = unit_ids_with(request.user, perms.DRAFT)

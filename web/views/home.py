@@ -2,11 +2,12 @@
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 
-from estimates.selectors import plan_communes, plan_contents, plan_get_default
+from estimates.selectors import plan_choices, plan_chosen, plan_communes, plan_contents
 from ledger.selectors import cell_balances
 from organization.selectors import unit_tree as select_unit_tree
 
@@ -14,8 +15,10 @@ from organization.selectors import unit_tree as select_unit_tree
 def home(request: HttpRequest) -> HttpResponse:
     """The plan at a glance: header, envelope and where its money stands (the ledger),
     area and catalogue."""
-    plan = plan_get_default()
-    context: dict[str, object] = {"plan": plan}
+    plan = plan_chosen(request.user, request.GET.get("plan"))
+    if plan is None and request.GET.get("plan"):
+        raise Http404(_("No such plan."))
+    context: dict[str, object] = {"plan": plan, "plans": plan_choices()}
     if plan is not None:
         cells = cell_balances(plan)
         context.update(

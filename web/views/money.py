@@ -24,7 +24,7 @@ from approvals.access import envelope_unit_ids, follows_advances, unit_ids_with
 from approvals.selectors import estimate_actions
 from core.errors import Forbidden, RuleViolation
 from estimates.models import Plan
-from estimates.selectors import plan_communes, plan_get_default
+from estimates.selectors import plan_chosen, plan_communes, plan_default_for
 from ledger.models import DisbursementKind
 from ledger.selectors import (
     CellFigures,
@@ -228,7 +228,10 @@ def estimate_return_settlement(request: HttpRequest, pk: int) -> HttpResponse:
 def envelope_access(request: HttpRequest) -> tuple[Plan, set[int]]:
     """The plan whose envelope the user splits, and the communes they split it for
     (404 without a plan, 403 for a role that does not split the envelope)."""
-    plan = plan_get_default()
+    raw = request.GET.get("plan")
+    plan = plan_chosen(request.user, raw, "review_unit_estimates")
+    if plan is not None and not raw and plan.commune_level() is None:
+        plan = plan_default_for(request.user, "appraise_unit_estimates")
     if plan is None:
         raise Http404(_("No plan is loaded yet."))
     manageable = envelope_unit_ids(request.user)
@@ -240,7 +243,7 @@ def envelope_access(request: HttpRequest) -> tuple[Plan, set[int]]:
 def envelope_figures(plan: Plan) -> tuple[list[tuple[CellFigures, int]], list[CommuneFigures]]:
     """The commune-level cells with what is shared out of each, and the per-commune rows:
     the two tables of the envelope page (and of its export)."""
-    cells = [c for c in cell_balances(plan) if c.level == "commune"]
+    cells = [c for c in cell_balances(plan) if c.level == plan.commune_level()]
     rows = commune_balances(plan)
     shares = {
         c.source: sum(r.subenvelope or 0 for r in rows if r.source == c.source) for c in cells
