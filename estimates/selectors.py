@@ -10,6 +10,7 @@ from django.db.models.functions import Concat
 
 from core.search import folded
 from core.search import words as search_words
+from organization.permissions import CommuneRule
 
 from .models import STAGES, Content, Estimate, Plan, PlanCommune, Scope
 
@@ -19,20 +20,22 @@ def plan_get_default() -> Plan | None:
     return Plan.objects.select_related("issuer", "area").order_by("-year", "-issued_on").first()
 
 
-def plan_stage_actors() -> dict[int, dict[str, set[str]]]:
-    """Who acts at each stage on each commune, from the communes' level of every plan the
-    commune is in: {commune pk: {stage: {"area" | "commune" | ""}}} (two queries).
-    ``organization.permissions.access_sync`` grants the stage permissions by it."""
-    actors: dict[int, dict[str, set[str]]] = {}
+def plan_stage_actors() -> dict[int, CommuneRule]:
+    """Per commune, the areas of the plans it is in and who acts at each stage at their
+    communes' level (two queries). ``organization.permissions.access_sync`` grants the
+    commune's permissions by it."""
+    rules: dict[int, CommuneRule] = {}
     plans = {p.pk: p for p in Plan.objects.all()}
     for plan_id, commune_id in PlanCommune.objects.values_list("plan_id", "commune_id"):
-        for spec in plans[plan_id].level_specs():
+        plan = plans[plan_id]
+        rule = rules.setdefault(commune_id, CommuneRule())
+        rule.areas.add(plan.area_id)
+        for spec in plan.level_specs():
             if spec.scope != Scope.COMMUNES:
                 continue
-            per_stage = actors.setdefault(commune_id, {})
             for stage in STAGES:
-                per_stage.setdefault(stage, set()).add(spec.actor(stage))
-    return actors
+                rule.stages.setdefault(stage, set()).add(spec.actor(stage))
+    return rules
 
 
 def plans_for_user(user: Any, codename: str = "view_unit_estimates") -> QuerySet[Plan]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -82,11 +82,20 @@ STAGE_PERMISSIONS: dict[str, str] = {
 }
 _PERMISSION_STAGES = {perm: stage for stage, perm in STAGE_PERMISSIONS.items()}
 
-#: Who acts at each stage, per unit: {unit pk: {stage: {"area", "commune", ""}}}. Read
-#: from the plans' levels (a commune from the communes' level of each plan it is in); a
-#: unit in no plan is missing, and then the higher unit's offices act (Plan 117's rule).
-StageActors = dict[int, dict[str, set[str]]]
 
+@dataclass
+class CommuneRule:
+    """What the plans a commune is in say about it: the areas of those plans (whose roles
+    act for it) and, per stage, who acts (``"area"``: the area's offices; ``"commune"``:
+    the commune's own; ``""``: nobody, the stage is skipped)."""
+
+    areas: set[int] = field(default_factory=set)
+    stages: dict[str, set[str]] = field(default_factory=dict)
+
+
+#: {commune pk: its rule}. A commune in no plan is missing: then every role above it acts
+#: (Plan 117's rule before plans carried their levels).
+StageActors = dict[int, CommuneRule]
 
 #: Reads the plans' levels (set by the ``estimates`` app, which owns plans: this layer
 #: imports no higher one). None: no plan data, the higher unit's offices act everywhere.
@@ -98,16 +107,20 @@ def stage_actors() -> StageActors:
     return stage_actors_source() if stage_actors_source is not None else {}
 
 
-def _acts(actors: StageActors, unit_pk: int, perm: str, who: str) -> bool:
-    """Whether ``who`` ("area" for the higher unit's offices, "commune" for the commune's
-    own) takes the stage of ``perm`` on the commune ``unit_pk``."""
+def _acts(actors: StageActors, commune_pk: int, perm: str, who: str, territory: int) -> bool:
+    """Whether a role held at ``territory`` takes ``perm`` on the commune: ``who`` is
+    "commune" for the commune's own roles, "area" for the roles of a unit above it. Only
+    the area of a plan the commune is in acts for it from above (a province's offices do
+    not act in a district's plan), and at each stage only whom the plan names."""
+    rule = actors.get(commune_pk)
+    if rule is None:
+        return who == "area" or _PERMISSION_STAGES.get(perm) is None
+    if who == "area" and territory not in rule.areas:
+        return False
     stage = _PERMISSION_STAGES.get(perm)
     if stage is None:
         return True  # not a stage permission (view, draft, monitor)
-    found = actors.get(unit_pk, {}).get(stage)
-    if not found:
-        return who == "area"
-    return who in found
+    return who in rule.stages.get(stage, set())
 
 
 def group_name(role: str, unit: Unit) -> str:
@@ -142,7 +155,7 @@ def grants_for(
         pairs = {
             (perm, territory.pk)
             for perm in grant.own
-            if _acts(actors, territory.pk, perm, "commune")
+            if _acts(actors, territory.pk, perm, "commune", territory.pk)
         }
     else:
         pairs = {(perm, territory.pk) for perm in grant.own}
@@ -150,7 +163,7 @@ def grants_for(
         pairs |= {
             (perm, commune.pk)
             for perm in grant.communes_below
-            if _acts(actors, commune.pk, perm, "area")
+            if _acts(actors, commune.pk, perm, "area", territory.pk)
         }
     return pairs
 

@@ -147,7 +147,7 @@ def estimate_input(
     """A family-violence outreach event of ``unit``, in two of its villages: 3.000.000 ₫
     current-year (line 1, 2 × 1.500.000) and 2.000.000 ₫ carried-over (line 2,
     50 × 20.000 × 2)."""
-    level = "commune" if unit.kind == UnitKind.COMMUNE else "district"
+    level = plan.level_for_unit(unit) or "district"
     if village_ids is None:
         village_ids = [v.pk for v in villages_of(unit)[:2]]
     values: dict[str, Any] = {

@@ -1,0 +1,121 @@
+"""The example two-tier plan through the whole lifecycle: at commune level the commune is
+the spending unit (the province Women's Union reviews, the commune's economic office
+appraises and verifies, its chair approves and its accountant pays); at province level
+the province's offices act. The ledger reconciles after every step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.http import Http404
+
+from approvals import services
+from approvals.models import Decision
+from core.errors import Forbidden
+from estimates.models import Estimate, EstimateStatus, Plan
+from ledger.selectors import ledger_reconcile
+from tests.factories import demo_user, estimate_input, lines_of
+
+S = EstimateStatus
+
+
+def _input(plan: Plan, unit_code: str, lines: Any = None, **kw: Any) -> Any:
+    from organization.models import Unit
+
+    unit = Unit.objects.get(code=unit_code)
+    return unit, estimate_input(
+        plan,
+        unit,
+        start_date=dt.date(2025, 9, 1),
+        end_date=dt.date(2025, 9, 2),
+        lines=lines or lines_of(("current", 4_000_000), ("carried", 1_000_000)),
+        **kw,
+    )
+
+
+def test_a_commune_estimate_runs_with_the_commune_as_spending_unit(
+    two_plans: tuple[Plan, Plan],
+) -> None:
+    _p117, example = two_plans
+    unit, data = _input(example, "vd-xa-mot")
+    drafter = demo_user("hoi.xamot")
+    estimate = services.estimate_create(actor=drafter, plan=example, unit=unit, data=data)
+    assert estimate.level == "commune" and estimate.level_label == "Cấp xã"
+    pk = estimate.pk
+
+    services.estimate_submit(actor=drafter, estimate_id=pk)
+    assert Estimate.objects.get(pk=pk).status == S.REVIEW  # the plan's commune level is reviewed
+    services.estimate_forward(actor=demo_user("hoi.tinh"), estimate_id=pk)
+
+    # The province's finance department does not appraise a commune's estimate here.
+    with pytest.raises(Forbidden):
+        services.estimate_appraise(actor=demo_user("stc"), estimate_id=pk)
+    services.estimate_appraise(actor=demo_user("kinhte.xamot"), estimate_id=pk)
+    assert ledger_reconcile(example) == []
+
+    with pytest.raises(Forbidden):
+        services.estimate_approve(actor=demo_user("pct.tinh"), estimate_id=pk)
+    services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=pk)
+    decision = Decision.objects.get(estimate_id=pk)
+    assert decision.snapshot["issuer"]["name"] == "ỦY BAN NHÂN DÂN XÃ MẪU MỘT (VÍ DỤ)"
+    assert ledger_reconcile(example) == []
+
+    paid = {"kind": "payment", "document_type": "payment_order", "payee": "Tổ truyền thông"}
+    with pytest.raises(Forbidden):
+        services.estimate_disburse(
+            actor=demo_user("ketoan.tinh"),
+            estimate_id=pk,
+            paid_on=dt.date(2025, 9, 3),
+            amount=4_000_000,
+            source="current",
+            document_number="UNC-T",
+            **paid,
+        )
+    for source, amount, number in (
+        ("current", 4_000_000, "UNC-1"),
+        ("carried", 1_000_000, "UNC-2"),
+    ):
+        services.estimate_disburse(
+            actor=demo_user("ketoan.xamot"),
+            estimate_id=pk,
+            paid_on=dt.date(2025, 9, 3),
+            amount=amount,
+            source=source,
+            document_number=number,
+            **paid,
+        )
+    assert ledger_reconcile(example) == []
+
+    lines = Estimate.objects.get(pk=pk).lines.order_by("position")
+    services.estimate_settle(
+        actor=drafter,
+        estimate_id=pk,
+        lines=[{"line_id": line.pk, "spent": line.approved_amount} for line in lines],
+    )
+    services.estimate_verify_settlement(actor=demo_user("kinhte.xamot"), estimate_id=pk)
+    closed = Estimate.objects.get(pk=pk)
+    assert closed.status == S.CLOSED
+    assert ledger_reconcile(example) == []
+
+
+def test_a_province_estimate_goes_straight_to_the_provinces_offices(
+    two_plans: tuple[Plan, Plan],
+) -> None:
+    _p117, example = two_plans
+    unit, data = _input(example, "lai-chau", lines_of(("current", 4_000_000)))
+    drafter = demo_user("hoi.tinh")
+    estimate = services.estimate_create(actor=drafter, plan=example, unit=unit, data=data)
+    assert estimate.level == "province" and estimate.level_label == "Cấp tỉnh"
+    services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
+    assert Estimate.objects.get(pk=estimate.pk).status == S.APPRAISAL  # no review
+    with pytest.raises(Http404):  # a commune's office does not even see the province's
+        services.estimate_appraise(actor=demo_user("kinhte.xamot"), estimate_id=estimate.pk)
+    services.estimate_appraise(actor=demo_user("stc"), estimate_id=estimate.pk)
+    with pytest.raises(Http404):
+        services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=estimate.pk)
+    services.estimate_approve(actor=demo_user("pct.tinh"), estimate_id=estimate.pk)
+    decision = Decision.objects.get(estimate_id=estimate.pk)
+    assert decision.snapshot["issuer"]["name"] == "ỦY BAN NHÂN DÂN TỈNH LAI CHÂU"
+    assert ledger_reconcile(example) == []
