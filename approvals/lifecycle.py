@@ -361,13 +361,43 @@ WAITING_ON: Mapping[str, Any] = MappingProxyType(
     {
         S.DRAFT: _("The drafting unit: edit and submit"),
         S.RETURNED: _("The drafting unit: revise and resubmit"),
-        S.REVIEW: _("District Women's Union: review, forward or return"),
+        S.REVIEW: _("The Women's Union above the commune: review, forward or return"),
         S.APPRAISAL: _("Finance-Planning office: appraise or return"),
-        S.APPROVAL: _("Vice chair of the district People's Committee: approve or return"),
+        S.APPROVAL: _("The People's Committee (chair or vice chair): approve or return"),
         S.APPROVED: _("Treasurer / accountant: disburse; the drafting unit settles"),
         S.SETTLEMENT: _("Finance-Planning office: verify the settlement"),
     }
 )
+
+#: The stage of a plan's level (``estimates.models.STAGES``) that acts in each status.
+STATUS_STAGES: Mapping[str, str] = MappingProxyType(
+    {
+        S.REVIEW: "review",
+        S.APPRAISAL: "appraise",
+        S.APPROVAL: "approve",
+        S.APPROVED: "disburse",
+        S.SETTLEMENT: "verify",
+    }
+)
+
+#: Who acts, in words, where the plan's level makes the commune the spending unit.
+WAITING_ON_COMMUNE: Mapping[str, Any] = MappingProxyType(
+    {
+        S.REVIEW: _("The commune: review, forward or return"),
+        S.APPRAISAL: _("The commune's economic office: appraise or return"),
+        S.APPROVAL: _("The commune chair: approve or return"),
+        S.APPROVED: _("The commune accountant: disburse; the drafting unit settles"),
+        S.SETTLEMENT: _("The commune's economic office: verify the settlement"),
+    }
+)
+
+
+def waiting_on(status: str, actor: str) -> Any:
+    """Who acts in ``status``, in words, when the plan's level names ``actor`` ("area" or
+    "commune") for its stage."""
+    if actor == "commune" and status in WAITING_ON_COMMUNE:
+        return WAITING_ON_COMMUNE[status]
+    return WAITING_ON[status]
 
 
 def audience(event: str, new_status: str) -> tuple[str, ...]:

@@ -36,7 +36,9 @@ def estimate_waiting_on(estimate: Estimate) -> Waiting | None:
     if codename is None:
         return None
     people = list(perms.holders(codename, estimate.unit_id).order_by("username"))
-    return Waiting(stage=lifecycle.WAITING_ON[estimate.status], people=people)
+    stage = lifecycle.STATUS_STAGES.get(estimate.status)
+    actor = estimate.plan.level_spec(estimate.level).actor(stage) if stage else "area"
+    return Waiting(stage=lifecycle.waiting_on(estimate.status, actor), people=people)
 
 
 def estimate_history(estimate: Estimate) -> QuerySet[AuditEntry]:

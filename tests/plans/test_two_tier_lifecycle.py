@@ -13,6 +13,7 @@ from django.http import Http404
 
 from approvals import services
 from approvals.models import Decision
+from approvals.selectors import estimate_waiting_on
 from core.errors import Forbidden
 from estimates.models import Estimate, EstimateStatus, Plan
 from ledger.selectors import ledger_reconcile
@@ -55,6 +56,10 @@ def test_a_commune_estimate_runs_with_the_commune_as_spending_unit(
     services.estimate_appraise(actor=demo_user("kinhte.xamot"), estimate_id=pk)
     assert ledger_reconcile(example) == []
 
+    waiting = estimate_waiting_on(Estimate.objects.select_related("plan").get(pk=pk))
+    assert waiting is not None
+    assert str(waiting.stage) == "The commune chair: approve or return"
+    assert [p.username for p in waiting.people] == ["chutich.xamot"]
     with pytest.raises(Forbidden):
         services.estimate_approve(actor=demo_user("pct.tinh"), estimate_id=pk)
     services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=pk)

@@ -67,7 +67,8 @@ def money(plan: Plan, users: dict[str, Any]) -> dict[str, Any]:
         lines=lines_of((Source.CURRENT, 3_000_000), (Source.CARRIED, 2_000_000)),
     )
     _disburse(users, settled.pk, Source.CURRENT, 3_000_000)
-    _disburse(users, settled.pk, Source.CARRIED, 2_000_000)
+    # Carried-over money of plan 117 is paid by its use-by date (31/12/2024).
+    _disburse(users, settled.pk, Source.CARRIED, 2_000_000, paid_on=dt.date(2024, 6, 10))
     services.estimate_settle(
         actor=users["hoi.silolau"],
         estimate_id=settled.pk,

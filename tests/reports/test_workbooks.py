@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from rest_framework.test import APIClient
@@ -100,7 +99,7 @@ def settled(approved: Estimate, users: dict[str, Any], plan: Plan) -> Estimate:
             actor=users["ketoan"],
             estimate_id=approved.pk,
             kind="payment",
-            paid_on=timezone.localdate(),
+            paid_on=dt.date(2024, 6, 10),  # carried-over money is used by 31/12/2024
             amount=amount,
             source=source,
             document_type="payment_order",

@@ -32,6 +32,10 @@ def approved(plan: Plan, users: dict[str, Any]) -> Estimate:
     return estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
 
 
+#: Carried-over money of plan 117 is paid by its use-by date (31/12/2024).
+IN_2024 = dt.date(2024, 6, 10)
+
+
 def today() -> str:
     return timezone.localdate().strftime("%d/%m/%Y")
 
@@ -87,7 +91,7 @@ def test_money_section_lists_sources_and_disbursements(
     client: Client, users: dict[str, Any], approved: Estimate
 ) -> None:
     disburse(approved, users, 1_500_000, kind="advance", paid_on=dt.date(2024, 6, 10))
-    disburse(approved, users, 500_000, source="carried", payee="Cửa hàng Minh Anh")
+    disburse(approved, users, 500_000, source="carried", payee="Cửa hàng Minh Anh", paid_on=IN_2024)
     client.force_login(users["hoi.silolau"])
     html = client.get(url("detail", approved)).content.decode()
     assert 'id="money"' in html
@@ -312,7 +316,7 @@ def settlement_data(estimate: Estimate, spent: list[str], **changes: str) -> dic
 def paid(approved: Estimate, users: dict[str, Any]) -> Estimate:
     """The approved estimate, paid out in full (3.000.000 + 2.000.000)."""
     disburse(approved, users, 3_000_000)
-    disburse(approved, users, 2_000_000, source="carried")
+    disburse(approved, users, 2_000_000, source="carried", paid_on=IN_2024)
     return approved
 
 
