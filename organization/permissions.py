@@ -26,6 +26,7 @@ from django.db.models.functions import StrIndex, Substr
 from guardian.models import GroupObjectPermission
 
 from .models import Membership, Role, Unit, UnitKind
+from .selectors import successor_map
 
 VIEW = "view_unit_estimates"
 DRAFT = "draft_unit_estimates"
@@ -85,14 +86,26 @@ def _communes_below(territory: Unit, children: dict[int | None, list[Unit]]) -> 
 
 
 def grants_for(
-    role: str, unit: Unit, children: dict[int | None, list[Unit]]
+    role: str,
+    unit: Unit,
+    children: dict[int | None, list[Unit]],
+    lineage: dict[int, int] | None = None,
 ) -> set[tuple[str, int]]:
-    """The (codename, unit pk) pairs a role held in ``unit`` grants."""
+    """The (codename, unit pk) pairs a role held in ``unit`` grants.
+
+    With ``lineage`` ({abolished unit id: the unit carrying its work today}, see
+    ``organization.selectors.successor_map``): a unit abolished by a reorganisation is
+    only ever viewed (nothing is in flight there any more), and a role that may view a
+    unit also views the units it succeeded (their closed estimates roll up to it)."""
     grant = ROLE_GRANTS[role]
     territory = unit.territory()
     pairs = {(perm, territory.pk) for perm in grant.own}
     for commune in _communes_below(territory, children):
         pairs |= {(perm, commune.pk) for perm in grant.communes_below}
+    if lineage:
+        viewed = {pk for perm, pk in pairs if perm == VIEW}
+        pairs |= {(VIEW, old) for old, end in lineage.items() if end in viewed}
+        pairs = {(perm, pk) for perm, pk in pairs if perm == VIEW or pk not in lineage}
     return pairs
 
 
@@ -124,13 +137,14 @@ def access_sync() -> None:
         role: _global_permissions(labels) for role, labels in ROLE_OWN_GLOBAL_PERMISSIONS.items()
     }
 
+    lineage = successor_map()
     wanted_members: dict[str, set[int]] = defaultdict(set)
     wanted_grants: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for m in Membership.objects.active():
         unit = by_pk[m.unit_id]
         name = group_name(m.role, unit)
         wanted_members[name].add(m.user_id)
-        wanted_grants[name] |= grants_for(m.role, unit, children)
+        wanted_grants[name] |= grants_for(m.role, unit, children, lineage)
 
     role_prefixes = tuple(f"{r}@" for r in Role.values)
     existing = {g.name: g for g in Group.objects.all() if g.name.startswith(role_prefixes)}
