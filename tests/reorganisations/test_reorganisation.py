@@ -142,7 +142,9 @@ def _counts() -> dict[str, Any]:
         ),
         "audit": AuditEntry.objects.count(),
         "outbox": OutboxEvent.objects.count(),
-        "shares": list(SubEnvelope.objects.order_by("pk").values_list("pk", "commune_id", "amount")),
+        "shares": list(
+            SubEnvelope.objects.order_by("pk").values_list("pk", "commune_id", "amount")
+        ),
         "tranches": list(Tranche.objects.order_by("pk").values_list("pk", "commune_id")),
         "plan_communes": PlanCommune.objects.count(),
         "reorganisations": Reorganisation.objects.count(),
@@ -189,9 +191,7 @@ def test_applied_mid_year_the_work_in_flight_moves_whole_and_the_ledger_reconcil
             assert moved.unit == successor, status
             # history whole: every earlier entry as it was, then the move
             assert after["history"][: len(history)] == history
-            assert [a for _s, a, _h in after["history"][len(history) :]] == [
-                "estimate.transferred"
-            ]
+            assert [a for _s, a, _h in after["history"][len(history) :]] == ["estimate.transferred"]
             assert {k: v for k, v in after.items() if k != "history"} == {
                 k: v for k, v in before[status].items() if k != "history"
             }
@@ -359,9 +359,7 @@ def test_the_successors_officers_are_told_the_work_they_inherit(
     made = world["estimates"]
     with django_capture_on_commit_callbacks() as callbacks:
         _apply()
-    events = {
-        e.estimate_id: e for e in OutboxEvent.objects.filter(kind=EventKind.TRANSFERRED)
-    }
+    events = {e.estimate_id: e for e in OutboxEvent.objects.filter(kind=EventKind.TRANSFERRED)}
     assert set(events) == {e.pk for s, e in made.items() if s in IN_FLIGHT} | {
         world["nam_xe"].pk,
         world["district"].pk,
@@ -407,7 +405,8 @@ def _file(tmp_path: Path, body: str, *, code: str = "bad", date: str = "2025-07-
             "merged twice on 01/07/2025 (lines 7 and 8)",
         ),
         (
-            "merges:\n  - {into: si-lo-lau, from: [nam-xe]}\n  - {into: nam-xe, from: [si-lo-lau]}\n",
+            "merges:\n  - {into: si-lo-lau, from: [nam-xe]}\n"
+            "  - {into: nam-xe, from: [si-lo-lau]}\n",
             7,
             "merges[0].from",
             "cycle: nam-xe → si-lo-lau → nam-xe",
@@ -419,7 +418,8 @@ def _file(tmp_path: Path, body: str, *, code: str = "bad", date: str = "2025-07-
             "cannot be succeeded",
         ),
         (
-            "splits:\n  - {from: ban-lang, into: [ban-lang-a, ban-lang-b], successor: ban-lang-c}\n",
+            "splits:\n"
+            "  - {from: ban-lang, into: [ban-lang-a, ban-lang-b], successor: ban-lang-c}\n",
             7,
             "splits[0].successor",
             "must be one of the parts",
@@ -469,7 +469,10 @@ def test_an_effective_date_before_work_that_already_moved_is_refused(
     assert Estimate.objects.get(pk=draft.pk).unit.code == "nam-xe"
     before = _counts()
     earlier = _file(
-        tmp_path, "merges:\n  - {into: ban-lang, from: [si-lo-lau]}\n", code="march", date="2025-03-01"
+        tmp_path,
+        "merges:\n  - {into: ban-lang, from: [si-lo-lau]}\n",
+        code="march",
+        date="2025-03-01",
     )
     with pytest.raises(ReorganisationFileError) as caught:
         _apply(earlier)
@@ -481,7 +484,10 @@ def test_an_effective_date_before_work_that_already_moved_is_refused(
     assert _counts() == before
     # moving work into a unit that a later reorganisation abolished is refused the same way
     into_old = _file(
-        tmp_path, "merges:\n  - {into: si-lo-lau, from: [ban-lang]}\n", code="april", date="2025-04-01"
+        tmp_path,
+        "merges:\n  - {into: si-lo-lau, from: [ban-lang]}\n",
+        code="april",
+        date="2025-04-01",
     )
     with pytest.raises(ReorganisationFileError, match="already moved"):
         _apply(into_old)
