@@ -41,6 +41,7 @@ from ledger.services import subenvelopes_merge, tranches_move
 from notifications.services import transfer_emit
 from organization.models import Membership, Unit, UnitKind
 from organization.permissions import access_sync
+from workflows.engine import task_release
 
 from .file import (
     COMMUNE_AGENCIES,
@@ -568,6 +569,7 @@ def _write(plan: ReorganisationPlan, actor: User | None) -> None:
             comment=spec.title,
             data=data,
         )
+        task_release(current)  # its task waits in the successor's inbox
         transfer_emit(estimate=current, actor=actor, data=data)
     record.summary = {
         "units": len(plan.moves),

@@ -31,6 +31,7 @@ from reorganisations.file import ReorganisationFileError, reorganisation_file_re
 from reorganisations.models import EstimateMove, Reorganisation
 from reorganisations.services import reorganisation_apply
 from tests.factories import demo_user, estimate_in_status, lines_of, member_make
+from workflows.engine import active_task
 
 S = EstimateStatus
 EXAMPLE = Path(settings.BASE_DIR) / "reorganisations" / "data" / "lai-chau-2025.example.yaml"
@@ -330,6 +331,9 @@ def test_successor_officers_can_act_and_the_old_units_take_no_new_work(
 
 def test_people_whose_membership_ends_can_no_longer_act(plan: Plan, tmp_path: Path) -> None:
     draft = estimate_in_status(S.DRAFT)
+    old_officer = demo_user("hoi.silolau")
+    task = active_task(draft)
+    task.flow_task.activation_class(task).assign(old_officer)  # taken in viewflow's inbox
     path = tmp_path / "end.yaml"
     path.write_text(
         "reorganisation:\n"
@@ -344,7 +348,8 @@ def test_people_whose_membership_ends_can_no_longer_act(plan: Plan, tmp_path: Pa
         encoding="utf-8",
     )
     _apply(path)
-    old_officer = demo_user("hoi.silolau")
+    task.refresh_from_db()
+    assert (task.owner, task.status) == (None, "NEW")  # back in the successor's inbox
     assert not Membership.objects.filter(user=old_officer, is_active=True).exists()
     with pytest.raises((DomainError, Http404)):
         services.estimate_submit(actor=old_officer, estimate_id=draft.pk)
