@@ -30,6 +30,8 @@ from organization.permissions import DRAFT, REVIEW, VIEW, unit_ids_with
 from reorganisations.file import ReorganisationFileError, reorganisation_file_read
 from reorganisations.models import EstimateMove, Reorganisation
 from reorganisations.services import reorganisation_apply
+from reports.consolidated import consolidated_report
+from reports.filters import ReportQuery
 from tests.factories import demo_user, estimate_in_status, lines_of, member_make
 from workflows.engine import active_task
 
@@ -529,3 +531,38 @@ def test_a_split_moves_the_work_to_the_named_successor(plan: Plan, tmp_path: Pat
     assert Unit.objects.get(code="nam-xe").successor.code == "nam-xe-a"
     assert Unit.objects.get(code="nam-xe-b").established_on == dt.date(2025, 7, 1)
     services.estimate_forward(actor=demo_user("hoi.huyen"), estimate_id=review.pk)
+
+
+def test_the_consolidated_report_rolls_up_to_the_successors_and_shows_a_period_before_as_it_was(
+    world: dict[str, Any],
+) -> None:
+    plan = Plan.objects.select_related("area").get(pk=world["plan"].pk)
+    made = world["estimates"]
+
+    def report(**kw: Any) -> tuple[dict[str, Any], dict[str, int]]:
+        auditor = demo_user("kiemtoan")  # views every unit, before and after
+        result = consolidated_report(auditor, ReportQuery(plan=plan, **kw))
+        groups = {g.code: g for g in result.groups}
+        totals = {
+            t.level + "." + t.source: t.figures.committed + t.figures.reserved
+            for t in result.level_totals
+        }
+        return groups, totals
+
+    _groups_before, totals_before = report()
+    _apply()
+    today, totals_today = report()
+    assert totals_today == totals_before
+    assert "si-lo-lau" not in today and "lai-chau" in today and "phong-tho" not in today
+    closed = EstimateAccount.objects.get(estimate=made[S.CLOSED], source="current")
+    approved = EstimateAccount.objects.get(estimate=made[S.APPROVED], source="current")
+    successor_current = next(t for t in today["xa-si-lo-lau"].sources if t.source == "current")
+    # the closed estimate (still under Sì Lở Lầu) rolls up to the successor with the moved
+    assert successor_current.figures.disbursed == closed.disbursed + approved.disbursed
+    assert successor_current.figures.allocated == 250_000_000
+    then, totals_then = report(start_to=dt.date(2025, 6, 30))
+    assert totals_then == totals_before
+    assert "xa-si-lo-lau" not in then and "phong-tho" in then
+    old_current = next(t for t in then["si-lo-lau"].sources if t.source == "current")
+    assert old_current.figures.disbursed == closed.disbursed + approved.disbursed
+    assert old_current.figures.allocated == 200_000_000
