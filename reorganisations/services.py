@@ -35,6 +35,7 @@ from approvals import lifecycle
 from approvals.audit import audit_record
 from core.money import format_vnd
 from core.transactions import unit_of_work
+from delegations.models import Delegation
 from estimates.models import Estimate, Plan, PlanCommune
 from ledger.models import SubEnvelope, Tranche
 from ledger.services import subenvelopes_merge, tranches_move
@@ -513,6 +514,11 @@ def _write(plan: ReorganisationPlan, actor: User | None) -> None:
             if not kept.is_active:
                 kept.is_active = True
                 kept.save(update_fields=["is_active"])
+            # Delegations of the role still running go on in the successor (they end on
+            # their own when the delegate's role did not move with it).
+            Delegation.objects.filter(
+                membership=membership, revoked_at__isnull=True, ends_on__gte=effective
+            ).update(membership=kept)
         Membership.objects.filter(pk=membership.pk).update(is_active=False)
         audit_record(
             action="membership.moved" if to else "membership.ended",

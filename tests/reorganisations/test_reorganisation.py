@@ -20,6 +20,8 @@ from approvals import services
 from approvals.audit import audit_verify
 from approvals.models import AuditEntry
 from core.errors import DomainError
+from delegations.selectors import acting_for_options
+from delegations.services import delegation_create
 from estimates.models import Estimate, EstimateStatus, EstimateVersion, Plan, PlanCommune
 from ledger.models import Disbursement, EstimateAccount, SubEnvelope, Tranche
 from ledger.selectors import cell_balances, commune_balances, ledger_reconcile
@@ -566,3 +568,21 @@ def test_the_consolidated_report_rolls_up_to_the_successors_and_shows_a_period_b
     old_current = next(t for t in then["si-lo-lau"].sources if t.source == "current")
     assert old_current.figures.disbursed == closed.disbursed + approved.disbursed
     assert old_current.figures.allocated == 200_000_000
+
+
+def test_a_delegation_in_force_goes_on_in_the_successor(plan: Plan) -> None:
+    delegator = demo_user("hoi.silolau")
+    colleague = member_make("dong.nghiep", "si-lo-lau.hlhpn", "commune_wu_officer")
+    today = dt.date.today()
+    delegation_create(
+        delegator=delegator,
+        delegate=colleague,
+        membership=Membership.objects.get(user=delegator),
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=10),
+        reason="Nghỉ phép",
+        actor=delegator,
+    )
+    _apply()
+    successor = Unit.objects.get(code="xa-si-lo-lau")
+    assert acting_for_options(colleague, DRAFT, successor, today) == [delegator]
