@@ -183,6 +183,7 @@ def reorganisation_plan(spec: ReorganisationSpec) -> ReorganisationPlan:
     codes |= {u.parent for u in spec.units}
     units = {u.code: u for u in Unit.objects.filter(code__in=codes)}
     new: dict[str, tuple[str, str]] = {}  # code -> (kind, agency type) of units the file makes
+    abolished = {m.old for m in spec.moves}
     for u in spec.units:
         if u.code in units:
             have = units[u.code]
@@ -195,6 +196,14 @@ def reorganisation_plan(spec: ReorganisationSpec) -> ReorganisationPlan:
             continue
         if u.parent not in units and u.parent not in new:
             raise _fail(u, _("unknown unit “%(code)s”") % {"code": u.parent}, "units.parent")
+        parent = units.get(u.parent)
+        if u.parent in abolished or (parent is not None and parent.abolished_on is not None):
+            raise _fail(
+                u,
+                _("the parent “%(code)s” does not exist after the reorganisation")
+                % {"code": u.parent},
+                "units.parent",
+            )
         plan.new_units.append(u)
         new[u.code] = (u.kind, u.agency_type)
         if u.kind == UnitKind.COMMUNE:

@@ -23,6 +23,7 @@ from core.errors import DomainError
 from delegations.selectors import acting_for_options
 from delegations.services import delegation_create
 from estimates.models import Estimate, EstimateStatus, EstimateVersion, Plan, PlanCommune
+from estimates.plan_loader import plan_load_file
 from ledger.models import Disbursement, EstimateAccount, SubEnvelope, Tranche
 from ledger.selectors import cell_balances, commune_balances, ledger_reconcile
 from ledger.services import subenvelope_set
@@ -427,6 +428,13 @@ def _file(tmp_path: Path, body: str, *, code: str = "bad", date: str = "2025-07-
             "cannot be succeeded",
         ),
         (
+            "units:\n  - {code: xa-x, name: X, kind: commune, parent: phong-tho}\n"
+            "merges:\n  - {into: lai-chau, from: [phong-tho]}\n",
+            7,
+            "units.parent",
+            "the parent “phong-tho” does not exist after the reorganisation",
+        ),
+        (
             "splits:\n"
             "  - {from: ban-lang, into: [ban-lang-a, ban-lang-b], successor: ban-lang-c}\n",
             7,
@@ -586,3 +594,14 @@ def test_a_delegation_in_force_goes_on_in_the_successor(plan: Plan) -> None:
     _apply()
     successor = Unit.objects.get(code="xa-si-lo-lau")
     assert acting_for_options(colleague, DRAFT, successor, today) == [delegator]
+
+
+def test_the_plan_file_loads_again_after_a_reorganisation(plan: Plan) -> None:
+    """``make setup`` reloads the plan: the merged communes' villages stay with their
+    successor, and nothing is made again."""
+    _apply()
+    villages = Unit.objects.filter(kind="village").count()
+    result = plan_load_file(settings.DEFAULT_PLAN_FILE)
+    assert result.created == 0
+    assert Unit.objects.filter(kind="village").count() == villages
+    assert Unit.objects.get(code="si-lo-lau.ban-01").parent.code == "xa-si-lo-lau"
