@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.http import Http404
+from django.test import Client
+from django.urls import reverse
 
 from approvals import services
 from approvals.audit import audit_verify
@@ -605,3 +607,18 @@ def test_the_plan_file_loads_again_after_a_reorganisation(plan: Plan) -> None:
     assert result.created == 0
     assert Unit.objects.filter(kind="village").count() == villages
     assert Unit.objects.get(code="si-lo-lau.ban-01").parent.code == "xa-si-lo-lau"
+
+
+def test_the_moved_estimates_page_shows_the_move_in_its_history(plan: Plan) -> None:
+    review = estimate_in_status(S.REVIEW)
+    _apply()
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(demo_user("hoi.huyen"))
+    page = client.get(reverse("estimates:detail", args=[review.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "moved to the successor unit" in text and "Xã Sì Lở Lầu (mới, minh họa)" in text
+    # the officer who moved with the work finds it; nobody acts through the old commune
+    client.force_login(demo_user("hoi.silolau"))
+    assert client.get(reverse("estimates:detail", args=[review.pk])).status_code == 200
