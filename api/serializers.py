@@ -740,3 +740,41 @@ class DecisionListSerializer(serializers.Serializer):
     estimate_title = serializers.CharField(source="estimate.title")
     unit = serializers.IntegerField(source="estimate.unit_id")
     unit_name = serializers.CharField(source="estimate.unit.name")
+
+
+# --------------------------------------------------------------------------------------
+# Reorganisations (read only)
+
+
+class UnitMoveSerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    successor = UnitRefSerializer()
+    kind = serializers.CharField()
+    staff_moved = serializers.BooleanField()
+
+
+class EstimateMoveSerializer(serializers.Serializer):
+    estimate = serializers.IntegerField(source="estimate_id")
+    number = serializers.CharField(source="estimate.number")
+    status = serializers.CharField(help_text="The estimate's status when it moved.")
+    from_unit = UnitRefSerializer()
+    to_unit = UnitRefSerializer()
+
+
+class ReorganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    basis = serializers.CharField()
+    effective_on = serializers.DateField()
+    illustrative = serializers.BooleanField()
+    applied_at = serializers.DateTimeField()
+    units = UnitMoveSerializer(many=True, source="unit_moves.all")
+
+
+class ReorganisationDetailSerializer(ReorganisationSerializer):
+    estimates = EstimateMoveSerializer(
+        many=True,
+        source="api_estimates",
+        help_text="The estimates in flight it moved, of those you may see.",
+    )

@@ -53,6 +53,8 @@ from ledger import models as ledger_models
 from ledger.selectors import carry_over_reconcile, cell_balances
 from organization import permissions as perms
 from organization.models import Unit
+from reorganisations.models import Reorganisation
+from reorganisations.selectors import estimate_moves_for_user, reorganisation_list
 from reports.consolidated import consolidated_report
 from reports.decisions import estimate_decision_pdf
 from reports.exports import export_prepare
@@ -145,6 +147,28 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         plan.api_levels = [lv.as_dict() for lv in plan.level_specs()]  # type: ignore[attr-defined]
         plan.api_carry_over = carry_over_reconcile(plan)  # type: ignore[attr-defined]
         return Response(s.PlanDetailSerializer(plan, context={"request": request}).data)
+
+
+class ReorganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reorganisations of units applied (``manage.py apply_reorganisation``): which unit
+    went to which successor on which date; the detail lists the estimates it moved that
+    you may see."""
+
+    serializer_class = s.ReorganisationSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Reorganisation]:
+        return reorganisation_list()
+
+    @extend_schema(responses=s.ReorganisationDetailSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        found = self.get_queryset().filter(pk=object_id(kwargs["pk"])).first()
+        if found is None:
+            raise Http404(_("No such reorganisation."))
+        found.api_estimates = list(  # type: ignore[attr-defined]
+            estimate_moves_for_user(request.user, found)
+        )
+        return Response(s.ReorganisationDetailSerializer(found, context={"request": request}).data)
 
 
 # --------------------------------------------------------------------------------------

@@ -606,7 +606,8 @@ def plan_load(spec: PlanSpec) -> LoadResult:
         existing = set(
             commune.children.filter(kind=UnitKind.VILLAGE).values_list("code", flat=True)
         )
-        have = len(existing)
+        # A commune a reorganisation abolished handed its villages to its successor.
+        have = c.villages if commune.successor_id is not None else len(existing)
         for n in range(1, c.villages + 1):
             if have >= c.villages:
                 break

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from estimates.models import EnvelopeCell, Estimate, EstimateLine, Level, Plan, PlanCommune, Source
+from organization.selectors import successions, successor_map, unit_as_of
 
 from .models import (
     CellAccount,
@@ -122,12 +123,30 @@ def _derive(kinds: dict[str, int]) -> dict[str, int]:
     }
 
 
+def _fold(
+    sums: dict[tuple[Any, ...], dict[str, int]], position: int, to: Callable[[int], int]
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """The sums with the unit at ``position`` of each key replaced by ``to(unit)`` and the
+    sums of keys that then coincide added up (a reorganisation's successor takes over
+    the money its predecessors' entries recorded)."""
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, kinds in sums.items():
+        folded = (*key[:position], to(key[position]), *key[position + 1 :])
+        for kind, total in kinds.items():
+            out[folded][kind] += total
+    return out
+
+
+def _current(lineage: dict[int, int]) -> Callable[[int], int]:
+    return lambda pk: lineage.get(pk, pk)
+
+
 def commune_usage(cell: EnvelopeCell) -> dict[int, tuple[int, int]]:
-    """Per commune (pk): (reserved, committed) on a commune-level cell, from the entries."""
+    """Per commune (pk): (reserved, committed) on a commune-level cell, from the entries.
+    The entries of a commune abolished by a reorganisation count for its successor."""
     usage = {}
-    for (commune_id,), kinds in _sums(
-        Entry.objects.filter(cell=cell, commune__isnull=False), "commune"
-    ).items():
+    sums = _sums(Entry.objects.filter(cell=cell, commune__isnull=False), "commune")
+    for (commune_id,), kinds in _fold(sums, 0, _current(successor_map())).items():
         figures = _derive(kinds)
         usage[commune_id] = (figures["reserved"], figures["committed"])
     return usage
@@ -164,24 +183,37 @@ class CommuneFigures:
         return {**data, "free": self.free}
 
 
-def commune_balances(plan: Plan) -> list[CommuneFigures]:
+def commune_balances(plan: Plan, as_of: dt.date | None = None) -> list[CommuneFigures]:
     """Per commune of the plan (in the plan's order) and per source, the commune-level
     money: its sub-envelope and what its estimates reserved, committed, disbursed, spent,
-    returned and carried over."""
+    returned and carried over.
+
+    Units as they are today: a commune abolished by a reorganisation is not listed, its
+    money (closed estimates included) rolls up to its successor. With ``as_of``, units as
+    they were on that day and the entries recorded up to its end: a day before a
+    reorganisation shows the communes it merged, each with its own money."""
     communes = list(
         PlanCommune.objects.filter(plan=plan).select_related("commune").order_by("sort_order")
     )
     level = plan.commune_level() or ""
+    entries = Entry.objects.filter(plan=plan, cell__level=level, commune__isnull=False)
+    if as_of is None:
+        communes = [pc for pc in communes if pc.commune.successor_id is None]
+        to = _current(successor_map())
+    else:
+        communes = [pc for pc in communes if pc.commune.exists_on(as_of)]
+        succession = successions()
+        entries = entries.filter(created_at__date__lte=as_of)
+
+        def to(pk: int) -> int:
+            return unit_as_of(pk, as_of, succession)
+
     cells = EnvelopeCell.objects.filter(plan=plan, level=level)
     subs = {
         (s.commune_id, s.cell.source): s.amount
         for s in SubEnvelope.objects.filter(cell__in=cells).select_related("cell")
     }
-    sums = _sums(
-        Entry.objects.filter(plan=plan, cell__level=level, commune__isnull=False),
-        "commune",
-        "source",
-    )
+    sums = _fold(_sums(entries, "commune", "source"), 0, to)
     result = []
     for pc in communes:
         for source in Source.values:
@@ -396,7 +428,11 @@ def ledger_reconcile(plan: Plan) -> list[str]:
                     f"estimate {ea.estimate_id} {ea.source} {key}: "
                     f"{getattr(ea, key)} != {derived[key]}"
                 )
-    by_commune = _sums(Entry.objects.filter(plan=plan, commune__isnull=False), "cell", "commune")
+    by_commune = _fold(
+        _sums(Entry.objects.filter(plan=plan, commune__isnull=False), "cell", "commune"),
+        1,
+        _current(successor_map()),
+    )
     for sub in SubEnvelope.objects.filter(cell__plan=plan):
         derived = _derive(by_commune.get((sub.cell_id, sub.commune_id), {}))
         for key in ("reserved", "committed"):

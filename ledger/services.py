@@ -1008,3 +1008,98 @@ def settlement_reopen(*, estimate: Estimate, actor: Any, reason: str) -> None:
     settlement.status = SettlementStatus.RETURNED
     settlement.reopen_reason = reason
     settlement.save(update_fields=["status", "reopen_reason"])
+
+
+# ---------------------------------------------------------------------------------------
+# A reorganisation of units (``reorganisations``): the communes' money follows their
+# successor. Entries are never rewritten: they keep the commune they were recorded for,
+# and every read of a commune's money (``selectors.commune_usage``, ``ledger_reconcile``,
+# ``commune_balances``) counts an abolished commune's entries for its successor.
+
+
+@step()
+def subenvelopes_merge(
+    *, plan: Plan, successors: dict[int, Unit], actor: Any
+) -> list[dict[str, Any]]:
+    """Hand the sub-envelopes of the abolished communes (``{old commune id: successor}``,
+    whose ``Unit.successor`` is already saved) to their successors, under the cells' locks.
+
+    A successor's share becomes its own share plus its predecessors' shares plus what the
+    predecessors without a share held on the cell (that money counted against the cell
+    already; now it counts against the share): the cell's shares plus the unshared use are
+    the same before and after, to the đồng. Returns what moved, for the record."""
+    level = plan.commune_level()
+    if level is None:
+        return []
+    cells = list(EnvelopeCell.objects.filter(plan=plan, level=level).order_by("pk"))
+    if not successors or not cells:
+        return []
+    _lock_cells(plan, level, [c.source for c in cells], commune=None, actor=actor, grows=False)
+    moved: list[dict[str, Any]] = []
+    targets = {s.pk: s for s in successors.values()}
+    olds_of: dict[int, list[int]] = defaultdict(list)
+    for old, new in successors.items():
+        olds_of[new.pk].append(old)
+    for cell in cells:
+        subs = {s.commune_id: s for s in SubEnvelope.objects.filter(cell=cell)}
+        old_usage = _sums_by_commune(cell)
+        usage = commune_usage(cell)  # already folded to the successors
+        for target_id, olds in olds_of.items():
+            shared = [subs[o] for o in olds if o in subs]
+            own = subs.get(target_id)
+            if not shared and own is None:
+                continue  # nobody had a share: the cell alone holds them, as before
+            amount = (own.amount if own else 0) + sum(s.amount for s in shared)
+            amount += sum(sum(old_usage.get(o, (0, 0))) for o in olds if o not in subs)
+            if own is None:  # the successor's own use, held by the cell alone until now
+                amount += sum(old_usage.get(target_id, (0, 0)))
+            reserved, committed = usage.get(target_id, (0, 0))
+            sub = own or SubEnvelope(cell=cell, commune=targets[target_id])
+            sub.amount = amount
+            sub.reserved = reserved
+            sub.committed = committed
+            sub.updated_by = _actor(actor)
+            for share in shared:
+                moved.append(
+                    {
+                        "source": cell.source,
+                        "from": share.commune_id,
+                        "to": target_id,
+                        "amount": share.amount,
+                        "reserved": share.reserved,
+                        "committed": share.committed,
+                    }
+                )
+            SubEnvelope.objects.filter(pk__in=[s.pk for s in shared]).delete()
+            row_save(sub, fields=["amount", "reserved", "committed", "updated_by", "updated_at"])
+    return moved
+
+
+def _sums_by_commune(cell: EnvelopeCell) -> dict[int, tuple[int, int]]:
+    """Per commune as recorded on the entries (not folded): (reserved, committed)."""
+    from .selectors import _derive, _sums
+
+    out = {}
+    for (commune_id,), kinds in _sums(
+        Entry.objects.filter(cell=cell, commune__isnull=False), "commune"
+    ).items():
+        figures = _derive(kinds)
+        out[commune_id] = (figures["reserved"], figures["committed"])
+    return out
+
+
+@step()
+def tranches_move(*, successors: dict[int, Unit]) -> list[tuple[int, int, int]]:
+    """The carried-over tranches of abolished communes go to their successors (the commune
+    that will spend them); their origin estimate stays as it was. Returns (tranche, from,
+    to) for the record."""
+    moved = []
+    for tranche in (
+        Tranche.objects.select_for_update().filter(commune_id__in=list(successors)).order_by("pk")
+    ):
+        old = int(tranche.commune_id or 0)
+        new = successors[old]
+        moved.append((tranche.pk, old, new.pk))
+        tranche.commune = new
+        tranche.save(update_fields=["commune"])
+    return moved

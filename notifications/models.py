@@ -31,6 +31,7 @@ class EventKind(models.TextChoices):
     SETTLEMENT_SUBMITTED = "estimate.settlement_submitted", _("Settlement submitted")
     SETTLEMENT_RETURNED = "estimate.settlement_returned", _("Settlement returned")
     CLOSED = "estimate.closed", _("Estimate closed")
+    TRANSFERRED = "estimate.transferred", _("Estimate moved to a successor unit")
     REMINDER = "estimate.reminder", _("Deadline reminder")
     ESCALATED = "estimate.escalated", _("Overdue escalation")
     DIGEST = "digest.daily", _("Daily digest")

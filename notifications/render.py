@@ -76,6 +76,12 @@ def _title(event: OutboxEvent, recipient: User, estimate: Estimate) -> str:
             "Escalation: estimate %(number)s is %(days)d working days late (%(stage)s)",
             days,
         ) % {"number": number, "days": days, "stage": stage}
+    if kind == EventKind.TRANSFERRED:
+        return _("Estimate %(number)s now belongs to %(unit)s: %(stage)s") % {
+            "number": number,
+            "unit": estimate.unit.name,
+            "stage": stage,
+        }
     if is_drafter:
         drafter_titles = {
             EventKind.RETURNED: _("Estimate %(number)s was returned for revision"),

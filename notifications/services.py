@@ -149,6 +149,24 @@ def event_emit(
     )
 
 
+def transfer_emit(
+    *, estimate: Estimate, actor: User | None, data: dict | None = None
+) -> OutboxEvent:
+    """Record that a reorganisation moved ``estimate`` (in flight) to its successor unit
+    (``estimate.unit`` already saved, the grants already re-synced): the successor's
+    officers who act on it in its status are told the work they inherit. Rows only; the
+    relay publishes after commit."""
+    permission = lifecycle.STATUS_PERMISSIONS.get(estimate.status)
+    recipients = [u.pk for u in actors_for(permission, estimate.unit)] if permission else []
+    return _outbox_write(
+        kind=EventKind.TRANSFERRED,
+        estimate=estimate,
+        recipients=[pk for pk in recipients if actor is None or pk != actor.pk],
+        actor=actor,
+        data=data,
+    )
+
+
 # --- the relay ----------------------------------------------------------------------------
 
 

@@ -8,11 +8,14 @@ from .permissions import access_sync
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "agency_type", "parent", "is_active"]
+    list_display = ["name", "code", "kind", "agency_type", "parent", "is_active", "successor"]
     list_filter = ["kind", "agency_type", "is_active"]
     search_fields = ["name", "code"]
-    list_select_related = ["parent"]
+    list_select_related = ["parent", "successor"]
     autocomplete_fields = ["parent"]
+    # Written only by a reorganisation (``manage.py apply_reorganisation``), which moves the
+    # work and the money with them.
+    readonly_fields = ["established_on", "abolished_on", "successor"]
 
 
 @admin.register(Membership)

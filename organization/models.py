@@ -9,6 +9,8 @@ the agency that acts for a commune is found by walking up the tree
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -68,6 +70,21 @@ class Unit(models.Model):
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Validity and lineage, written by a reorganisation (``reorganisations``): a unit
+    # exists from ``established_on`` (None: always has) until the day before
+    # ``abolished_on`` (None: still exists); from that day its work belongs to
+    # ``successor``. Reports for a day before ``abolished_on`` show the unit as it was.
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    abolished_on = models.DateField(_("abolished on"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text=_("The unit that took over this unit's work when it was abolished."),
+    )
 
     objects = UnitQuerySet.as_manager()
 
@@ -86,6 +103,19 @@ class Unit(models.Model):
                 condition=Q(kind=UnitKind.PROVINCE) | Q(parent__isnull=False),
             ),
             models.CheckConstraint(name="unit_not_own_parent", condition=~Q(parent=models.F("pk"))),
+            models.CheckConstraint(
+                name="unit_not_own_successor", condition=~Q(successor=models.F("pk"))
+            ),
+            models.CheckConstraint(
+                name="unit_successor_when_abolished",
+                condition=Q(successor__isnull=True) | Q(abolished_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="unit_validity_ordered",
+                condition=Q(established_on__isnull=True)
+                | Q(abolished_on__isnull=True)
+                | Q(abolished_on__gt=models.F("established_on")),
+            ),
         ]
         indexes = [models.Index(fields=["kind", "agency_type"])]
         # Object permissions, granted per unit (a commune, or the district for district-level
@@ -108,6 +138,12 @@ class Unit(models.Model):
     @property
     def is_agency(self) -> bool:
         return self.kind == UnitKind.AGENCY
+
+    def exists_on(self, day: dt.date) -> bool:
+        """Whether the unit existed on ``day`` (its validity dates)."""
+        return (self.established_on is None or self.established_on <= day) and (
+            self.abolished_on is None or day < self.abolished_on
+        )
 
     def ancestors(self) -> list[Unit]:
         """This unit's parents, nearest first (one query per level; trees are shallow)."""

@@ -26,6 +26,7 @@ from django.db.models.functions import StrIndex, Substr
 from guardian.models import GroupObjectPermission
 
 from .models import Membership, Role, Unit, UnitKind
+from .selectors import successor_map
 
 VIEW = "view_unit_estimates"
 DRAFT = "draft_unit_estimates"
@@ -144,10 +145,16 @@ def grants_for(
     unit: Unit,
     children: dict[int | None, list[Unit]],
     actors: StageActors | None = None,
+    lineage: dict[int, int] | None = None,
 ) -> set[tuple[str, int]]:
     """The (codename, unit pk) pairs a role held in ``unit`` grants. On a commune, a stage
     permission goes to the commune's own roles where its plan makes the commune act at
-    that stage, and to the higher unit's roles where the plan leaves it to them."""
+    that stage, and to the higher unit's roles where the plan leaves it to them.
+
+    With ``lineage`` ({abolished unit id: the unit carrying its work today}, see
+    ``organization.selectors.successor_map``): a unit abolished by a reorganisation is
+    only ever viewed (nothing is in flight there any more), and a role that may view a
+    unit also views the units it succeeded (their closed estimates roll up to it)."""
     actors = actors or {}
     grant = ROLE_GRANTS[role]
     territory = unit.territory()
@@ -165,6 +172,10 @@ def grants_for(
             for perm in grant.communes_below
             if _acts(actors, commune.pk, perm, "area", territory.pk)
         }
+    if lineage:
+        viewed = {pk for perm, pk in pairs if perm == VIEW}
+        pairs |= {(VIEW, old) for old, end in lineage.items() if end in viewed}
+        pairs = {(perm, pk) for perm, pk in pairs if perm == VIEW or pk not in lineage}
     return pairs
 
 
@@ -197,13 +208,14 @@ def access_sync() -> None:
     }
 
     actors = stage_actors()
+    lineage = successor_map()
     wanted_members: dict[str, set[int]] = defaultdict(set)
     wanted_grants: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for m in Membership.objects.active():
         unit = by_pk[m.unit_id]
         name = group_name(m.role, unit)
         wanted_members[name].add(m.user_id)
-        wanted_grants[name] |= grants_for(m.role, unit, children, actors)
+        wanted_grants[name] |= grants_for(m.role, unit, children, actors, lineage)
 
     role_prefixes = tuple(f"{r}@" for r in Role.values)
     existing = {g.name: g for g in Group.objects.all() if g.name.startswith(role_prefixes)}

@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.access import unit_ids_with
@@ -35,6 +36,8 @@ from ledger.models import EstimateAccount, SubEnvelope
 from ledger.selectors import source_label
 from organization import permissions as perms
 from organization.models import Unit
+from organization.selectors import successions, unit_as_of
+from reorganisations.selectors import shares_before, units_before
 
 from .filters import ReportQuery
 
@@ -190,9 +193,22 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
     validated a named unit against them: ``ReportFilterForm``)."""
     plan = query.plan
     visible = unit_ids_with(user, perms.VIEW)
-    district: Unit = plan.area
+    # Units as they stood at the end of the period (today without one): a reorganisation
+    # effective later is not applied yet, one effective before has its successors carry
+    # their predecessors' money, closed estimates included.
+    as_of = query.start_to or timezone.localdate()
+    succession = successions()
+    moved_back = units_before(as_of)
+
+    def unit_then(unit_id: int) -> int:
+        return unit_as_of(unit_id, as_of, succession)
+
+    district_id = unit_then(plan.area_id)
+    district: Unit = plan.area if district_id == plan.area_id else Unit.objects.get(pk=district_id)
     plan_communes = [
-        pc.commune for pc in plan.communes.select_related("commune").order_by("sort_order")
+        pc.commune
+        for pc in plan.communes.select_related("commune").order_by("sort_order")
+        if pc.commune.exists_on(as_of)
     ]
     communes = [c for c in plan_communes if c.pk in visible]
     units: list[tuple[Unit, str]] = []
@@ -216,12 +232,31 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
             cell__plan=plan, commune_id__in=plan_commune_ids
         ).select_related("cell")
     }
+    if moved_back:
+        shares.update(
+            {
+                key: amount
+                for key, amount in shares_before(as_of).items()
+                if key[0] in plan_commune_ids
+            }
+        )
     contents = {c.pk: c for c in Content.objects.filter(plan=plan).order_by("sort_order")}
     order = {pk: n for n, pk in enumerate(contents)}
 
-    accounts = EstimateAccount.objects.filter(
-        estimate__plan=plan, estimate__unit_id__in=[u.pk for u, _lvl in units]
-    )
+    listed = {u.pk for u, _lvl in units}
+    # An estimate counts under the unit that carried it then: its own, or the one a later
+    # reorganisation moved it from; then the successor of that as of the period's end.
+    unit_expr: Any = F("estimate__unit_id")
+    by_origin: dict[int, list[int]] = defaultdict(list)
+    for estimate_id, origin in moved_back.items():
+        by_origin[origin].append(estimate_id)
+    if by_origin:
+        unit_expr = Case(
+            *[When(estimate_id__in=ids, then=Value(origin)) for origin, ids in by_origin.items()],
+            default=F("estimate__unit_id"),
+            output_field=IntegerField(),
+        )
+    accounts = EstimateAccount.objects.filter(estimate__plan=plan).annotate(unit_then=unit_expr)
     if query.source:
         accounts = accounts.filter(source=query.source)
     if query.content is not None:
@@ -236,7 +271,7 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
         accounts = accounts.filter(estimate__start_date__lte=query.start_to)
     used: dict[tuple[str, int], dict[tuple[int, str], Figures]] = defaultdict(dict)
     for row in (
-        accounts.values("estimate__level", "estimate__unit_id", "estimate__content_id", "source")
+        accounts.values("estimate__level", "unit_then", "estimate__content_id", "source")
         .annotate(
             reserved=Sum("reserved"),
             approved=Sum("approved"),
@@ -257,8 +292,12 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
             returned=row["returned"],
             carried=row["carried"],
         )
-        key = (row["estimate__level"], row["estimate__unit_id"])
-        used[key][(row["estimate__content_id"], row["source"])] = figures
+        key = (row["estimate__level"], unit_then(row["unit_then"]))
+        if key[1] not in listed:
+            continue
+        cell_key = (row["estimate__content_id"], row["source"])
+        known = used[key].get(cell_key)
+        used[key][cell_key] = figures if known is None else known + figures
 
     groups: list[Group] = []
     level_sums: dict[tuple[str, str], Figures] = defaultdict(Figures)

@@ -84,3 +84,25 @@ def active_task(estimate: Estimate) -> Any:
         .task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN")
         .first()
     )
+
+
+def task_release(estimate: Estimate) -> bool:
+    """Give back the waiting task someone took on ``estimate`` (viewflow's own unassign),
+    e.g. when a reorganisation moved the estimate to a successor unit: its task waits in
+    the successor's inbox again. The caller holds the estimate's row lock. Returns whether
+    a task was given back."""
+    task = (
+        Task.objects.select_related("process")
+        .filter(
+            process__flow_class=EstimateFlow,
+            process__artifact_content_type=ContentType.objects.get_for_model(Estimate),
+            process__artifact_object_id=estimate.pk,
+            status=STATUS.ASSIGNED,
+        )
+        .first()
+    )
+    if task is None:
+        return False
+    with holding(estimate), EstimateFlow.lock(task.process_id):
+        task.flow_task.activation_class(task).unassign()
+    return True

@@ -69,6 +69,7 @@ ACTION_LABELS: dict[str, Any] = {
     "estimate.closed": _("closed"),
     "attachment.added": _("document attached"),
     "attachment.deleted": _("attachment removed"),
+    "estimate.transferred": _("moved to the successor unit"),
 }
 
 
