@@ -485,7 +485,12 @@ class AmendmentLine(models.Model):
 
     amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="lines")
     line = models.ForeignKey(
-        EstimateLine, verbose_name=_("cost line"), on_delete=models.PROTECT, related_name="+"
+        EstimateLine,
+        verbose_name=_("cost line"),
+        # The database refuses deleting a line an amendment names; DO_NOTHING spares the
+        # drafting edits (which delete lines) a query: an amended estimate is approved.
+        on_delete=models.DO_NOTHING,
+        related_name="+",
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.BigIntegerField(_("unit price (đồng)"))

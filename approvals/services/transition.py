@@ -207,7 +207,7 @@ class Step:
             if amendment.pk is not None:
                 amendment.save(update_fields=["status", "status_changed_at"])
             else:
-                amendment.save()
+                amendment.save(force_insert=True)
         audit_record(
             action=self.row.event,
             actor=self.authority.actor,

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('amount', models.BigIntegerField(verbose_name='amended amount (đồng)')),
                 ('previous_amount', models.BigIntegerField(verbose_name='approved before (đồng)')),
                 ('amendment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='estimates.amendment')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='estimates.estimateline', verbose_name='cost line')),
+                ('line', models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='estimates.estimateline', verbose_name='cost line')),
             ],
             options={
                 'verbose_name': 'amendment line',
