@@ -443,6 +443,11 @@ AMENDMENT_STATUS_PERMISSIONS: Mapping[str, str] = MappingProxyType(
 AMENDMENT_EVENT_KINDS: frozenset[str] = frozenset(t.event for t in AMENDMENT_TRANSITIONS if t.emits)
 
 
+def sources_of_amend() -> frozenset[str]:
+    """The estimate statuses an amendment may be proposed from."""
+    return frozenset().union(*(t.sources for t in AMENDMENT_TRANSITIONS if t.name == "amend"))
+
+
 def amendment_transition(name: str, status: str) -> Transition | None:
     """The amendment table's row of ``name`` from ``status`` (the open amendment's, or the
     estimate's for ``amend``), or None."""
