@@ -26,6 +26,7 @@ router.register("tasks", views.TaskViewSet, basename="task")
 router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
 router.register("settlements", views.SettlementViewSet, basename="settlement")
 router.register("decisions", views.DecisionViewSet, basename="decision")
+router.register("amendments", views.AmendmentViewSet, basename="amendment")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,

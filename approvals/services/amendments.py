@@ -27,7 +27,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.errors import RuleViolation
+from core.errors import Conflict, RuleViolation
 from core.money import MAX_AMOUNT, format_vnd
 from estimates.models import (
     Amendment,
@@ -236,60 +236,102 @@ def amendment_propose(
     return amendment
 
 
+def _open(step: Any, amendment_id: int | None) -> Amendment:
+    """The open amendment the step acts on; when the caller named one
+    (``amendment_id``: the API's path), it must be that one."""
+    amendment: Amendment | None = step.amendment
+    if amendment is None:  # the row starts from an open amendment's status; never true
+        raise RuntimeError("an amendment action without its amendment")
+    if amendment_id is not None and amendment.pk != amendment_id:
+        raise Conflict(
+            _(
+                "This amendment is no longer open: amendment %(n)s of the estimate is. "
+                "Reload it to see what changed."
+            )
+            % {"n": amendment.number}
+        )
+    return amendment
+
+
 def amendment_forward(
-    *, actor: Any, estimate_id: int, comment: str = "", acting_for: Any = None
+    *,
+    actor: Any,
+    estimate_id: int,
+    comment: str = "",
+    acting_for: Any = None,
+    amendment_id: int | None = None,
 ) -> Amendment:
     """The district Women's Union forwards a commune's amendment to Finance-Planning."""
     with transition(
         "amendment-forward", actor=actor, estimate_id=estimate_id, acting_for=acting_for
     ) as step:
-        assert step.amendment is not None  # noqa: S101 - the row starts from its status
-        step.finish(comment=step.comment(comment), amount=step.amendment.total)
-    return step.amendment
+        amendment = _open(step, amendment_id)
+        step.finish(comment=step.comment(comment), amount=amendment.total)
+    return amendment
 
 
 def amendment_appraise(
-    *, actor: Any, estimate_id: int, comment: str = "", acting_for: Any = None
+    *,
+    actor: Any,
+    estimate_id: int,
+    comment: str = "",
+    acting_for: Any = None,
+    amendment_id: int | None = None,
 ) -> Amendment:
     """Finance-Planning appraises the amendment and forwards it to the approver (or
     returns it). The envelope is checked again at approval, when the money moves."""
     with transition(
         "amendment-appraise", actor=actor, estimate_id=estimate_id, acting_for=acting_for
     ) as step:
-        assert step.amendment is not None  # noqa: S101 - the row starts from its status
-        step.finish(comment=step.comment(comment), amount=step.amendment.total)
-    return step.amendment
+        amendment = _open(step, amendment_id)
+        step.finish(comment=step.comment(comment), amount=amendment.total)
+    return amendment
 
 
 def amendment_return(
-    *, actor: Any, estimate_id: int, reason: str, acting_for: Any = None
+    *,
+    actor: Any,
+    estimate_id: int,
+    reason: str,
+    acting_for: Any = None,
+    amendment_id: int | None = None,
 ) -> Amendment:
     """Return the open amendment to the spending unit, with a reason: it closes, and the
     unit may propose a new one."""
     with transition(
         "amendment-return", actor=actor, estimate_id=estimate_id, acting_for=acting_for
     ) as step:
-        assert step.amendment is not None  # noqa: S101 - the row starts from its status
+        amendment = _open(step, amendment_id)
         reason = step.comment(reason, what=_("for returning the amendment"))
-        step.finish(comment=reason, amount=step.amendment.total)
-    return step.amendment
+        step.finish(comment=reason, amount=amendment.total)
+    return amendment
 
 
 def amendment_withdraw(
-    *, actor: Any, estimate_id: int, reason: str, acting_for: Any = None
+    *,
+    actor: Any,
+    estimate_id: int,
+    reason: str,
+    acting_for: Any = None,
+    amendment_id: int | None = None,
 ) -> Amendment:
     """The spending unit withdraws its open amendment, with a reason."""
     with transition(
         "amendment-withdraw", actor=actor, estimate_id=estimate_id, acting_for=acting_for
     ) as step:
-        assert step.amendment is not None  # noqa: S101 - the row starts from its status
+        amendment = _open(step, amendment_id)
         reason = step.comment(reason, what=_("for withdrawing the amendment"))
-        step.finish(comment=reason, amount=step.amendment.total)
-    return step.amendment
+        step.finish(comment=reason, amount=amendment.total)
+    return amendment
 
 
 def amendment_approve(
-    *, actor: Any, estimate_id: int, comment: str = "", acting_for: Any = None
+    *,
+    actor: Any,
+    estimate_id: int,
+    comment: str = "",
+    acting_for: Any = None,
+    amendment_id: int | None = None,
 ) -> Amendment:
     """The approver approves the amendment: the commitment moves by the difference per
     source (``ledger.services.ledger_amend``), the lines and dates take the amended
@@ -303,8 +345,7 @@ def amendment_approve(
         related=ISSUER_PATHS,
     ) as step:
         estimate = step.estimate
-        amendment = step.amendment
-        assert amendment is not None  # noqa: S101 - the row starts from its status
+        amendment = _open(step, amendment_id)
         comment = step.comment(comment)
         lines = list(estimate.lines.order_by("position"))
         factors = {
