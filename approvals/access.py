@@ -23,7 +23,7 @@ from delegations.selectors import (
     delegated_grants,
     delegations_active_for,
 )
-from estimates.models import Estimate
+from estimates.models import Amendment, Estimate
 from organization import permissions as perms
 from organization.models import Role
 from organization.permissions import unit_grants_of
@@ -59,12 +59,18 @@ def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
 
 
 def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
-    """Estimates waiting for something the user may do (one query per permission)."""
+    """Estimates waiting for something the user may do (one query per permission), the
+    estimate itself or its open amendment."""
     condition = Q(pk__in=[])
     for status, codename in lifecycle.STATUS_PERMISSIONS.items():
         unit_ids = unit_ids_with(user, codename)
         if unit_ids:
             condition |= Q(status=status, unit_id__in=unit_ids)
+    for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items():
+        unit_ids = unit_ids_with(user, codename)
+        if unit_ids:
+            waiting = Amendment.objects.filter(estimate=OuterRef("pk"), status=status)
+            condition |= Q(Exists(waiting), unit_id__in=unit_ids)
     return Estimate.objects.filter(condition)
 
 

@@ -385,3 +385,18 @@ def test_each_amendment_step_costs_its_pinned_queries(plan: Plan, people: dict[s
     assert measure() == small
     assert small == PINNED
     assert max(small.values()) <= 20
+
+
+def test_the_open_amendment_waits_in_the_inbox_of_who_acts(
+    approved: Estimate, people: dict[str, Any]
+) -> None:
+    from approvals.access import estimate_inbox_for_user
+
+    def waiting_for(name: str) -> bool:
+        return estimate_inbox_for_user(people[name]).filter(pk=approved.pk).exists()
+
+    assert not waiting_for("hoi.huyen")
+    _propose(approved, people, 12_000_000)
+    assert waiting_for("hoi.huyen") and not waiting_for("tckh")
+    services.amendment_forward(actor=people["hoi.huyen"], estimate_id=approved.pk)
+    assert waiting_for("tckh") and not waiting_for("hoi.huyen")
