@@ -400,3 +400,78 @@ def test_the_open_amendment_waits_in_the_inbox_of_who_acts(
     assert waiting_for("hoi.huyen") and not waiting_for("tckh")
     services.amendment_forward(actor=people["hoi.huyen"], estimate_id=approved.pk)
     assert waiting_for("tckh") and not waiting_for("hoi.huyen")
+
+
+def _try(name: str, user: Any, estimate: Estimate) -> bool:
+    """Run the amendment service ``name`` as ``user`` with valid input, then undo it. True
+    when it went through; False when the gate, segregation of duties or the state refused."""
+    from django.db import transaction
+    from django.http import Http404
+
+    line = _line(estimate, 1)
+    calls: dict[str, Callable[[], Any]] = {
+        "amend": lambda: services.amendment_propose(
+            actor=user,
+            estimate_id=estimate.pk,
+            lines=[services.AmendmentLineInput(line.pk, 1, 12_500_000, 1)],
+            start_date=estimate.start_date,
+            end_date=estimate.end_date,
+            reason="Tăng",
+        ),
+        "amendment-forward": lambda: services.amendment_forward(
+            actor=user, estimate_id=estimate.pk
+        ),
+        "amendment-appraise": lambda: services.amendment_appraise(
+            actor=user, estimate_id=estimate.pk
+        ),
+        "amendment-approve": lambda: services.amendment_approve(
+            actor=user, estimate_id=estimate.pk
+        ),
+        "amendment-return": lambda: services.amendment_return(
+            actor=user, estimate_id=estimate.pk, reason="Thiếu"
+        ),
+        "amendment-withdraw": lambda: services.amendment_withdraw(
+            actor=user, estimate_id=estimate.pk, reason="Thôi"
+        ),
+    }
+    from approvals import lifecycle
+
+    assert set(calls) == set(lifecycle.AMENDMENT_ACTION_NAMES)
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            calls[name]()
+            raise Undo
+    except Undo:
+        return True
+    except (Forbidden, Conflict, Http404):
+        return False
+
+
+@pytest.mark.parametrize("step", ["none", A.REVIEW, A.APPRAISAL, A.APPROVAL, A.APPROVED])
+def test_actions_offered_are_exactly_the_actions_the_services_allow(
+    approved: Estimate, people: dict[str, Any], step: str
+) -> None:
+    from approvals import lifecycle
+    from approvals.access import amendment_actions_allowed
+
+    if step != "none":
+        _propose(approved, people, 11_000_000)
+    if step in (A.APPRAISAL, A.APPROVAL, A.APPROVED):
+        services.amendment_forward(actor=people["hoi.huyen"], estimate_id=approved.pk)
+    if step in (A.APPROVAL, A.APPROVED):
+        services.amendment_appraise(actor=people["tckh"], estimate_id=approved.pk)
+    if step == A.APPROVED:
+        services.amendment_approve(actor=people["pho.chutich"], estimate_id=approved.pk)
+    open_status = step if step in (A.REVIEW, A.APPRAISAL, A.APPROVAL) else None
+    for username, person in sorted(people.items()):
+        user = type(person).objects.get(pk=person.pk)  # no cached grants
+        estimate = Estimate.objects.get(pk=approved.pk)
+        offered = amendment_actions_allowed(user, estimate, open_status)
+        allowed = [n for n in lifecycle.AMENDMENT_ACTION_NAMES if _try(n, user, estimate)]
+        assert sorted(offered) == sorted(allowed), f"{username} at {step}"
+    if step == "none":
+        assert amendment_actions_allowed(people["hoi.silolau"], approved, None) == ["amend"]
