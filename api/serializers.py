@@ -16,6 +16,7 @@ from attachments.models import AttachmentKind
 from core.text import field_limit
 from estimates.models import (
     Activity,
+    AmendmentStatus,
     Content,
     Estimate,
     EstimateLine,
@@ -778,3 +779,78 @@ class ReorganisationDetailSerializer(ReorganisationSerializer):
         source="api_estimates",
         help_text="The estimates in flight it moved, of those you may see.",
     )
+
+
+# Amendments of approved estimates (điều chỉnh dự toán)
+
+
+class AmendmentLineWriteSerializer(serializers.Serializer):
+    line_id = _id(help_text=_("The id of a line of the estimate."))
+    quantity = _count()
+    unit_price = MoneyField()
+    times = _count(default=1)
+
+
+class AmendmentWriteSerializer(TransitionSerializer):
+    estimate = _id(help_text=_("The approved estimate to amend."))
+    lines = serializers.ListField(
+        child=AmendmentLineWriteSerializer(),
+        max_length=200,
+        default=list,
+        help_text=_("The lines whose figures change; lines not listed keep theirs."),
+    )
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    reason = CleanCharField(max_length=COMMENT_LIMIT, multiline=True)
+
+
+class AmendmentLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField(source="line_id")
+    position = serializers.IntegerField(source="line.position")
+    description = serializers.CharField(source="line.description")
+    source = serializers.ChoiceField(choices=Source.choices, source="line.source")  # type: ignore[assignment]
+    quantity = serializers.IntegerField()
+    unit_price = MoneyOutField()
+    times = serializers.IntegerField()
+    amount = MoneyOutField(help_text=_("The amended amount."))
+    previous_amount = MoneyOutField(help_text=_("The approved amount before the amendment."))
+
+
+class AmendmentDecisionSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    number = serializers.IntegerField()
+    year = serializers.IntegerField()
+    issued_on = serializers.DateField()
+    amount = MoneyOutField()
+
+
+class AmendmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    estimate = serializers.IntegerField(source="estimate_id")
+    estimate_number = serializers.CharField(source="estimate.number")
+    number = serializers.IntegerField(help_text=_("1 for the estimate's first amendment, …"))
+    status = serializers.ChoiceField(choices=AmendmentStatus.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    reason = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    previous_start_date = serializers.DateField()
+    previous_end_date = serializers.DateField()
+    previous_total = MoneyOutField()
+    total = MoneyOutField()
+    version = serializers.IntegerField(help_text=_("The estimate's version with these figures."))
+    created_at = serializers.DateTimeField()
+    lines = AmendmentLineSerializer(many=True)
+    decision = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(AmendmentDecisionSerializer(allow_null=True))
+    def get_decision(self, obj: Any) -> Any:
+        decision = getattr(obj, "decision", None)
+        return AmendmentDecisionSerializer(decision).data if decision is not None else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, obj: Any) -> list[str]:
+        """What the caller may do on it now (the open amendment only): ``forward``,
+        ``appraise``, ``approve``, ``return``, ``withdraw``."""
+        return list(self.context.get("actions", {}).get(obj.pk, []))

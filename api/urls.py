@@ -27,6 +27,7 @@ router.register("disbursements", views.DisbursementViewSet, basename="disburseme
 router.register("settlements", views.SettlementViewSet, basename="settlement")
 router.register("decisions", views.DecisionViewSet, basename="decision")
 router.register("reorganisations", views.ReorganisationViewSet, basename="reorganisation")
+router.register("amendments", views.AmendmentViewSet, basename="amendment")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,

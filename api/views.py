@@ -38,6 +38,7 @@ from accounts.tokens import token_issue, tokens_revoke
 from approvals import services
 from approvals.access import (
     access_estimate,
+    amendment_actions_allowed,
     estimate_inbox_for_user,
     estimate_list_for_user,
     unit_ids_with,
@@ -47,7 +48,7 @@ from attachments import services as attachment_services
 from attachments.files import ACCEPTED, file_size_check
 from attachments.selectors import attachment_for_user, attachment_response, estimate_attachments
 from core.errors import RuleViolation
-from estimates.models import Estimate, EstimateLine, EstimateVersion, Plan, Source
+from estimates.models import Amendment, Estimate, EstimateLine, EstimateVersion, Plan, Source
 from estimates.selectors import plan_communes, plan_contents, plan_default_for
 from ledger import models as ledger_models
 from ledger.selectors import carry_over_reconcile, cell_balances
@@ -56,7 +57,7 @@ from organization.models import Unit
 from reorganisations.models import Reorganisation
 from reorganisations.selectors import estimate_moves_for_user, reorganisation_list
 from reports.consolidated import consolidated_report
-from reports.decisions import estimate_decision_pdf
+from reports.decisions import amendment_decision_pdf, estimate_decision_pdf
 from reports.exports import export_prepare
 from reports.filters import DecisionFilterForm, ReportFilterForm, ReportQuery, form_errors
 from reports.listings import decision_list_for_user
@@ -1125,3 +1126,245 @@ class DecisionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return decision_list_for_user(
             self.request.user, _report_form(DecisionFilterForm, self.request)
         )
+
+
+# --------------------------------------------------------------------------------------
+# Amendments of approved estimates (điều chỉnh dự toán)
+
+
+class AmendmentQuery(serializers.Serializer):
+    estimate = serializers.IntegerField(
+        min_value=1,
+        max_value=s.ID_MAX,
+        required=False,
+        help_text="Only the amendments of this estimate.",
+    )
+
+
+#: The amendment actions of the API (``/amendments/{id}/<action>/``) and their rows in
+#: ``approvals.lifecycle.AMENDMENT_TRANSITIONS``.
+AMENDMENT_API_ACTIONS = {
+    "amendment-forward": "forward",
+    "amendment-appraise": "appraise",
+    "amendment-approve": "approve",
+    "amendment-return": "return",
+    "amendment-withdraw": "withdraw",
+}
+
+
+def _amendment_step(summary: str, description: str, request: Any) -> Any:
+    return extend_schema(
+        summary=summary,
+        description=description,
+        parameters=[ID_PARAMETER, IDEMPOTENCY_KEY],
+        request=request,
+        responses={200: s.AmendmentSerializer, **WRITE_ERRORS},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Amendments of the estimates you may see",
+        description=(
+            "Amendments of approved estimates (điều chỉnh dự toán), newest first; "
+            "`estimate` narrows to one estimate."
+        ),
+        parameters=[AmendmentQuery],
+        responses={200: s.AmendmentSerializer(many=True), **LIST_ERRORS},
+    ),
+)
+class AmendmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Amending an approved estimate: the spending unit proposes (``POST``), the district
+    Women's Union forwards (commune level), Finance-Planning appraises, the approver
+    approves (the commitment moves and the amendment's decision is issued) or any of them
+    returns it; the unit may withdraw it while it is open. Same access rules as the
+    estimate's own steps."""
+
+    serializer_class = s.AmendmentSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return (
+            Amendment.objects.filter(
+                estimate__unit_id__in=unit_ids_with(self.request.user, perms.VIEW)
+            )
+            .select_related("estimate", "decision")
+            .prefetch_related("lines__line")
+            .order_by("-created_at", "-pk")
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action != "list":
+            return queryset
+        unknown = sorted(set(self.request.query_params) - {"estimate"} - LIST_PARAMETERS)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("Unknown filter: this list does not know it.")] for name in unknown}
+            )
+        query = AmendmentQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        if "estimate" in query.validated_data:
+            queryset = queryset.filter(estimate_id=query.validated_data["estimate"])
+        return queryset
+
+    def _amendment(self, pk: Any) -> Any:
+        found = self.get_queryset().filter(pk=object_id(pk)).first()
+        if found is None:
+            raise Http404(_("Not found."))
+        return found
+
+    def _answer(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        amendment = self._amendment(pk)
+        allowed = (
+            amendment_actions_allowed(self.request.user, amendment.estimate, amendment.status)
+            if amendment.is_open
+            else []
+        )
+        context = {
+            **self.get_serializer_context(),
+            "actions": {
+                amendment.pk: [
+                    AMENDMENT_API_ACTIONS[a] for a in allowed if a in AMENDMENT_API_ACTIONS
+                ]
+            },
+        }
+        return Response(s.AmendmentSerializer(amendment, context=context).data, status=code)
+
+    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        acting_for_id = data.pop("acting_for", None)
+        self.acting_for = None
+        if acting_for_id is not None:
+            self.acting_for = get_user_model().objects.filter(pk=acting_for_id).first()
+            if self.acting_for is None:
+                raise RuleViolation(_("No such colleague."), field="acting_for")
+        return data
+
+    @extend_schema(
+        summary="An amendment with its lines, decision and the actions open to you",
+        parameters=[ID_PARAMETER],
+        responses={200: s.AmendmentSerializer, **READ_ERRORS},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._answer(self._amendment(pk).pk)
+
+    @extend_schema(
+        summary="Propose an amendment",
+        description=(
+            "The drafting unit proposes new quantities, unit prices or days on lines of an "
+            "approved estimate (up or down) and new dates, with a reason. Nothing of the "
+            "estimate changes until the amendment is approved; one amendment is open per "
+            "estimate at a time (409 otherwise). A source cut below what is already "
+            "disbursed is refused (400, field `lines`)."
+        ),
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.AmendmentWriteSerializer,
+        responses={201: s.AmendmentSerializer, **WRITE_ERRORS},
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        data = self._input(s.AmendmentWriteSerializer)
+        estimate = access_estimate(request.user, data["estimate"])
+        amendment = services.amendment_propose(
+            actor=request.user,
+            estimate_id=estimate.pk,
+            lines=[
+                services.AmendmentLineInput(
+                    line["line_id"], line["quantity"], line["unit_price"], line["times"]
+                )
+                for line in data["lines"]
+            ],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            reason=data["reason"],
+            acting_for=self.acting_for,
+        )
+        return self._answer(amendment.pk, status.HTTP_201_CREATED)
+
+    def _step(self, pk: str, run: Any, serializer_class: type[serializers.Serializer]) -> Response:
+        amendment = self._amendment(pk)
+        data = self._input(serializer_class)
+        run(
+            actor=self.request.user,
+            estimate_id=amendment.estimate_id,
+            acting_for=self.acting_for,
+            amendment_id=amendment.pk,
+            **data,
+        )
+        return self._answer(amendment.pk)
+
+    @_amendment_step(
+        "Forward an amendment",
+        "The district Women's Union forwards a commune's amendment to Finance-Planning.",
+        s.CommentSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def forward(self, request: Request, pk: str) -> Response:
+        return self._step(pk, services.amendment_forward, s.CommentSerializer)
+
+    @_amendment_step(
+        "Appraise an amendment",
+        "Finance-Planning appraises the amendment and sends it to the approver.",
+        s.CommentSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def appraise(self, request: Request, pk: str) -> Response:
+        return self._step(pk, services.amendment_appraise, s.CommentSerializer)
+
+    @_amendment_step(
+        "Approve an amendment",
+        "The approver approves: the commitment moves by the difference per source (an "
+        "increase needs free money in the envelope and the commune's share, a decrease never "
+        "goes below what is disbursed), the lines and dates change, and the amendment's "
+        "decision is issued; the estimate's own decision stays as issued.",
+        s.CommentSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def approve(self, request: Request, pk: str) -> Response:
+        return self._step(pk, services.amendment_approve, s.CommentSerializer)
+
+    @_amendment_step(
+        "Return an amendment",
+        "With a reason: the amendment closes and the unit may propose another.",
+        s.ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="return", filter_backends=[])
+    @idempotent
+    def return_(self, request: Request, pk: str) -> Response:
+        return self._step(pk, services.amendment_return, s.ReasonSerializer)
+
+    @_amendment_step(
+        "Withdraw an amendment",
+        "The drafting unit withdraws its open amendment, with a reason.",
+        s.ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def withdraw(self, request: Request, pk: str) -> Response:
+        return self._step(pk, services.amendment_withdraw, s.ReasonSerializer)
+
+    @extend_schema(
+        summary="An amendment's decision (PDF)",
+        description=(
+            "The decision issued when the amendment was approved (Quyết định điều chỉnh dự "
+            "toán), printed from its frozen snapshot. 409 while it has none."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ERROR for code in (401, 404, 409, 429)},
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, PDFRenderer],
+    )
+    def decision(self, request: Request, pk: str) -> HttpResponse:
+        content, filename = amendment_decision_pdf(self._amendment(pk))
+        return file_response(content, filename, content_type="application/pdf", inline=True)

@@ -7,7 +7,7 @@ estimate needs a role that grants it, and segregation of duties binds everybody.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from delegations.selectors import (
     delegated_grants,
     delegations_active_for,
 )
-from estimates.models import Estimate
+from estimates.models import Amendment, Estimate
 from organization import permissions as perms
 from organization.models import Role
 from organization.permissions import unit_grants_of
@@ -59,12 +59,18 @@ def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
 
 
 def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
-    """Estimates waiting for something the user may do (one query per permission)."""
+    """Estimates waiting for something the user may do (one query per permission), the
+    estimate itself or its open amendment."""
     condition = Q(pk__in=[])
     for status, codename in lifecycle.STATUS_PERMISSIONS.items():
         unit_ids = unit_ids_with(user, codename)
         if unit_ids:
             condition |= Q(status=status, unit_id__in=unit_ids)
+    for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items():
+        unit_ids = unit_ids_with(user, codename)
+        if unit_ids:
+            waiting = Amendment.objects.filter(estimate=OuterRef("pk"), status=status)
+            condition |= Q(Exists(waiting), unit_id__in=unit_ids)
     return Estimate.objects.filter(condition)
 
 
@@ -209,13 +215,19 @@ def segregation_problem(
 # The actions offered: the same questions the services will ask, without acting.
 
 
-def actions_allowed(user: Any, estimates: Iterable[Estimate]) -> dict[int, list[str]]:
+def actions_allowed(
+    user: Any,
+    estimates: Iterable[Estimate],
+    rows_for: Callable[[Estimate], list[lifecycle.Transition]] | None = None,
+) -> dict[int, list[str]]:
     """For each estimate, the lifecycle actions ``user`` may take now, in the table's
     order: the action starts from its status, ``user`` holds its permission on the unit
     (or acts for a colleague who does, under a delegation in force), and segregation of
     duties lets them act at its stage. Three queries whatever the number of estimates
     (grants, delegations, the audit trail's stages), one more when the user holds a
-    delegation (what the delegated roles hold); none for a user with no role."""
+    delegation (what the delegated roles hold); none for a user with no role.
+    ``rows_for``: the rows that start now for an estimate (default: the estimate table's
+    rows from its status; ``amendment_actions_allowed`` passes the amendment table's)."""
     estimates = list(estimates)
     result: dict[int, list[str]] = {e.pk: [] for e in estimates}
     if not getattr(user, "is_authenticated", False) or not user.is_active or not estimates:
@@ -226,7 +238,12 @@ def actions_allowed(user: Any, estimates: Iterable[Estimate]) -> dict[int, list[
     candidates: dict[int, list[tuple[lifecycle.Transition, list[Any]]]] = {}
     for estimate in estimates:
         found = []
-        for row in lifecycle.transitions_from(estimate.status):
+        starting = (
+            rows_for(estimate)
+            if rows_for is not None
+            else lifecycle.transitions_from(estimate.status)
+        )
+        for row in starting:
             principals: list[Any] = []
             if estimate.unit_id in unit_ids_with(user, row.permission):
                 principals.append(user)
@@ -267,6 +284,18 @@ def actions_allowed(user: Any, estimates: Iterable[Estimate]) -> dict[int, list[
 
 def estimate_actions_allowed(user: Any, estimate: Estimate) -> list[str]:
     return actions_allowed(user, [estimate])[estimate.pk]
+
+
+def amendment_actions_allowed(user: Any, estimate: Estimate, open_status: str | None) -> list[str]:
+    """The amendment actions ``user`` may take now on ``estimate``: ``amend`` when no
+    amendment is open (``open_status`` None), else those of the open amendment's status;
+    the same questions the services ask (permission on the unit or a delegation,
+    segregation of duties)."""
+    return actions_allowed(
+        user,
+        [estimate],
+        rows_for=lambda e: lifecycle.amendment_transitions_from(e.status, open_status),
+    )[estimate.pk]
 
 
 def flow_task_allowed(user: Any, task: Any) -> bool:

@@ -200,6 +200,17 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         document_number="TU-0615",
         payee="Hội LHPN xã Sì Lở Lầu",
     )
+    # ... and an amendment of it (more volunteers trained) waiting for the district
+    # Women's Union: the estimate keeps disbursing on its decision meanwhile.
+    training = approved.lines.get(position=2)
+    services.amendment_propose(
+        actor=officer_a,
+        estimate_id=approved.pk,
+        lines=[services.AmendmentLineInput(training.pk, 25, 150_000, 2)],
+        start_date=approved.start_date,
+        end_date=approved.end_date,
+        reason="Thêm 05 tình nguyện viên tham gia tập huấn theo đề nghị của thôn.",
+    )
 
     settled = create(
         officer_a,

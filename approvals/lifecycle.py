@@ -19,12 +19,19 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from estimates.models import ROUTE_DIRECT, ROUTE_REVIEWED, EstimateStatus
+from estimates.models import ROUTE_DIRECT, ROUTE_REVIEWED, AmendmentStatus, EstimateStatus
 from organization import permissions as perms
 
 from .models import Stage
 
 S = EstimateStatus
+A = AmendmentStatus
+
+#: What a row's statuses are of: the estimate's (``TRANSITIONS``), or its open
+#: amendment's (``AMENDMENT_TRANSITIONS``; ``amend`` starts from the estimate's status and
+#: opens one).
+ESTIMATE = "estimate"
+AMENDMENT = "amendment"
 
 #: Who is told about an action. ``NEXT``: the people who act on the estimate in its new
 #: status (holders of that status's acting permission on the estimate's unit, and their
@@ -85,6 +92,7 @@ class Transition:
     flow_node: str = ""  # the viewflow task completed (empty: the flow does not move)
     web_name: str = ""  # URL name in ``web.urls`` (default: name with "_" for "-")
     label: Any = ""
+    subject: str = ESTIMATE  # whose status ``sources`` and ``target`` are
 
     @property
     def changes_status(self) -> bool:
@@ -319,6 +327,151 @@ def sources_of(name: str) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------------------------------
+# Amending an approved estimate (điều chỉnh dự toán): the amendment's own short lifecycle.
+# The estimate stays ``approved`` (its disbursements go on within the decision in force);
+# the amendment goes through review (commune level), appraisal and approval, and only
+# its approval changes the lines, the dates and the commitment. Same permissions on the
+# estimate's unit and the same segregation of duties as the estimate's own stages.
+
+
+def _a(name: str, sources: tuple[str, ...], **kw: Any) -> Transition:
+    return _t(name, sources, subject=AMENDMENT, **kw)
+
+
+AMENDMENT_TRANSITIONS: tuple[Transition, ...] = (
+    _a(
+        "amend",
+        (S.APPROVED,),
+        permission=perms.DRAFT,
+        stage=Stage.DRAFT,
+        event="amendment.proposed",
+        targets={ROUTE_REVIEWED: A.REVIEW, ROUTE_DIRECT: A.APPRAISAL},
+        route_by=BY_LEVEL,
+        notify=(NEXT,),
+        reason=True,
+        label=_("Propose an amendment"),
+    ),
+    _a(
+        "amendment-forward",
+        (A.REVIEW,),
+        permission=perms.REVIEW,
+        stage=Stage.REVIEW,
+        event="amendment.forwarded",
+        target=A.APPRAISAL,
+        notify=(NEXT,),
+        inbox=True,
+        label=_("Forward the amendment to appraisal"),
+    ),
+    _a(
+        "amendment-appraise",
+        (A.APPRAISAL,),
+        permission=perms.APPRAISE,
+        stage=Stage.APPRAISAL,
+        event="amendment.appraised",
+        target=A.APPROVAL,
+        notify=(NEXT,),
+        inbox=True,
+        label=_("Appraise the amendment"),
+    ),
+    _a(
+        "amendment-approve",
+        (A.APPROVAL,),
+        permission=perms.APPROVE,
+        stage=Stage.APPROVAL,
+        event="amendment.approved",
+        target=A.APPROVED,
+        notify=(DRAFTER,),
+        confirm=True,
+        inbox=True,
+        label=_("Approve the amendment"),
+    ),
+    _a(
+        "amendment-return",
+        (A.REVIEW,),
+        permission=perms.REVIEW,
+        stage=Stage.REVIEW,
+        event="amendment.returned",
+        target=A.RETURNED,
+        notify=(DRAFTER,),
+        reason=True,
+        label=_("Return the amendment"),
+    ),
+    _a(
+        "amendment-return",
+        (A.APPRAISAL,),
+        permission=perms.APPRAISE,
+        stage=Stage.APPRAISAL,
+        event="amendment.returned",
+        target=A.RETURNED,
+        notify=(DRAFTER,),
+        reason=True,
+        label=_("Return the amendment"),
+    ),
+    _a(
+        "amendment-return",
+        (A.APPROVAL,),
+        permission=perms.APPROVE,
+        stage=Stage.APPROVAL,
+        event="amendment.returned",
+        target=A.RETURNED,
+        notify=(DRAFTER,),
+        reason=True,
+        label=_("Return the amendment"),
+    ),
+    _a(
+        "amendment-withdraw",
+        (A.REVIEW, A.APPRAISAL, A.APPROVAL),
+        permission=perms.DRAFT,
+        stage=Stage.DRAFT,
+        event="amendment.withdrawn",
+        target=A.WITHDRAWN,
+        reason=True,
+        confirm=True,
+        label=_("Withdraw the amendment"),
+    ),
+)
+
+#: Every amendment action name, in the order of the chain.
+AMENDMENT_ACTION_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(t.name for t in AMENDMENT_TRANSITIONS)
+)
+
+#: Who acts on an open amendment in each of its statuses.
+AMENDMENT_STATUS_PERMISSIONS: Mapping[str, str] = MappingProxyType(
+    {status: t.permission for t in AMENDMENT_TRANSITIONS if t.inbox for status in sorted(t.sources)}
+)
+
+#: The outbox event kinds amendments record.
+AMENDMENT_EVENT_KINDS: frozenset[str] = frozenset(t.event for t in AMENDMENT_TRANSITIONS if t.emits)
+
+
+def sources_of_amend() -> frozenset[str]:
+    """The estimate statuses an amendment may be proposed from."""
+    return frozenset().union(*(t.sources for t in AMENDMENT_TRANSITIONS if t.name == "amend"))
+
+
+def amendment_transition(name: str, status: str) -> Transition | None:
+    """The amendment table's row of ``name`` from ``status`` (the open amendment's, or the
+    estimate's for ``amend``), or None."""
+    for t in AMENDMENT_TRANSITIONS:
+        if t.name == name and status in t.sources:
+            return t
+    return None
+
+
+def amendment_transitions_from(
+    estimate_status: str, amendment_status: str | None
+) -> list[Transition]:
+    """The amendment rows that start now: ``amend`` from the estimate's status when no
+    amendment is open, else the rows of the open amendment's status."""
+    if amendment_status is None:
+        return [
+            t for t in AMENDMENT_TRANSITIONS if t.name == "amend" and estimate_status in t.sources
+        ]
+    return [t for t in AMENDMENT_TRANSITIONS if amendment_status in t.sources]
+
+
+# ---------------------------------------------------------------------------------------
 # Derived: read these, never write a copy.
 
 #: The permission whose holders have the estimate waiting for them in each status (inbox,
@@ -407,7 +560,16 @@ def audience(event: str, new_status: str) -> tuple[str, ...]:
         if t.event == event and t.emits and new_status in (t.ends_in or t.sources):
             told = [who for who in t.notify if who != NEXT or new_status in ACTING_STATUSES]
             return tuple(told)
+    for t in AMENDMENT_TRANSITIONS:
+        if t.event == event and t.emits and new_status in t.ends_in:
+            acting = new_status in AMENDMENT_STATUS_PERMISSIONS
+            return tuple(who for who in t.notify if who != NEXT or acting)
     return ()
+
+
+def acting_permission(status: str) -> str | None:
+    """The permission of whoever acts on an estimate, or an open amendment, in ``status``."""
+    return STATUS_PERMISSIONS.get(status) or AMENDMENT_STATUS_PERMISSIONS.get(status)
 
 
 def return_choices(status: str, route: str) -> list[str]:

@@ -167,13 +167,26 @@ class DecisionRegister(models.Model):
 
 class Decision(models.Model):
     """The approval decision of an estimate, frozen when it was approved: ``snapshot``
-    holds everything printed, so later edits to people, units or issuers change nothing."""
+    holds everything printed, so later edits to people, units or issuers change nothing.
+
+    An amendment approved later has a decision of its own (``amendment`` set, ``estimate``
+    empty): the estimate's decision stays as it was issued."""
 
     estimate = models.OneToOneField(
         "estimates.Estimate",
         verbose_name=_("estimate"),
         on_delete=models.PROTECT,
         related_name="decision",
+        null=True,
+        blank=True,
+    )
+    amendment = models.OneToOneField(
+        "estimates.Amendment",
+        verbose_name=_("amendment"),
+        on_delete=models.PROTECT,
+        related_name="decision",
+        null=True,
+        blank=True,
     )
     issuer = models.ForeignKey(
         DecisionIssuer, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="+"
@@ -195,6 +208,11 @@ class Decision(models.Model):
                 fields=["issuer", "year", "number"], name="decision_number_unique"
             ),
             models.CheckConstraint(name="decision_number_positive", condition=Q(number__gt=0)),
+            models.CheckConstraint(
+                name="decision_of_estimate_or_amendment",
+                condition=(Q(estimate__isnull=False) & Q(amendment__isnull=True))
+                | (Q(estimate__isnull=True) & Q(amendment__isnull=False)),
+            ),
         ]
 
     def __str__(self) -> str:

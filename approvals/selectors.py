@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
 from core.words import amount_in_words
-from estimates.models import Activity, Estimate, EstimateVersion, Source
+from estimates.models import Activity, Amendment, Estimate, EstimateVersion, Source
 from ledger.selectors import estimate_funding
 from ledger.selectors import source_label as plan_source_label
 from organization import permissions as perms
@@ -199,6 +199,21 @@ def estimate_decision(estimate: Estimate) -> Decision:
     return decision
 
 
+def amendment_decision(amendment: Amendment) -> Decision:
+    """The decision of an amendment the caller may see; Conflict (409) when it has none
+    (it is not approved)."""
+    decision = Decision.objects.filter(amendment=amendment).first()
+    if decision is None:
+        raise Conflict(
+            _(
+                "This amendment has no decision: a decision is issued when the amendment is "
+                "approved (it is now “%(status)s”)."
+            )
+            % {"status": amendment.get_status_display()}
+        )
+    return decision
+
+
 @dataclass
 class ToApprove:
     """One funding source of an estimate waiting for approval, as the approver sees it."""
@@ -258,4 +273,15 @@ def approval_summary(estimate: Estimate, lines: list[Any]) -> ApprovalSummary:
             for line in lines
             if line.appraised_amount is not None and line.appraised_amount != line.amount
         ],
+    )
+
+
+def amendments_of(estimate: Estimate) -> list[Amendment]:
+    """The estimate's amendments, oldest first, with their lines and decisions (two
+    queries). The caller has gone through the access gate."""
+    return list(
+        Amendment.objects.filter(estimate=estimate)
+        .select_related("decision", "proposed_by")
+        .prefetch_related("lines__line")
+        .order_by("number")
     )

@@ -549,3 +549,141 @@ class EstimateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estimate.number} v{self.number}"
+
+
+class AmendmentStatus(models.TextChoices):
+    """Where an amendment of an approved estimate (điều chỉnh dự toán) stands. Its own
+    short lifecycle (``approvals.lifecycle.AMENDMENT_TRANSITIONS``): the estimate stays
+    approved, and keeps disbursing on its decision in force, while the amendment is
+    reviewed, appraised and approved."""
+
+    REVIEW = "amend_review", _("Amendment awaiting review")
+    APPRAISAL = "amend_appraisal", _("Amendment awaiting appraisal")
+    APPROVAL = "amend_approval", _("Amendment awaiting approval")
+    APPROVED = "amend_approved", _("Amendment approved")
+    RETURNED = "amend_returned", _("Amendment returned")
+    WITHDRAWN = "amend_withdrawn", _("Amendment withdrawn")
+
+
+#: An estimate has at most one amendment in these statuses (a database constraint).
+AMENDMENT_OPEN_STATUSES = (
+    AmendmentStatus.REVIEW,
+    AmendmentStatus.APPRAISAL,
+    AmendmentStatus.APPROVAL,
+)
+
+
+class Amendment(models.Model):
+    """A proposed change to an approved estimate: new quantities, prices or days on its
+    lines (up or down) and new dates. Nothing of the estimate changes until it is
+    approved; then the lines take its figures, the commitment moves by the difference and
+    the amendment has its own decision."""
+
+    estimate = models.ForeignKey(
+        Estimate, verbose_name=_("estimate"), on_delete=models.PROTECT, related_name="amendments"
+    )
+    number = models.PositiveIntegerField(_("amendment no."))
+    status = models.CharField(
+        _("status"), max_length=20, choices=AmendmentStatus.choices, db_index=True
+    )
+    status_changed_at = models.DateTimeField(_("in this status since"))
+    reason = models.TextField(_("reason for the amendment"), max_length=LONG_TEXT)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    previous_start_date = models.DateField(_("start date before"))
+    previous_end_date = models.DateField(_("end date before"))
+    previous_total = models.BigIntegerField(_("approved total before (đồng)"))
+    total = models.BigIntegerField(_("amended total (đồng)"))
+    version = models.PositiveIntegerField(
+        _("version"), help_text=_("The estimate's version frozen with the amended figures.")
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["estimate", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["estimate", "number"], name="amendment_number_unique"),
+            models.UniqueConstraint(
+                fields=["estimate"],
+                condition=Q(status__in=AMENDMENT_OPEN_STATUSES),
+                name="amendment_one_open_per_estimate",
+            ),
+            models.CheckConstraint(name="amendment_number_positive", condition=Q(number__gt=0)),
+            models.CheckConstraint(
+                name="amendment_totals_range",
+                condition=Q(total__gte=0)
+                & Q(total__lte=MAX_AMOUNT)
+                & Q(previous_total__gte=0)
+                & Q(previous_total__lte=MAX_AMOUNT),
+            ),
+            models.CheckConstraint(
+                name="amendment_dates_ordered", condition=Q(end_date__gte=F("start_date"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estimate.number} · {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in AMENDMENT_OPEN_STATUSES
+
+    @property
+    def difference(self) -> int:
+        return self.total - self.previous_total
+
+
+class AmendmentLine(models.Model):
+    """One line of an amendment: the new factors of an estimate line and its approved
+    amount before the change."""
+
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(
+        EstimateLine,
+        verbose_name=_("cost line"),
+        # The database refuses deleting a line an amendment names; DO_NOTHING spares the
+        # drafting edits (which delete lines) a query: an amended estimate is approved.
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.BigIntegerField(_("unit price (đồng)"))
+    times = models.PositiveIntegerField(_("days / times"))
+    amount = models.BigIntegerField(_("amended amount (đồng)"))
+    previous_amount = models.BigIntegerField(_("approved before (đồng)"))
+
+    class Meta:
+        verbose_name = _("amendment line")
+        verbose_name_plural = _("amendment lines")
+        ordering = ["amendment", "line__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["amendment", "line"], name="amendment_line_unique"),
+            models.CheckConstraint(
+                name="amendment_line_quantity_positive", condition=Q(quantity__gt=0)
+            ),
+            models.CheckConstraint(name="amendment_line_times_positive", condition=Q(times__gt=0)),
+            models.CheckConstraint(
+                name="amendment_line_unit_price_range",
+                condition=Q(unit_price__gt=0) & Q(unit_price__lte=MAX_AMOUNT),
+            ),
+            models.CheckConstraint(
+                name="amendment_line_amount_is_product",
+                condition=Q(amount=F("quantity") * F("unit_price") * F("times"))
+                & Q(amount__lte=MAX_AMOUNT),
+            ),
+            models.CheckConstraint(
+                name="amendment_line_previous_range",
+                condition=Q(previous_amount__gte=0) & Q(previous_amount__lte=MAX_AMOUNT),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amendment} · {self.line_id}"

@@ -36,6 +36,7 @@ class EntryKind(models.TextChoices):
     RESERVATION = "reservation", _("Reservation")
     RELEASE = "release", _("Release of a reservation")
     COMMITMENT = "commitment", _("Commitment")
+    DECOMMITMENT = "decommitment", _("Commitment lowered by an amendment")
     LAPSE = "lapse", _("Approved but not disbursed, released at settlement")
     DISBURSEMENT = "disbursement", _("Disbursement")
     SPENT = "spent", _("Spent (settled)")

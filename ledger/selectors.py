@@ -113,9 +113,11 @@ def _derive(kinds: dict[str, int]) -> dict[str, int]:
     return {
         "allocated": kinds.get(EntryKind.ALLOCATION, 0),
         "reserved": kinds.get(EntryKind.RESERVATION, 0) - kinds.get(EntryKind.RELEASE, 0),
-        "approved": kinds.get(EntryKind.COMMITMENT, 0),
+        "approved": kinds.get(EntryKind.COMMITMENT, 0) - kinds.get(EntryKind.DECOMMITMENT, 0),
         "lapsed": kinds.get(EntryKind.LAPSE, 0),
-        "committed": kinds.get(EntryKind.COMMITMENT, 0) - kinds.get(EntryKind.LAPSE, 0),
+        "committed": kinds.get(EntryKind.COMMITMENT, 0)
+        - kinds.get(EntryKind.DECOMMITMENT, 0)
+        - kinds.get(EntryKind.LAPSE, 0),
         "disbursed": kinds.get(EntryKind.DISBURSEMENT, 0),
         "spent": kinds.get(EntryKind.SPENT, 0),
         "returned": kinds.get(EntryKind.RETURN, 0),

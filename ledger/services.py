@@ -515,6 +515,90 @@ def ledger_commit(
     _save(locked, [a for a in accounts.values() if a.pk or a.approved], entries)
 
 
+def amendment_money_check(
+    estimate: Estimate, approved: dict[str, int], accounts: dict[str, EstimateAccount]
+) -> None:
+    """An amendment never lowers a source below what is already disbursed on it: refused
+    with the source and the amounts (field ``lines``)."""
+    errors = []
+    for source in sorted(set(approved) | set(accounts)):
+        account = accounts.get(source)
+        disbursed = account.disbursed if account else 0
+        new = approved.get(source, 0)
+        if new < disbursed:
+            errors.append(
+                _(
+                    "“%(source)s”: the amended %(new)s is below the %(disbursed)s already "
+                    "disbursed, by %(short)s."
+                )
+                % {
+                    "source": source_label(estimate.plan, source),
+                    "new": format_vnd(new),
+                    "disbursed": format_vnd(disbursed),
+                    "short": format_vnd(disbursed - new),
+                }
+            )
+    if errors:
+        raise RuleViolation(" ".join(errors), field="lines")
+
+
+@step()
+def ledger_amend(*, estimate: Estimate, actor: Any, approved: dict[str, int]) -> dict[str, int]:
+    """At an amendment's approval: move the estimate's commitment, per source, to the
+    amended approved amounts (``approved``: source → amount). An increase needs that much
+    free in the envelope cell and, for a commune with a share, in its sub-envelope; a
+    decrease frees money, never below what is already disbursed. Returns the change per
+    source."""
+    _require_status(estimate, EstimateStatus.APPROVED)
+    accounts = _accounts(estimate)
+    amendment_money_check(estimate, approved, accounts)
+    old = {s: a.approved - a.lapsed for s, a in accounts.items()}
+    change = {
+        s: approved.get(s, 0) - old.get(s, 0)
+        for s in sorted(set(approved) | set(old))
+        if approved.get(s, 0) != old.get(s, 0)
+    }
+    if not change:
+        return {}
+    commune = _commune_of(estimate)
+    grows = any(delta > 0 for delta in change.values())
+    locked = _lock_cells(
+        estimate.plan, estimate.level, change, commune=commune, actor=actor, grows=grows
+    )
+    errors = []
+    for source, delta in change.items():
+        c = locked[source]
+        if delta > 0 and delta > c.account.free:
+            errors.append(_shortfall_message(c.label, delta, c.account.free, _("The envelope")))
+        if delta > 0 and c.sub is not None and delta > c.sub.free:
+            errors.append(
+                _shortfall_message(
+                    c.label,
+                    delta,
+                    c.sub.free,
+                    _("The sub-envelope of %(commune)s") % {"commune": commune},
+                )
+            )
+    if errors:
+        raise RuleViolation(" ".join(errors), field="lines")
+    entries: list[Entry] = []
+    for source, delta in change.items():
+        c = locked[source]
+        account = accounts.get(source)
+        if account is None:
+            account = accounts[source] = EstimateAccount(
+                estimate=estimate, source=source, cell=c.cell
+            )
+        kind = EntryKind.COMMITMENT if delta > 0 else EntryKind.DECOMMITMENT
+        entries.append(_entry(c.cell, kind, abs(delta), estimate=estimate, actor=actor))
+        c.account.committed += delta
+        if c.sub is not None:
+            c.sub.committed += delta
+        account.approved += delta
+    _save(locked, accounts.values(), entries)
+    return change
+
+
 # ---------------------------------------------------------------------------------------
 # Commune sub-envelopes.
 

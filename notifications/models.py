@@ -32,6 +32,11 @@ class EventKind(models.TextChoices):
     SETTLEMENT_RETURNED = "estimate.settlement_returned", _("Settlement returned")
     CLOSED = "estimate.closed", _("Estimate closed")
     TRANSFERRED = "estimate.transferred", _("Estimate moved to a successor unit")
+    AMENDMENT_PROPOSED = "amendment.proposed", _("Amendment proposed")
+    AMENDMENT_FORWARDED = "amendment.forwarded", _("Amendment forwarded to appraisal")
+    AMENDMENT_APPRAISED = "amendment.appraised", _("Amendment appraised")
+    AMENDMENT_APPROVED = "amendment.approved", _("Amendment approved")
+    AMENDMENT_RETURNED = "amendment.returned", _("Amendment returned")
     REMINDER = "estimate.reminder", _("Deadline reminder")
     ESCALATED = "estimate.escalated", _("Overdue escalation")
     DIGEST = "digest.daily", _("Daily digest")
@@ -39,7 +44,7 @@ class EventKind(models.TextChoices):
 
 #: The kinds a transition may emit (``event_emit``): the lifecycle table's, and creation
 #: (recorded, nobody told); the others are written by periodic jobs.
-TRANSITION_KINDS = lifecycle.EVENT_KINDS | {EventKind.CREATED}
+TRANSITION_KINDS = lifecycle.EVENT_KINDS | lifecycle.AMENDMENT_EVENT_KINDS | {EventKind.CREATED}
 
 
 class Channel(models.TextChoices):

@@ -54,12 +54,15 @@ def recipients_for_event(
     estimate: Estimate,
     actor: User | None,
     acting_for: User | None = None,
+    status: str | None = None,
 ) -> list[int]:
-    """The ids of the users told about ``kind`` on ``estimate`` (in its new status)."""
+    """The ids of the users told about ``kind`` on ``estimate`` (in its new status, or
+    ``status``: the new status of its amendment)."""
     ids: list[int] = []
-    told = lifecycle.audience(kind, estimate.status)
-    if lifecycle.NEXT in told:
-        permission = lifecycle.STATUS_PERMISSIONS[estimate.status]
+    new_status = status or estimate.status
+    told = lifecycle.audience(kind, new_status)
+    permission = lifecycle.acting_permission(new_status)
+    if lifecycle.NEXT in told and permission is not None:
         ids.extend(u.pk for u in actors_for(permission, estimate.unit))
     if lifecycle.DRAFTER in told and estimate.created_by_id is not None:
         ids.append(estimate.created_by_id)

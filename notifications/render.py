@@ -82,6 +82,16 @@ def _title(event: OutboxEvent, recipient: User, estimate: Estimate) -> str:
             "unit": estimate.unit.name,
             "stage": stage,
         }
+    if kind == EventKind.AMENDMENT_APPROVED:
+        return _("The amendment of estimate %(number)s was approved") % {"number": number}
+    if kind == EventKind.AMENDMENT_RETURNED:
+        return _("The amendment of estimate %(number)s was returned") % {"number": number}
+    if kind in (
+        EventKind.AMENDMENT_PROPOSED,
+        EventKind.AMENDMENT_FORWARDED,
+        EventKind.AMENDMENT_APPRAISED,
+    ):
+        return _("An amendment of estimate %(number)s is waiting for you") % {"number": number}
     if is_drafter:
         drafter_titles = {
             EventKind.RETURNED: _("Estimate %(number)s was returned for revision"),

@@ -126,9 +126,11 @@ def event_emit(
     acting_for: User | None = None,
     comment: str = "",
     data: dict | None = None,
+    status: str | None = None,
 ) -> OutboxEvent:
     """Record that ``kind`` happened to ``estimate`` (already in its new status), to be told
-    to the people who must act next and to the drafter.
+    to the people who must act next and to the drafter. ``status``: the new status of what
+    the event is about when it is not the estimate's (an amendment's).
 
     Call it inside the transaction of the state change: it writes rows only and publishes
     after commit; it never talks to the broker and never fails because the broker is down.
@@ -136,7 +138,7 @@ def event_emit(
     if kind not in TRANSITION_KINDS:
         raise ValueError(f"Unknown event kind {kind!r}")
     recipients = recipients_for_event(
-        kind=kind, estimate=estimate, actor=actor, acting_for=acting_for
+        kind=kind, estimate=estimate, actor=actor, acting_for=acting_for, status=status
     )
     return _outbox_write(
         kind=kind,

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from approvals.selectors import estimate_decision
+from approvals.selectors import amendment_decision, estimate_decision
 from core.money import format_vnd
 from estimates.models import Estimate
 
@@ -69,6 +69,19 @@ def decision_context(snapshot: dict[str, Any]) -> dict[str, Any]:
         "start_text": _dmy(snapshot["estimate"]["start_date"]),
         "end_text": _dmy(snapshot["estimate"]["end_date"]),
         "issued_text": _dmy(snapshot["issued_on"]),
+        **_amendment_context(snapshot),
+    }
+
+
+def _amendment_context(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """An amendment's decision also prints the total before and the decision it amends."""
+    amendment = snapshot.get("amendment")
+    if not amendment:
+        return {}
+    original_on = amendment.get("original_issued_on")
+    return {
+        "previous_total_text": _vnd(amendment["previous_total"]),
+        "original_text": _dmy(original_on) if original_on else "",
     }
 
 
@@ -124,4 +137,11 @@ def estimate_decision_pdf(estimate: Estimate) -> tuple[bytes, str]:
     """The PDF of an estimate's decision and its file name (the caller went through the
     access gate); Conflict when the estimate has no decision yet."""
     snapshot = estimate_decision(estimate).snapshot
+    return decision_pdf(snapshot), decision_filename(snapshot)
+
+
+def amendment_decision_pdf(amendment: Any) -> tuple[bytes, str]:
+    """The PDF of an approved amendment's decision and its file name (the caller went
+    through the access gate); Conflict when the amendment has no decision."""
+    snapshot = amendment_decision(amendment).snapshot
     return decision_pdf(snapshot), decision_filename(snapshot)

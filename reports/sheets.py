@@ -90,12 +90,15 @@ def decisions_sheet(
 ) -> tuple[Sheet, str]:
     def rows() -> Iterator[list[Any]]:
         for d in decisions.iterator(chunk_size=2000):
+            estimate = d.estimate
+            if estimate is None:  # the list holds the estimates' decisions only
+                continue
             yield [
                 d.symbol,
                 d.issued_on.strftime("%d/%m/%Y"),
-                d.estimate.number,
-                d.estimate.title,
-                d.estimate.unit.name,
+                estimate.number,
+                estimate.title,
+                estimate.unit.name,
                 d.amount,
             ]
 

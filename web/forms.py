@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.lifecycle import return_choices
 from approvals.models import AuditEntry
-from approvals.services import MAX_LINES, EstimateInput, LineCut, LineInput
+from approvals.services import (
+    MAX_LINES,
+    AmendmentLineInput,
+    EstimateInput,
+    LineCut,
+    LineInput,
+)
 from attachments.files import ACCEPT_ATTRIBUTE
 from attachments.models import AttachmentKind
 from core.forms import CleanTextField, VndField
@@ -550,3 +556,62 @@ class AttachmentForm(forms.Form):
         else:
             del self.fields["disbursement"]
         self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE
+
+
+class AmendmentForm(forms.Form):
+    """An amendment of an approved estimate: per line its quantity, unit price and days
+    (shown with the figures in force), the dates and the reason. Only the lines whose
+    figures change are sent to the service."""
+
+    start_date = forms.DateField(label=_("Start date"), widget=DATE_WIDGET)
+    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET)
+    reason = CleanTextField(
+        label=_("Reason for the amendment"),
+        max_length=field_limit(AuditEntry, "comment"),
+        multiline=True,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    service_fields = {"comment": "reason"}
+
+    def __init__(
+        self, *args: Any, estimate: Estimate, lines: list[EstimateLine], **kwargs: Any
+    ) -> None:
+        kwargs.setdefault(
+            "initial", {"start_date": estimate.start_date, "end_date": estimate.end_date}
+        )
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"line-{line.pk}-quantity"] = forms.IntegerField(
+                label=_("Quantity"), min_value=1, max_value=1_000_000, initial=line.quantity
+            )
+            self.fields[f"line-{line.pk}-unit_price"] = VndField(
+                label=_("Unit price (đồng)"), min_value=1, initial=line.unit_price
+            )
+            self.fields[f"line-{line.pk}-times"] = forms.IntegerField(
+                label=_("Days / times"), min_value=1, max_value=10_000, initial=line.times
+            )
+
+    def rows(self) -> list[tuple[EstimateLine, Any, Any, Any]]:
+        """Per line: the line and its three bound fields (for the template)."""
+        return [
+            (
+                line,
+                self[f"line-{line.pk}-quantity"],
+                self[f"line-{line.pk}-unit_price"],
+                self[f"line-{line.pk}-times"],
+            )
+            for line in self.lines
+        ]
+
+    def line_inputs(self) -> list[AmendmentLineInput]:
+        """The lines whose figures differ from those in force."""
+        d = self.cleaned_data
+        given = []
+        for line in self.lines:
+            q, p, t = (d[f"line-{line.pk}-{name}"] for name in ("quantity", "unit_price", "times"))
+            if (q, p, t) != (line.quantity, line.unit_price, line.times) or (
+                q * p * t != (line.approved_amount or 0)
+            ):
+                given.append(AmendmentLineInput(line.pk, q, p, t))
+        return given

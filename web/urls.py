@@ -1,5 +1,6 @@
 from django.urls import path
 
+from web.views import amendments as views_amendments
 from web.views import attachments as views_attachments
 from web.views import bulk as views_bulk
 from web.views import documents as views_documents
@@ -13,7 +14,17 @@ app_name = "estimates"
 #: The pages under one estimate that only read it. Every other route under ``<pk>/`` is an
 #: action of the lifecycle table (``approvals.lifecycle``; tests/approvals/test_lifecycle.py
 #: holds that).
-READ_PAGES = frozenset({"detail", "versions", "decision", "estimate_form", "settlement_form"})
+READ_PAGES = frozenset(
+    {
+        "detail",
+        "versions",
+        "decision",
+        "estimate_form",
+        "settlement_form",
+        "amendment",
+        "amendment_decision",
+    }
+)
 #: The estimate's attachments: adding, downloading and removing evidence change no status,
 #: so they are not actions of the lifecycle table (``attachments.services`` holds their
 #: rules).
@@ -49,6 +60,42 @@ urlpatterns = [
         "<int:pk>/attachments/<int:attachment_pk>/delete/",
         views_attachments.attachment_delete,
         name="attachment_delete",
+    ),
+    path(
+        "<int:pk>/amendments/<int:number>/",
+        views_amendments.amendment_detail,
+        name="amendment",
+    ),
+    path(
+        "<int:pk>/amendments/<int:number>/decision.pdf",
+        views_amendments.amendment_decision,
+        name="amendment_decision",
+    ),
+    path("<int:pk>/amend/", views_amendments.amendment_propose, name="amend"),
+    path(
+        "<int:pk>/amendment/forward/",
+        views_amendments.amendment_forward,
+        name="amendment_forward",
+    ),
+    path(
+        "<int:pk>/amendment/appraise/",
+        views_amendments.amendment_appraise,
+        name="amendment_appraise",
+    ),
+    path(
+        "<int:pk>/amendment/approve/",
+        views_amendments.amendment_approve,
+        name="amendment_approve",
+    ),
+    path(
+        "<int:pk>/amendment/return/",
+        views_amendments.amendment_return,
+        name="amendment_return",
+    ),
+    path(
+        "<int:pk>/amendment/withdraw/",
+        views_amendments.amendment_withdraw,
+        name="amendment_withdraw",
     ),
     path("<int:pk>/submit/", views.estimate_submit, name="submit"),
     path("<int:pk>/forward/", views.estimate_forward, name="forward"),

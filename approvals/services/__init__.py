@@ -4,6 +4,15 @@ action starts from which status, needs which permission and tells whom is in
 ``approvals.lifecycle``; each function here holds only what is particular to its action.
 """
 
+from .amendments import (
+    AmendmentLineInput,
+    amendment_appraise,
+    amendment_approve,
+    amendment_forward,
+    amendment_propose,
+    amendment_return,
+    amendment_withdraw,
+)
 from .drafting import (
     MAX_LINES,
     EstimateInput,
@@ -31,9 +40,16 @@ from .review import (
 
 __all__ = [
     "MAX_LINES",
+    "AmendmentLineInput",
     "EstimateInput",
     "LineCut",
     "LineInput",
+    "amendment_appraise",
+    "amendment_approve",
+    "amendment_forward",
+    "amendment_propose",
+    "amendment_return",
+    "amendment_withdraw",
     "estimate_appraise",
     "estimate_approve",
     "estimate_clear_advance",

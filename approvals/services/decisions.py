@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
 from core.words import amount_in_words
-from estimates.models import Estimate, EstimateLine, Source
+from estimates.models import Amendment, Estimate, EstimateLine, Source
 from organization.models import Unit
 
 from ..access import Authority
@@ -125,10 +125,17 @@ def _source_labels(estimate: Estimate) -> dict[str, str]:
 
 
 def decision_issue(
-    *, estimate: Estimate, lines: Sequence[EstimateLine], authority: Authority
+    *,
+    estimate: Estimate,
+    lines: Sequence[EstimateLine],
+    authority: Authority,
+    amendment: Amendment | None = None,
 ) -> Decision:
     """Give the approved estimate its number and freeze its decision. Called by
-    ``estimate_approve`` inside the approval's transaction, after the amounts are set."""
+    ``estimate_approve`` inside the approval's transaction, after the amounts are set.
+    With ``amendment`` (called by ``amendment_approve``): the amendment's own decision
+    (Quyết định điều chỉnh dự toán), numbered from the same register, citing the
+    estimate's decision, which stays as it was issued."""
     issuer = decision_issuer_for(estimate)
     issued_at = timezone.now()
     issued_on = issued_at.astimezone(LOCAL_ZONE).date()
@@ -207,8 +214,20 @@ def decision_issue(
             "acting_for": _person(authority.acting_for),
         },
     }
+    if amendment is not None:
+        original = Decision.objects.filter(estimate=estimate).first()
+        snapshot["amendment"] = {
+            "number": amendment.number,
+            "reason": amendment.reason,
+            "previous_total": amendment.previous_total,
+            "previous_start_date": amendment.previous_start_date.isoformat(),
+            "previous_end_date": amendment.previous_end_date.isoformat(),
+            "original_symbol": original.symbol if original else "",
+            "original_issued_on": original.issued_on.isoformat() if original else "",
+        }
     return Decision.objects.create(
-        estimate=estimate,
+        estimate=None if amendment is not None else estimate,
+        amendment=amendment,
         issuer=issuer,
         year=issued_on.year,
         number=number,

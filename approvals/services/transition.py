@@ -23,7 +23,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from core.errors import Conflict, Forbidden, RuleViolation
 from core.text import field_limit, text_clean
 from core.transactions import unit_of_work
-from estimates.models import Estimate
+from estimates.models import AMENDMENT_OPEN_STATUSES, Amendment, Estimate
 from notifications.services import event_emit
 from organization import permissions as perms
 from workflows import engine
@@ -62,6 +62,33 @@ def moved_on(estimate: Estimate) -> Conflict:
     )
 
 
+def amendment_moved_on(estimate: Estimate, amendment: Amendment | None) -> Conflict:
+    if amendment is not None:
+        return Conflict(
+            _(
+                "Amendment %(n)s of this estimate is “%(status)s”: this cannot be done now. "
+                "Reload the page to see what changed."
+            )
+            % {"n": amendment.number, "status": amendment.get_status_display()}
+        )
+    return Conflict(
+        _(
+            "This estimate has no amendment awaiting this step (the estimate is "
+            "“%(status)s”). Reload the page to see what changed."
+        )
+        % {"status": estimate.get_status_display()}
+    )
+
+
+def lock_open_amendment(estimate: Estimate) -> Amendment | None:
+    """The estimate's open amendment, locked (at most one: a database constraint)."""
+    return (
+        Amendment.objects.select_for_update()
+        .filter(estimate=estimate, status__in=AMENDMENT_OPEN_STATUSES)
+        .first()
+    )
+
+
 @dataclass
 class Step:
     """A transition in progress: the locked estimate, the table's row for its status, and
@@ -73,6 +100,9 @@ class Step:
     from_status: str
     changed: list[str] = field(default_factory=list)
     done: bool = False
+    #: The estimate's open amendment (locked), for the amendment table's rows; ``amend``
+    #: sets the one it opens.
+    amendment: Amendment | None = None
 
     @property
     def actor(self) -> Any:
@@ -108,6 +138,11 @@ class Step:
         ``to_status`` defaults to the table's target; actions that change no status keep
         it."""
         estimate = self.estimate
+        if self.row.subject == lifecycle.AMENDMENT:
+            self._finish_amendment(to_status, comment=comment, amount=amount, data=data)
+            if fields:
+                estimate.save(update_fields=list(dict.fromkeys(["updated_at", *fields])))
+            return
         if self.row.changes_status:
             estimate.status = to_status or self.target()
             estimate.status_changed_at = timezone.now()
@@ -151,17 +186,80 @@ class Step:
             )
         self.done = True
 
+    def _finish_amendment(
+        self,
+        to_status: str | None,
+        *,
+        comment: str,
+        amount: int | None,
+        data: dict[str, Any] | None,
+    ) -> None:
+        """An amendment's action: its status changes (the estimate's does not), the audit
+        entry is the estimate's (so segregation of duties counts it) with the amendment's
+        statuses, and the event tells who acts on the amendment next."""
+        amendment = self.amendment
+        if amendment is None:  # the services always set it; never true
+            raise RuntimeError("an amendment action without its amendment")
+        new_status = to_status or self.target()
+        if amendment.pk is None or amendment.status != new_status:
+            amendment.status = new_status
+            amendment.status_changed_at = timezone.now()
+            if amendment.pk is not None:
+                amendment.save(update_fields=["status", "status_changed_at"])
+            else:
+                amendment.save(force_insert=True)
+        audit_record(
+            action=self.row.event,
+            actor=self.authority.actor,
+            acting_for=self.authority.acting_for,
+            role=self.authority.role,
+            unit_name=self.authority.unit_name,
+            estimate=self.estimate,
+            stage=self.row.stage,
+            from_status=self.from_status,
+            to_status=new_status,
+            amount=amount,
+            comment=comment,
+            data={"amendment": amendment.number, **(data or {})},
+        )
+        if self.row.emits:
+            event_emit(
+                kind=self.row.event,
+                estimate=self.estimate,
+                actor=self.authority.actor,
+                acting_for=self.authority.acting_for,
+                comment=comment,
+                data={"amendment": amendment.number},
+                status=new_status,
+            )
+        self.done = True
 
-def _row_for(name: str, actor: Any, estimate: Estimate) -> Transition:
-    """The table's row of ``name`` for the estimate's status. When the action does not
-    start there, whoever could take it elsewhere hears that the estimate moved on (409);
-    anyone else, that their role does not allow it (403)."""
-    row = lifecycle.transition(name, estimate.status)
+
+def _row_for(
+    name: str, actor: Any, estimate: Estimate, amendment: Amendment | None = None
+) -> Transition:
+    """The table's row of ``name`` for the estimate's status (for an amendment action: the
+    open amendment's status, or the estimate's for ``amend`` when none is open). When the
+    action does not start there, whoever could take it elsewhere hears that the estimate
+    moved on (409); anyone else, that their role does not allow it (403)."""
+    if name in lifecycle.AMENDMENT_ACTION_NAMES:
+        rows = [t for t in lifecycle.AMENDMENT_TRANSITIONS if t.name == name]
+        found = [
+            t
+            for t in lifecycle.amendment_transitions_from(
+                estimate.status, amendment.status if amendment is not None else None
+            )
+            if t.name == name
+        ]
+        row = found[0] if found else None
+    else:
+        rows = lifecycle.rows(name)
+        row = lifecycle.transition(name, estimate.status)
     if row is not None:
         return row
-    if any(
-        estimate.unit_id in access.unit_ids_with(actor, r.permission) for r in lifecycle.rows(name)
-    ):
+    if any(estimate.unit_id in access.unit_ids_with(actor, r.permission) for r in rows):
+        if name in lifecycle.AMENDMENT_ACTION_NAMES:
+            raise amendment_moved_on(estimate, amendment)
         raise moved_on(estimate)
     raise Forbidden(_("Your role does not allow this on this estimate."), estimate_id=estimate.pk)
 
@@ -185,7 +283,10 @@ def transition(
         estimate = lock_estimate(estimate_id, people, related)
         if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
             raise Http404(_("No such estimate."))
-        row = _row_for(name, actor, estimate)
+        amendment = None
+        if name in lifecycle.AMENDMENT_ACTION_NAMES:
+            amendment = lock_open_amendment(estimate)
+        row = _row_for(name, actor, estimate, amendment)
         authority = access.authority_check(
             actor=actor,
             estimate=estimate,
@@ -194,7 +295,14 @@ def transition(
             acting_for=acting_for,
             earlier=access.stages_acted(estimate, people),
         )
-        step = Step(estimate=estimate, row=row, authority=authority, from_status=estimate.status)
+        from_status = estimate.status if amendment is None else amendment.status
+        step = Step(
+            estimate=estimate,
+            row=row,
+            authority=authority,
+            from_status=from_status,
+            amendment=amendment,
+        )
         yield step
         if not step.done:
             raise RuntimeError(f"transition {name!r} ended without step.finish()")

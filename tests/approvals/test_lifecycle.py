@@ -170,7 +170,7 @@ def _web_action_routes() -> set[str]:
 
 def test_the_table_matches_the_web_routes() -> None:
     routes = _web_action_routes()
-    assert routes == {t.url_name for t in TRANSITIONS}
+    assert routes == {t.url_name for t in TRANSITIONS + lifecycle.AMENDMENT_TRANSITIONS}
     for t in TRANSITIONS:
         args = [1, 1] if t.name == "clear-advance" else [1]
         try:

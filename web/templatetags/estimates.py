@@ -13,7 +13,7 @@ from approvals.access import (
     follows_advances,
     unit_ids_with,
 )
-from estimates.models import EstimateStatus, Source
+from estimates.models import AmendmentStatus, EstimateStatus, Source
 from organization import permissions as perms
 from organization.models import Role
 from reports.access import follows_money
@@ -67,6 +67,12 @@ ACTION_LABELS: dict[str, Any] = {
     "estimate.settlement_submitted": _("settlement submitted"),
     "estimate.settlement_returned": _("settlement returned"),
     "estimate.closed": _("closed"),
+    "amendment.proposed": _("amendment proposed"),
+    "amendment.forwarded": _("amendment forwarded"),
+    "amendment.appraised": _("amendment appraised"),
+    "amendment.approved": _("amendment approved"),
+    "amendment.returned": _("amendment returned"),
+    "amendment.withdrawn": _("amendment withdrawn"),
     "attachment.added": _("document attached"),
     "attachment.deleted": _("attachment removed"),
     "estimate.transferred": _("moved to the successor unit"),
@@ -88,7 +94,9 @@ def action_label(value: str) -> Any:
 
 @register.filter
 def status_label(value: str) -> Any:
-    return EstimateStatus(value).label if value in EstimateStatus.values else value
+    if value in EstimateStatus.values:
+        return EstimateStatus(value).label
+    return AmendmentStatus(value).label if value in AmendmentStatus.values else value
 
 
 @register.filter

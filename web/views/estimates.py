@@ -41,6 +41,7 @@ from core.auth import request_user
 from core.errors import Conflict, Forbidden, RuleViolation
 from delegations.selectors import acting_for_options, delegations_active_for
 from estimates.models import (
+    Amendment,
     Estimate,
     EstimateLine,
     EstimateVersion,
@@ -415,11 +416,28 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             _norm_warnings(lines, estimate) if estimate.status in EDITABLE_STATUSES else []
         ),
         "acting_for": _acting_for_detail(request, estimate, actions),
+        **_amendments_context(request, estimate),
         **attachments_context(
             request.user, estimate, money.disbursements if money is not None else None
         ),
     }
     return render(request, "estimates/detail.html", context)
+
+
+def _amendments_context(request: HttpRequest, estimate: Estimate) -> dict[str, Any]:
+    """The estimate's amendments (one query, for an estimate that holds money), and whether
+    to offer "Propose an amendment" (the service and its page check the rest)."""
+    if estimate.status not in MONEY_STATUSES:
+        return {"amendments": [], "may_amend": False}
+    amendments = list(
+        Amendment.objects.filter(estimate=estimate).select_related("decision").order_by("number")
+    )
+    may_amend = (
+        estimate.status in lifecycle.sources_of_amend()
+        and not any(a.is_open for a in amendments)
+        and estimate.unit_id in unit_ids_with(request.user, perms.DRAFT)
+    )
+    return {"amendments": amendments, "may_amend": may_amend}
 
 
 def _acting_for_detail(
