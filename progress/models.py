@@ -200,7 +200,8 @@ class ProgressReport(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["period", "unit"],
-                condition=~Q(status="accepted"),
+                condition=Q(status__in=["draft", "returned"])
+                | Q(level="commune", status="submitted"),
                 name="report_one_open_version",
             ),
             models.CheckConstraint(name="report_version_positive", condition=Q(version__gte=1)),

@@ -158,6 +158,9 @@ def _clean_activities(
                 )
         if held_from and held_to and held_to < held_from:
             raise RuleViolation(_("The end is before the start."), field=f"{where}.held_to")
+        women = _count(row.participants_women, field=f"{where}.participants_women")
+        girls = _count(row.participants_girls, field=f"{where}.participants_girls")
+        men = _count(row.participants_men, field=f"{where}.participants_men")
         groups = row.group_counts or {}
         if not isinstance(groups, Mapping):
             raise RuleViolation(_("Enter the counts per group."), field=f"{where}.group_counts")
@@ -181,13 +184,9 @@ def _clean_activities(
                     field=f"{where}.place",
                     max_length=field_limit(ReportActivity, "place"),
                 ),
-                participants_women=_count(
-                    row.participants_women, field=f"{where}.participants_women"
-                ),
-                participants_girls=_count(
-                    row.participants_girls, field=f"{where}.participants_girls"
-                ),
-                participants_men=_count(row.participants_men, field=f"{where}.participants_men"),
+                participants_women=women,
+                participants_girls=girls,
+                participants_men=men,
                 group_counts=group_counts,
             )
         )
