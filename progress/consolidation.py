@@ -19,7 +19,7 @@ from django.db.models import Max
 
 from estimates.models import Activity, Level, PlanCommune
 from ledger.selectors import cell_balances, paid_by_unit_activity
-from organization.models import Unit
+from organization.models import AgencyType, Unit
 
 from .models import Indicator, IndicatorValue, Period, ProgressReport, ReportActivity, ReportStatus
 
@@ -183,7 +183,9 @@ def consolidate(
         "disbursed_district": sum(e["disbursed"] for e in envelope if e["level"] == Level.DISTRICT),
     }
     reporting = getattr(plan, "reporting", None)
+    issuer = district.nearest_agency(AgencyType.WOMENS_UNION)
     return {
+        "issuer": {"name": issuer.name if issuer is not None else district.name},
         "plan": {"number": plan.number, "title": plan.title, "project": plan.project},
         "period": {
             "id": period.pk,
