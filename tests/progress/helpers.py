@@ -29,7 +29,14 @@ def indicator(plan: Plan, code: str) -> Indicator:
 
 
 def report_input(
-    plan: Plan, *, women: int = 10, girls: int = 2, men: int = 3, events: Any = 2, **kw: Any
+    plan: Plan,
+    *,
+    women: int = 10,
+    girls: int = 2,
+    men: int = 3,
+    events: Any = 2,
+    held_on: dt.date = dt.date(2024, 5, 3),
+    **kw: Any,
 ) -> ReportInput:
     return ReportInput(
         difficulties=kw.get("difficulties", "Đường khó đi"),
@@ -38,8 +45,8 @@ def report_input(
             ActivityInput(
                 activity_id=activity(plan, "1.4").pk,
                 held="Truyền thông phiên chợ",
-                held_from=dt.date(2024, 5, 3),
-                held_to=dt.date(2024, 5, 3),
+                held_from=held_on,
+                held_to=held_on,
                 place="Chợ trung tâm xã",
                 participants_women=women,
                 participants_girls=girls,
@@ -60,7 +67,9 @@ def report_in_status(
     the_period = kw.pop("the_period", None) or period(plan)
     report = services.report_create(actor=officer, period_id=the_period.pk, unit_id=unit.pk)
     services.report_update(
-        actor=officer, report_id=report.pk, data=report_input(plan, women=women, **kw)
+        actor=officer,
+        report_id=report.pk,
+        data=report_input(plan, women=women, held_on=the_period.starts_on, **kw),
     )
     if status == "draft":
         return ProgressReport.objects.get(pk=report.pk)
