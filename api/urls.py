@@ -14,7 +14,7 @@ from drf_spectacular.views import (
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import progress, views
 
 app_name = "api"
 
@@ -26,6 +26,10 @@ router.register("tasks", views.TaskViewSet, basename="task")
 router.register("disbursements", views.DisbursementViewSet, basename="disbursement")
 router.register("settlements", views.SettlementViewSet, basename="settlement")
 router.register("decisions", views.DecisionViewSet, basename="decision")
+router.register("periods", progress.PeriodViewSet, basename="period")
+router.register("indicators", progress.IndicatorViewSet, basename="indicator")
+router.register("progress-reports", progress.ProgressReportViewSet, basename="progress-report")
+router.register("monitoring-notes", progress.MonitoringNoteViewSet, basename="monitoring-note")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,

@@ -12,6 +12,7 @@ from typing import Any
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from approvals.audit import audit_record
 from core.errors import Conflict, Forbidden, RuleViolation
@@ -25,7 +26,7 @@ from organization.models import Unit, UnitKind
 from . import lifecycle
 from .models import MonitoringNote
 
-NO_RIGHT = (
+NO_RIGHT = gettext_lazy(
     "Your role does not record monitoring notes: line departments, the Fatherland Front "
     "and the auditor do."
 )
@@ -70,7 +71,7 @@ def note_record(*, actor: Any, plan: Plan, data: NoteInput) -> MonitoringNote:
     """Record a monitoring visit on an estimate, a commune or an activity (in a commune).
     The actor must hold the monitoring right on the unit concerned."""
     if not perms.unit_ids_with(actor, lifecycle.RECORD_PERMISSION):
-        raise Forbidden(_(NO_RIGHT))
+        raise Forbidden(str(NO_RIGHT))
     estimate = None
     estimate_pk = _pk(data.estimate_id, "estimate")
     if estimate_pk is not None:

@@ -90,7 +90,7 @@ def note_list(request: HttpRequest) -> HttpResponse:
 def note_create(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if not selectors.may_record(user):
-        raise Forbidden(_(NO_RIGHT))
+        raise Forbidden(str(NO_RIGHT))
     plan = plan_get_default()
     if plan is None:
         raise Forbidden(_("No plan is loaded."))
