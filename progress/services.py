@@ -417,6 +417,8 @@ def report_update(*, actor: Any, report_id: int, data: ReportInput) -> ProgressR
         report.values.all().delete()
         ReportActivity.objects.bulk_create(activities)
         IndicatorValue.objects.bulk_create(values)
+        if report.status == S.SUBMITTED:
+            _ledger_money(report)  # edited while with the district: the money read again
         step.changed += ["difficulties", "proposals"]
         step.finish(data={"activities": len(activities), "values": len(values)})
     return report

@@ -151,3 +151,14 @@ def test_district_level_indicators_are_entered_by_the_district(plan):
             "result": 4,
         }
     ]
+
+
+def test_the_money_is_the_ledgers_even_after_an_edit_while_submitted(plan):
+    _pay("nam-xe", 2_000_000, dt.date(2024, 6, 3))
+    report = report_in_status(plan, "submitted", unit_code="nam-xe")
+    paid = {a.activity.code: a.spent for a in report.activities.all()}
+    assert sum(paid.values()) == 2_000_000
+    services.report_update(
+        actor=demo_user("hoi.namxe"), report_id=report.pk, data=report_input(plan, women=1)
+    )
+    assert sum(a.spent for a in report.activities.all()) == 2_000_000
