@@ -112,6 +112,7 @@ def report_form_initial(report: ProgressReport) -> dict[str, Any]:
             p + "participants_women": a.participants_women,
             p + "participants_girls": a.participants_girls,
             p + "participants_men": a.participants_men,
+            p + "groups": "\n".join(f"{code}: {n}" for code, n in sorted(a.group_counts.items())),
         }
     for v in report.values.all():
         initial[f"v{v.indicator_id}"] = v.value

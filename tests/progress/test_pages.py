@@ -70,8 +70,19 @@ def test_a_commune_starts_edits_and_submits_its_report(client, plan):
     refused = client.post(answer.url, form)
     assert refused.status_code == 400 and "Enter a whole number." in refused.content.decode()
     form[f"v{i}"] = "3"
+    form[f"a{a}_groups"] = "ethnic-minority: 30\npoor-household -1"
+    refused = client.post(answer.url, form)
+    assert refused.status_code == 400
+    assert "Write one “group code: number” per line." in refused.content.decode()
+    form[f"a{a}_groups"] = "ethnic-minority: 30\npoor-household: -1"
+    refused = client.post(answer.url, form)
+    assert refused.status_code == 400
+    assert "Enter a number that is not negative." in refused.content.decode()
+    form[f"a{a}_groups"] = "ethnic-minority: 30\npoor-household: 6"
     assert client.post(answer.url, form).status_code == 302
     assert report.activities.get().participants_men == 12
+    assert report.activities.get().group_counts == {"ethnic-minority": 30, "poor-household": 6}
+    assert "poor-household: 6" in client.get(answer.url).content.decode()
     client.post(reverse("progress:report_submit", args=[report.pk]))
     report.refresh_from_db()
     assert report.status == "submitted"

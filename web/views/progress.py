@@ -154,13 +154,33 @@ class ReportForm(forms.Form):
                 ("men", _("Men and boys")),
             ):
                 self.fields[f"{p}participants_{sex}"] = forms.CharField(label=label, required=False)
+            self.fields[p + "groups"] = CleanTextField(
+                label=_("Participants per priority group (one “group code: number” per line)"),
+                max_length=LONG_TEXT,
+                multiline=True,
+                required=False,
+            )
         for i in self.indicators:
             self.fields[f"v{i.pk}"] = forms.CharField(label=i.name, required=False)
         if not self.is_bound:
             self.initial = selectors.report_form_initial(report)
 
     def rows(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(a, [self[f"a{a.pk}_{n}"] for n in self.ROW_FIELDS]) for a in self.activities]
+        names = (*self.ROW_FIELDS, "groups")
+        return [(a, [self[f"a{a.pk}_{n}"] for n in names]) for a in self.activities]
+
+    def _groups(self, name: str) -> dict[str, str]:
+        """'code: number' lines as {code: number as typed}; the service checks the numbers."""
+        found: dict[str, str] = {}
+        for line in (self.cleaned_data.get(name) or "").splitlines():
+            if not line.strip():
+                continue
+            code, sep, count = line.partition(":")
+            if not sep or not code.strip():
+                self.add_error(name, _("Write one “group code: number” per line."))
+                return {}
+            found[code.strip()] = count.strip()
+        return found
 
     def value_fields(self) -> list[tuple[Indicator, forms.BoundField]]:
         return [(i, self[f"v{i.pk}"]) for i in self.indicators]
@@ -172,14 +192,19 @@ class ReportForm(forms.Form):
         names: dict[str, str] = {}
         for a in self.activities:
             p = f"a{a.pk}_"
-            if not any(data.get(p + n) for n in self.ROW_FIELDS):
+            if not any(data.get(p + n) for n in (*self.ROW_FIELDS, "groups")):
                 continue
             index = len(rows)
             for n in self.ROW_FIELDS:
                 names[f"activities[{index}].{n}"] = p + n
+            groups = self._groups(p + "groups")
+            names[f"activities[{index}].group_counts"] = p + "groups"
+            for code in groups:
+                names[f"activities[{index}].group_counts.{code}"] = p + "groups"
             rows.append(
                 ActivityInput(
                     activity_id=a.pk,
+                    group_counts=groups,
                     **{
                         n: data.get(p + n) or (0 if n.startswith("part") else "")
                         for n in self.ROW_FIELDS
@@ -210,13 +235,14 @@ def report_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReportForm(request.POST or None, report=report)
     if request.method == "POST" and form.is_valid():
         data, names = form.to_input()
-        try:
-            services.report_update(actor=user, report_id=report.pk, data=data)
-        except DomainError as exc:
-            _domain_error(form, exc, names)
-        else:
-            messages.success(request, _("The report was saved."))
-            return redirect("progress:report_detail", report.pk)
+        if not form.errors:
+            try:
+                services.report_update(actor=user, report_id=report.pk, data=data)
+            except DomainError as exc:
+                _domain_error(form, exc, names)
+            else:
+                messages.success(request, _("The report was saved."))
+                return redirect("progress:report_detail", report.pk)
     status = 400 if form.errors else 200
     return render(request, "progress/form.html", {"report": report, "form": form}, status=status)
 
