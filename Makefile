@@ -27,6 +27,7 @@ setup: $(STAMP)
 	$(PY) manage.py load_plan
 	$(PY) manage.py load_issuers
 	$(PY) manage.py load_norms
+	$(PY) manage.py load_reporting
 	$(PY) manage.py seed_demo > /dev/null
 
 ## Everything CI checks: lint, format, types, migrations, translations, Django's deployment

@@ -14,7 +14,7 @@ from drf_spectacular.views import (
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import progress, views
 
 app_name = "api"
 
@@ -28,6 +28,10 @@ router.register("settlements", views.SettlementViewSet, basename="settlement")
 router.register("decisions", views.DecisionViewSet, basename="decision")
 router.register("reorganisations", views.ReorganisationViewSet, basename="reorganisation")
 router.register("amendments", views.AmendmentViewSet, basename="amendment")
+router.register("periods", progress.PeriodViewSet, basename="period")
+router.register("indicators", progress.IndicatorViewSet, basename="indicator")
+router.register("progress-reports", progress.ProgressReportViewSet, basename="progress-report")
+router.register("monitoring-notes", progress.MonitoringNoteViewSet, basename="monitoring-note")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
+from web.progress_urls import monitoring_urlpatterns
 from web.views import dashboard as dashboard_views
 from web.views import exports as export_views
 from web.views import health as health_views
@@ -31,6 +32,8 @@ urlpatterns = [
         name="security_refusals_export",
     ),
     path("estimates/", include("web.urls")),
+    path("progress/", include("web.progress_urls")),
+    path("monitoring/", include((monitoring_urlpatterns, "monitoring"))),
     path("reports/", include("web.reports_urls")),
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("workflow/", workflow_site.urls),

@@ -40,11 +40,26 @@ class EventKind(models.TextChoices):
     REMINDER = "estimate.reminder", _("Deadline reminder")
     ESCALATED = "estimate.escalated", _("Overdue escalation")
     DIGEST = "digest.daily", _("Daily digest")
+    REPORT_SUBMITTED = "report.submitted", _("Progress report submitted")
+    REPORT_ACCEPTED = "report.accepted", _("Progress report accepted")
+    REPORT_RETURNED = "report.returned", _("Progress report returned")
+    REPORT_SUBMITTED_UPWARD = "report.submitted_upward", _("District report submitted upward")
+    REPORT_REMINDER = "report.reminder", _("Progress report reminder")
+    MONITORING_RECORDED = "monitoring.recorded", _("Monitoring note recorded")
+    MONITORING_ANSWERED = "monitoring.answered", _("Monitoring note answered")
+    MONITORING_CLOSED = "monitoring.closed", _("Monitoring recommendations closed")
 
 
 #: The kinds a transition may emit (``event_emit``): the lifecycle table's, and creation
 #: (recorded, nobody told); the others are written by periodic jobs.
 TRANSITION_KINDS = lifecycle.EVENT_KINDS | lifecycle.AMENDMENT_EVENT_KINDS | {EventKind.CREATED}
+
+#: The kinds about something other than an estimate (a progress report, a monitoring
+#: note), written by ``notice_emit``: the app that owns the thing names the recipients and
+#: renders the message (``notifications.render.notice_renderer_register``).
+NOTICE_KINDS = frozenset(
+    kind for kind in EventKind.values if kind.split(".")[0] in {"report", "monitoring"}
+)
 
 
 class Channel(models.TextChoices):

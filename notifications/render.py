@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from delegations.selectors import actor_label
 from estimates.models import Estimate, EstimateStatus
 
-from .models import EventKind, OutboxEvent, ReminderKind
+from .models import NOTICE_KINDS, EventKind, OutboxEvent, ReminderKind
 
 
 def estimate_path(pk: int) -> str:
@@ -148,9 +149,29 @@ def _digest_message(event: OutboxEvent) -> Message:
     return Message(title=title, body=body, url="")
 
 
+#: Who renders the notices that are not about an estimate, by the kind's prefix
+#: ("report", "monitoring"): the app that owns the thing registers its renderer when it is
+#: ready, so this app never imports a higher one.
+NOTICE_RENDERERS: dict[str, Callable[[OutboxEvent, User], Message]] = {}
+
+
+def notice_renderer_register(prefix: str, renderer: Callable[[OutboxEvent, User], Message]) -> None:
+    NOTICE_RENDERERS[prefix] = renderer
+
+
+def _notice_message(event: OutboxEvent, recipient: User) -> Message:
+    renderer = NOTICE_RENDERERS.get(event.kind.split(".")[0])
+    if renderer is not None:
+        return renderer(event, recipient)
+    data = event.data or {}
+    return Message(title=str(EventKind(event.kind).label), body="", url=str(data.get("url", "")))
+
+
 def message_for(event: OutboxEvent, recipient: User, language: str) -> Message:
     """The notice ``recipient`` gets for ``event``, rendered in ``language``."""
     with translation.override(language):
+        if event.kind in NOTICE_KINDS:
+            return _notice_message(event, recipient)
         if event.kind == EventKind.DIGEST:
             return _digest_message(event)
         return _estimate_message(event, recipient)

@@ -46,6 +46,7 @@ from .deadlines import (
     stage_rules,
 )
 from .models import (
+    NOTICE_KINDS,
     TRANSITION_KINDS,
     Channel,
     ChannelPreference,
@@ -166,6 +167,27 @@ def transfer_emit(
         recipients=[pk for pk in recipients if actor is None or pk != actor.pk],
         actor=actor,
         data=data,
+    )
+
+
+def notice_emit(
+    *,
+    kind: str,
+    recipients: Iterable[int],
+    actor: User | None,
+    comment: str = "",
+    data: dict | None = None,
+) -> OutboxEvent:
+    """Record a notice about something other than an estimate (a progress report, a
+    monitoring note) for ``recipients``, chosen by the app that owns it. Same contract as
+    :func:`event_emit`: inside the transaction of the change, rows only, published after
+    commit. The actor is never told of their own act."""
+    if kind not in NOTICE_KINDS:
+        raise ValueError(f"Unknown notice kind {kind!r}")
+    actor_id = actor.pk if actor is not None else None
+    told = sorted({int(pk) for pk in recipients if pk != actor_id})
+    return _outbox_write(
+        kind=kind, estimate=None, recipients=told, actor=actor, comment=comment, data=data
     )
 
 

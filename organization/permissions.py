@@ -69,7 +69,7 @@ ROLE_GRANTS: dict[str, RoleGrant] = {
     Role.APPROVER: RoleGrant(own=(VIEW, APPROVE), communes_below=(VIEW, APPROVE)),
     Role.ACCOUNTANT: RoleGrant(own=(VIEW, DISBURSE), communes_below=(VIEW, DISBURSE)),
     Role.OBSERVER: RoleGrant(own=(VIEW, MONITOR), communes_below=(VIEW, MONITOR)),
-    Role.AUDITOR: RoleGrant(own=(VIEW,), communes_below=(VIEW,)),
+    Role.AUDITOR: RoleGrant(own=(VIEW, MONITOR), communes_below=(VIEW, MONITOR)),
 }
 
 

@@ -32,6 +32,7 @@ from estimates.models import Plan
 from estimates.plan_loader import plan_load_file
 from organization.demo import demo_users_create
 from organization.models import Unit
+from progress.setup import reporting_load
 
 #: The number of the plan in settings.DEFAULT_PLAN_FILE, known once it is loaded.
 _plan_number: str | None = None
@@ -46,6 +47,7 @@ def reference_data_load() -> Plan:
         plan = plan_load_file(settings.DEFAULT_PLAN_FILE).plan
         demo_users_create()  # memberships and access_sync() included
         decision_issuers_load()
+        reporting_load()
     _plan_number = plan.number
     return plan
 

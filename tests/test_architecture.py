@@ -89,6 +89,8 @@ LAYERS: dict[str, int] = {
     "accounts": 7,
     "attachments": 7,
     "reorganisations": 7,
+    "progress": 7,
+    "monitoring": 7,
     "web": 8,
     "api": 8,
     "config": 9,

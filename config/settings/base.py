@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "attachments",
+    "progress",
+    "monitoring",
     "api",
 ]
 
@@ -280,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-digest": {
         "task": "notifications.digests_run",
         "schedule": crontab(hour=env.int("NOTIFICATIONS_DIGEST_HOUR", default=7), minute=0),
+        "options": {"expires": 3600},
+    },
+    "progress-reminders": {
+        "task": "progress.remind_missing_reports",
+        "schedule": crontab(hour=env.int("PROGRESS_REMINDER_HOUR", default=8), minute=0),
         "options": {"expires": 3600},
     },
     "audit-anchor": {

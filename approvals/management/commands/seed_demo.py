@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,12 @@ class Command(BaseCommand):
             made = demo_estimates_create(plan)
             if made:
                 self.stdout.write(_("%(n)s demo estimates created.") % {"n": len(made)})
+            # Apps above this one (progress reports, monitoring notes) add their demo
+            # through a ``demo_seed(plan)`` hook on their AppConfig: no upward import.
+            for config in apps.get_app_configs():
+                seed = getattr(config, "demo_seed", None)
+                if seed is not None:
+                    seed(plan)
         self.stdout.write(_("Demo logins (password for all: %(pw)s):") % {"pw": DEMO_PASSWORD})
         self.stdout.write(f"  {'admin':<14} {_('administrator')}")
         for demo in users:
