@@ -88,6 +88,7 @@ LAYERS: dict[str, int] = {
     "reports": 7,
     "accounts": 7,
     "attachments": 7,
+    "beneficiaries": 7,
     "web": 8,
     "api": 8,
     "config": 9,

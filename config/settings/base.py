@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "attachments",
+    "beneficiaries",
     "api",
 ]
 
