@@ -75,6 +75,11 @@ class Row:
     babies: int = 0
     groups: list[str] = field(default_factory=list)
 
+    @property
+    def amount_list(self) -> list[int | None]:
+        """The amount of each component, in the columns' order (None: not paid)."""
+        return [self.amounts.get(c) for c in Component.values]
+
 
 @dataclass
 class Register:
@@ -89,6 +94,10 @@ class Register:
     @property
     def components(self) -> list[tuple[str, str]]:
         return [(c.value, str(c.label)) for c in Component]
+
+    @property
+    def total_list(self) -> list[int]:
+        return [self.totals.get(c, 0) for c in Component.values]
 
 
 def register_activity(estimate: Estimate) -> RegisterActivity | None:

@@ -494,7 +494,8 @@ def beneficiary_register(*, actor: Any, estimate_id: int, data: BeneficiaryInput
         for result in results:
             if not result.passed:
                 raise RuleViolation(result.message, field=RULE_FIELDS[result.code])
-        assert village is not None  # the "village" rule passed
+        if village is None:  # the "village" rule refused it already
+            raise RuleViolation(_("Choose a village."), field="village")
         payments = payments_check(data.payments, delivery=data.delivery, on=birth)
         name_key = fold(" ".join(name.split()))
         _refuse_duplicate(estimate, national_id, name_key, date_of_birth, birth)

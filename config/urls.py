@@ -31,6 +31,7 @@ urlpatterns = [
         name="security_refusals_export",
     ),
     path("estimates/", include("web.urls")),
+    path("beneficiaries/", include("web.beneficiary_urls")),
     path("reports/", include("web.reports_urls")),
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("workflow/", workflow_site.urls),
