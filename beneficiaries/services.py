@@ -29,7 +29,7 @@ from core.errors import RuleViolation
 from core.money import MAX_AMOUNT
 from core.search import fold
 from core.text import field_limit, text_clean
-from estimates.models import Activity, Estimate, Norm, Source
+from estimates.models import Activity, Estimate, EstimateLine, Norm, Source
 from organization.models import Unit, UnitKind
 
 from .models import (
@@ -111,7 +111,8 @@ def register_of(activity: Activity) -> RegisterActivity | None:
 def register_lines_for(estimate: Estimate | None, activity: Activity) -> list[LineInput] | None:
     """The hook of ``approvals.services.drafting.register_lines``: the lines an estimate of
     a register activity holds, one per (component, norm, unit price, days) of its
-    beneficiaries' payments (quantities added); None for another activity. An estimate
+    beneficiaries' payments (quantities added, the norm's item and citation as the
+    description); None for another activity. An estimate
     that lists beneficiaries cannot move to an activity without a register."""
     listed: Any = (
         Exists(Beneficiary.objects.filter(estimate=estimate))
@@ -152,15 +153,18 @@ def lines_from_payments(payments: Any) -> list[LineInput]:
         grouped.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1:])
     ):
         norm = norms[norm_id]
+        # The norm was checked per mother at registration; the line adds up several, so
+        # it carries the norm's citation in words and no norm of its own (its quantity is
+        # the sum, above a per-birth maximum by design).
+        description = f"{norm.item} ({norm.citation})"
         lines.append(
             LineInput(
-                description=norm.item[: field_limit(Norm, "item")],
+                description=description[: field_limit(EstimateLine, "description")],
                 unit_of_measure=norm.unit,
                 quantity=quantity,
                 unit_price=unit_price,
                 times=times,
                 source=Source.CURRENT,
-                norm_id=norm_id,
             )
         )
     return lines

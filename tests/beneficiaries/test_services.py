@@ -24,7 +24,7 @@ from beneficiaries.services import (
     estimate_groups_set,
 )
 from core.errors import Conflict, Forbidden, RuleViolation
-from estimates.models import Estimate, Plan
+from estimates.models import Estimate, Norm, Plan
 from organization.models import Unit
 from tests.beneficiaries.conftest import (
     ID_A,
@@ -40,10 +40,14 @@ pytestmark = pytest.mark.django_db
 
 
 def lines_of(estimate: Estimate) -> list[tuple[str, int, int, int, int]]:
-    return [
-        (line.norm.code, line.quantity, line.unit_price, line.times, line.amount)
-        for line in estimate.lines.select_related("norm").order_by("position")
-    ]
+    """(the norm's code read from the description, quantity, unit price, days, amount)."""
+    codes = {n.item: n.code for n in Norm.objects.all()}
+    out = []
+    for line in estimate.lines.order_by("position"):
+        item, _sep, cited = line.description.rpartition(" (")
+        assert cited == "Thông tư 15/2022/TT-BTC, Điều 38)"
+        out.append((codes[item], line.quantity, line.unit_price, line.times, line.amount))
+    return out
 
 
 def refused(actor: Any, estimate: Estimate, data: Any) -> RuleViolation:
@@ -440,3 +444,24 @@ def test_estimate_in_status_helpers_still_work(plan: Plan, users: dict[str, Any]
     # The drafting hook leaves estimates of other activities alone.
     est = estimate_in_status("approved", plan=plan, drafter=users["hoi.silolau"])
     assert est.lines.exists()
+
+
+def test_a_list_of_several_mothers_passes_appraisal(draft: Estimate, users: dict[str, Any]) -> None:
+    """The norms were checked per mother; the summed lines do not trip the per-line check."""
+    officer = users["hoi.silolau"]
+    for n, number in enumerate((ID_A, ID_B, "012198000303")):
+        beneficiary_register(
+            actor=officer,
+            estimate_id=draft.pk,
+            data=mother(
+                full_name=f"Mẹ mẫu {n}",
+                national_id=number,
+                date_of_birth=dt.date(int("19" + number[4:6]), 5, 4),
+            ),
+        )
+    services.estimate_submit(actor=officer, estimate_id=draft.pk)
+    services.estimate_forward(actor=users["hoi.huyen"], estimate_id=draft.pk)
+    services.estimate_appraise(actor=users["tckh"], estimate_id=draft.pk)
+    draft.refresh_from_db()
+    assert draft.status == "approval"
+    assert draft.appraised_amount == 3 * 2_200_000
