@@ -30,25 +30,14 @@ from core.text import field_limit
 from reports.filters import ReportFilterForm, form_errors
 
 from .fields import CleanCharField, MoneyField, MoneyOutField, StrictIntegerField
-from .serializers import ID_MAX, ErrorSerializer, ReportQuerySerializer
+from .serializers import ID_MAX, ReportQuerySerializer
+from .views import ERROR, READ_ERRORS, object_id
 
-ERROR = OpenApiResponse(ErrorSerializer)
-READ_ERRORS: dict[int, OpenApiResponse] = {401: ERROR, 404: ERROR, 429: ERROR}
 WRITE_ERRORS: dict[int, OpenApiResponse] = {code: ERROR for code in (400, 401, 403, 404, 409, 429)}
 
 
 def _id(**kwargs: Any) -> StrictIntegerField:
     return StrictIntegerField(min_value=1, max_value=ID_MAX, **kwargs)
-
-
-def object_id(value: Any) -> int:
-    try:
-        pk = int(str(value))
-    except ValueError:
-        raise Http404(_("Not found.")) from None
-    if not 1 <= pk <= ID_MAX:
-        raise Http404(_("Not found."))
-    return pk
 
 
 # --- serializers ----------------------------------------------------------------------

@@ -465,3 +465,21 @@ def test_a_list_of_several_mothers_passes_appraisal(draft: Estimate, users: dict
     draft.refresh_from_db()
     assert draft.status == "approval"
     assert draft.appraised_amount == 3 * 2_200_000
+
+
+def test_no_personal_data_in_notifications_or_mail(
+    draft: Estimate, users: dict[str, Any], mailoutbox: list[Any]
+) -> None:
+    from notifications.models import Notification, OutboxEvent
+
+    officer = users["hoi.silolau"]
+    beneficiary_register(actor=officer, estimate_id=draft.pk, data=mother())
+    services.estimate_submit(actor=officer, estimate_id=draft.pk)  # tells the reviewers
+    events = list(OutboxEvent.objects.filter(estimate=draft).values())
+    assert events  # the submission was recorded for the reviewers
+    blob = (
+        repr(events)
+        + repr(list(Notification.objects.values()))
+        + repr([(m.subject, m.body) for m in mailoutbox])
+    )
+    assert ID_A not in blob and "Mẹ mẫu" not in blob
