@@ -225,8 +225,37 @@ class EstimateBeneficiariesView(APIView):
         return Response(_register_answer(request, estimate), status=status.HTTP_201_CREATED)
 
 
+def _estimate_of(request: Request, pk: str) -> Any:
+    """The beneficiary's estimate through the gate (404 as for a record that does not
+    exist)."""
+    estimate_id = (
+        Beneficiary.objects.filter(pk=object_id(pk)).values_list("estimate_id", flat=True).first()
+    )
+    if estimate_id is None:
+        raise Http404(_("Not found."))
+    return access_estimate(request.user, estimate_id)
+
+
 class BeneficiaryView(APIView):
-    """``/api/v1/beneficiaries/{id}/``: remove a mother from a draft's list."""
+    """``/api/v1/beneficiaries/{id}/``: correct a record, or remove it from a draft's list."""
+
+    @extend_schema(
+        summary="Correct a beneficiary's record",
+        description=(
+            "The commune's drafter, while the estimate is a draft or returned; the same "
+            "checks as registering. Answers the estimate's list."
+        ),
+        request=BeneficiaryInSerializer,
+        responses={200: RegisterSerializer, **WRITE_ERRORS},
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        estimate = _estimate_of(request, pk)
+        serializer = BeneficiaryInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.beneficiary_update(
+            actor=request.user, beneficiary_id=object_id(pk), data=serializer.to_input()
+        )
+        return Response(_register_answer(request, estimate))
 
     @extend_schema(
         summary="Remove a beneficiary from a draft",
@@ -234,11 +263,7 @@ class BeneficiaryView(APIView):
         responses={204: None, **WRITE_ERRORS},
     )
     def delete(self, request: Request, pk: str) -> Response:
-        row = Beneficiary.objects.filter(pk=object_id(pk)).values_list("estimate_id", flat=True)
-        estimate_id = row.first()
-        if estimate_id is None:
-            raise Http404(_("Not found."))
-        access_estimate(request.user, estimate_id)
+        _estimate_of(request, pk)
         services.beneficiary_remove(actor=request.user, beneficiary_id=object_id(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

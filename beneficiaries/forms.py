@@ -85,6 +85,31 @@ class BeneficiaryForm(forms.Form):
         ).order_by("sort_order", "name")
         fields["groups"].queryset = PriorityGroup.objects.order_by("sort_order")
 
+    @staticmethod
+    def initial_of(b: Beneficiary) -> dict[str, Any]:
+        """The form's values for a record being corrected."""
+        initial: dict[str, Any] = {
+            "full_name": b.full_name,
+            "date_of_birth": b.date_of_birth,
+            "ethnicity": b.ethnicity_id,
+            "village": b.village_id,
+            "national_id": b.national_id,
+            "groups": [g.pk for g in b.groups.all()],
+            "birth_date": b.birth_date,
+            "place": b.place,
+            "facility": b.facility,
+            "delivery": b.delivery,
+            "babies": b.babies,
+        }
+        for c in Component.values:
+            initial[f"{c}_quantity"] = None
+        for p in b.payments.all():
+            initial[f"{p.component}_quantity"] = p.quantity
+            initial[f"{p.component}_unit_price"] = p.unit_price
+            if p.component == Component.MEALS:
+                initial["meals_times"] = p.times
+        return initial
+
     def to_input(self) -> BeneficiaryInput:
         d = self.cleaned_data
         payments: dict[str, PaymentInput] = {}

@@ -416,11 +416,17 @@ def _duplicate_message(same_commune: bool) -> str:
 
 
 def _refuse_duplicate(
-    estimate: Estimate, national_id: str, name_key: str, date_of_birth: dt.date, birth: dt.date
+    estimate: Estimate,
+    national_id: str,
+    name_key: str,
+    date_of_birth: dt.date,
+    birth: dt.date,
+    exclude_pk: int | None = None,
 ) -> None:
     window = dt.timedelta(days=SAME_BIRTH_DAYS)
+    others = Beneficiary.objects.exclude(pk=exclude_pk) if exclude_pk else Beneficiary.objects
     clash = (
-        Beneficiary.objects.filter(birth_date__gt=birth - window, birth_date__lt=birth + window)
+        others.filter(birth_date__gt=birth - window, birth_date__lt=birth + window)
         .filter(Q(national_id=national_id) | Q(name_key=name_key, date_of_birth=date_of_birth))
         .values_list("estimate__unit_id", flat=True)
         .first()
@@ -446,6 +452,90 @@ def _cleaned_text(data: BeneficiaryInput) -> tuple[str, str]:
     return name, facility
 
 
+def _checked(
+    estimate: Estimate, data: BeneficiaryInput, *, exclude_pk: int | None = None
+) -> tuple[dict[str, Any], list[Payment], list[PriorityGroup]]:
+    """The record's fields, payments and groups as they will be stored, or the first
+    refusal (a RuleViolation naming the field, never the value)."""
+    register = register_of(estimate.activity)
+    if register is None:
+        raise RuleViolation(
+            _("This estimate's activity keeps no beneficiary list."), field="estimate"
+        )
+    name, facility = _cleaned_text(data)
+    date_of_birth = _date(
+        data.date_of_birth, "date_of_birth", _("Enter the date of birth as dd/mm/yyyy.")
+    )
+    birth = _date(data.birth_date, "birth_date", _("Enter the birth date as dd/mm/yyyy."))
+    if birth <= date_of_birth:
+        raise RuleViolation(
+            _("The birth date must come after the mother's date of birth."), field="birth_date"
+        )
+    national_id = national_id_check(data.national_id, date_of_birth)
+    if data.delivery not in Delivery.values:
+        raise RuleViolation(_("Choose normal birth or caesarean."), field="delivery")
+    if data.place not in Place.values:
+        raise RuleViolation(_("Choose where the birth took place."), field="place")
+    if data.place in FACILITY_PLACES and not facility:
+        raise RuleViolation(_("Name the health facility."), field="facility")
+    babies = _whole(data.babies, "babies", maximum=10)
+    ethnicity = Ethnicity.objects.filter(pk=_pk(data.ethnicity_id)).first()
+    if ethnicity is None:
+        raise RuleViolation(_("Choose an ethnicity."), field="ethnicity")
+    village = Unit.objects.filter(pk=_pk(data.village_id), kind=UnitKind.VILLAGE).first()
+    group_ids = {_pk(g) for g in data.group_ids}
+    groups = list(PriorityGroup.objects.filter(pk__in=group_ids))
+    if len(groups) != len(group_ids):
+        raise RuleViolation(_("Choose priority groups from the list."), field="groups")
+    results = eligibility(
+        estimate=estimate,
+        register=register,
+        village=village,
+        ethnicity=ethnicity,
+        groups=groups,
+        date_of_birth=date_of_birth,
+        birth_date=birth,
+        place=data.place,
+    )
+    for result in results:
+        if not result.passed:
+            raise RuleViolation(result.message, field=RULE_FIELDS[result.code])
+    if village is None:  # the "village" rule refused it already
+        raise RuleViolation(_("Choose a village."), field="village")
+    payments = payments_check(data.payments, delivery=data.delivery, on=birth)
+    name_key = fold(" ".join(name.split()))
+    _refuse_duplicate(estimate, national_id, name_key, date_of_birth, birth, exclude_pk)
+    fields = {
+        "full_name": name,
+        "name_key": name_key,
+        "date_of_birth": date_of_birth,
+        "ethnicity": ethnicity,
+        "village": village,
+        "national_id": national_id,
+        "birth_date": birth,
+        "place": data.place,
+        "facility": facility,
+        "delivery": data.delivery,
+        "babies": babies,
+        "total_amount": sum(p.amount for p in payments),
+    }
+    return fields, payments, groups
+
+
+def _save(beneficiary: Beneficiary, payments: list[Payment], groups: list[PriorityGroup]) -> None:
+    try:
+        with transaction.atomic():
+            beneficiary.save()
+    except IntegrityError:
+        # A registration of the same birth committed meanwhile (the constraints).
+        raise RuleViolation(_duplicate_message(False), field="national_id") from None
+    Payment.objects.filter(beneficiary=beneficiary).delete()
+    for p in payments:
+        p.beneficiary = beneficiary
+    Payment.objects.bulk_create(payments)
+    beneficiary.groups.set(groups)
+
+
 def beneficiary_register(*, actor: Any, estimate_id: int, data: BeneficiaryInput) -> Beneficiary:
     """Register a mother and what she is paid on an estimate of a register activity (its
     commune's draft). Refused with a message naming the field, nothing written: bad shapes,
@@ -454,87 +544,43 @@ def beneficiary_register(*, actor: Any, estimate_id: int, data: BeneficiaryInput
     created: list[Beneficiary] = []
 
     def change(estimate: Estimate) -> tuple[dict[str, Any], Sequence[str]]:
-        register = register_of(estimate.activity)
-        if register is None:
-            raise RuleViolation(
-                _("This estimate's activity keeps no beneficiary list."), field="estimate"
-            )
-        name, facility = _cleaned_text(data)
-        date_of_birth = _date(
-            data.date_of_birth, "date_of_birth", _("Enter the date of birth as dd/mm/yyyy.")
-        )
-        birth = _date(data.birth_date, "birth_date", _("Enter the birth date as dd/mm/yyyy."))
-        if birth <= date_of_birth:
-            raise RuleViolation(
-                _("The birth date must come after the mother's date of birth."),
-                field="birth_date",
-            )
-        national_id = national_id_check(data.national_id, date_of_birth)
-        if data.delivery not in Delivery.values:
-            raise RuleViolation(_("Choose normal birth or caesarean."), field="delivery")
-        if data.place not in Place.values:
-            raise RuleViolation(_("Choose where the birth took place."), field="place")
-        if data.place in FACILITY_PLACES and not facility:
-            raise RuleViolation(_("Name the health facility."), field="facility")
-        babies = _whole(data.babies, "babies", maximum=10)
-        ethnicity = Ethnicity.objects.filter(pk=_pk(data.ethnicity_id)).first()
-        if ethnicity is None:
-            raise RuleViolation(_("Choose an ethnicity."), field="ethnicity")
-        village = Unit.objects.filter(pk=_pk(data.village_id), kind=UnitKind.VILLAGE).first()
-        group_ids = {_pk(g) for g in data.group_ids}
-        groups = list(PriorityGroup.objects.filter(pk__in=group_ids))
-        if len(groups) != len(group_ids):
-            raise RuleViolation(_("Choose priority groups from the list."), field="groups")
-        results = eligibility(
-            estimate=estimate,
-            register=register,
-            village=village,
-            ethnicity=ethnicity,
-            groups=groups,
-            date_of_birth=date_of_birth,
-            birth_date=birth,
-            place=data.place,
-        )
-        for result in results:
-            if not result.passed:
-                raise RuleViolation(result.message, field=RULE_FIELDS[result.code])
-        if village is None:  # the "village" rule refused it already
-            raise RuleViolation(_("Choose a village."), field="village")
-        payments = payments_check(data.payments, delivery=data.delivery, on=birth)
-        name_key = fold(" ".join(name.split()))
-        _refuse_duplicate(estimate, national_id, name_key, date_of_birth, birth)
-        try:
-            with transaction.atomic():
-                beneficiary = Beneficiary.objects.create(
-                    estimate=estimate,
-                    full_name=name,
-                    name_key=name_key,
-                    date_of_birth=date_of_birth,
-                    ethnicity=ethnicity,
-                    village=village,
-                    national_id=national_id,
-                    birth_date=birth,
-                    place=data.place,
-                    facility=facility,
-                    delivery=data.delivery,
-                    babies=babies,
-                    total_amount=sum(p.amount for p in payments),
-                    created_by=actor,
-                )
-        except IntegrityError:
-            # A registration of the same birth committed meanwhile (the constraints).
-            raise RuleViolation(_duplicate_message(False), field="national_id") from None
-        for p in payments:
-            p.beneficiary = beneficiary
-        Payment.objects.bulk_create(payments)
-        if groups:
-            beneficiary.groups.set(groups)
+        fields, payments, groups = _checked(estimate, data)
+        beneficiary = Beneficiary(estimate=estimate, created_by=actor, **fields)
+        _save(beneficiary, payments, groups)
         created.append(beneficiary)
-        fields = _follow_counts(estimate)
-        return {"register": "beneficiary.registered", "beneficiary": beneficiary.pk}, fields
+        counted = _follow_counts(estimate)
+        return {"register": "beneficiary.registered", "beneficiary": beneficiary.pk}, counted
 
     estimate_register_change(actor=actor, estimate_id=estimate_id, change=change)
     return created[0]
+
+
+def beneficiary_update(*, actor: Any, beneficiary_id: int, data: BeneficiaryInput) -> Beneficiary:
+    """Correct a mother's record on a draft (its commune's drafter), with the same checks
+    as registering her; the lines follow. The audit entry names the record only."""
+    estimate_id = (
+        Beneficiary.objects.filter(pk=_pk(beneficiary_id))
+        .values_list("estimate_id", flat=True)
+        .first()
+    )
+    if estimate_id is None:
+        raise RuleViolation(_("No such beneficiary."))
+    changed: list[Beneficiary] = []
+
+    def change(estimate: Estimate) -> tuple[dict[str, Any], Sequence[str]]:
+        beneficiary = Beneficiary.objects.filter(pk=beneficiary_id, estimate=estimate).first()
+        if beneficiary is None:
+            raise RuleViolation(_("No such beneficiary."))
+        fields, payments, groups = _checked(estimate, data, exclude_pk=beneficiary.pk)
+        for name, value in fields.items():
+            setattr(beneficiary, name, value)
+        _save(beneficiary, payments, groups)
+        changed.append(beneficiary)
+        counted = _follow_counts(estimate)
+        return {"register": "beneficiary.changed", "beneficiary": beneficiary.pk}, counted
+
+    estimate_register_change(actor=actor, estimate_id=estimate_id, change=change)
+    return changed[0]
 
 
 def beneficiary_remove(*, actor: Any, beneficiary_id: int) -> Estimate:

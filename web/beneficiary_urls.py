@@ -12,6 +12,11 @@ urlpatterns = [
     path("estimates/<int:pk>/", views.estimate_beneficiaries, name="estimate"),
     path("estimates/<int:pk>/groups/", views.estimate_groups, name="groups"),
     path(
+        "estimates/<int:pk>/<int:beneficiary_pk>/edit/",
+        views.beneficiary_edit,
+        name="edit",
+    ),
+    path(
         "estimates/<int:pk>/<int:beneficiary_pk>/remove/",
         views.beneficiary_remove,
         name="remove",

@@ -146,3 +146,24 @@ def test_group_totals_report(draft: Estimate, users: dict[str, Any]) -> None:
     assert {r["code"]: r["planned"] for r in rows}["dtts"] == 0  # not Nậm Xe's estimate
     assert len(api(users["tckh"]).get("/api/v1/ethnicities/").json()) == 54
     assert len(api(users["tckh"]).get("/api/v1/priority-groups/").json()) == 5
+
+
+def test_correct_a_record(draft: Estimate, users: dict[str, Any]) -> None:
+    b = beneficiary_register(actor=users["hoi.silolau"], estimate_id=draft.pk, data=mother())
+    fixed = body(
+        national_id=ID_A,
+        date_of_birth="1990-05-04",
+        birth_date="2024-06-10",
+        village=village("si-lo-lau").pk,
+        delivery="caesarean",
+    )
+    fixed["payments"]["meals"]["times"] = 5
+    response = api(users["hoi.silolau"]).put(f"/api/v1/beneficiaries/{b.pk}/", fixed, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["total"] == 2_400_000
+    assert (
+        api(users["hoi.namxe"])
+        .put(f"/api/v1/beneficiaries/{b.pk}/", fixed, format="json")
+        .status_code
+        == 404
+    )

@@ -261,3 +261,24 @@ def test_the_page_costs_the_same_queries_for_one_or_many_beneficiaries(
         response = client.get(page(listed))
     assert len(response.context["register"].rows) == 6
     assert len(many) == len(one)
+
+
+def test_correcting_a_record_through_the_form(
+    client: Client, listed: Estimate, users: dict[str, Any]
+) -> None:
+    b = Beneficiary.objects.get(estimate=listed)
+    url = reverse("beneficiaries:edit", args=[listed.pk, b.pk])
+    client.force_login(users["hoi.silolau"])
+    shown = client.get(url)
+    assert shown.status_code == 200
+    data = {k: v for k, v in shown.context["form"].initial.items() if v is not None}
+    data = {k: v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v for k, v in data.items()}
+    data |= {"delivery": "caesarean", "place": "hospital", "meals_times": "5"}
+    data |= {"travel_unit_price": "100000", "kit_unit_price": "500000"}
+    data |= {"meals_unit_price": "50000", "nutrition_unit_price": "1200000"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    b.refresh_from_db()
+    assert (b.delivery, b.total_amount) == ("caesarean", 2_400_000)
+    client.force_login(users["hoi.huyen"])
+    assert client.get(url).status_code == 403

@@ -483,3 +483,41 @@ def test_no_personal_data_in_notifications_or_mail(
         + repr([(m.subject, m.body) for m in mailoutbox])
     )
     assert ID_A not in blob and "Mẹ mẫu" not in blob
+
+
+def test_correcting_a_record_rechecks_it_and_the_lines_follow(
+    draft: Estimate, users: dict[str, Any]
+) -> None:
+    from beneficiaries.services import beneficiary_update
+
+    officer = users["hoi.silolau"]
+    b = beneficiary_register(actor=officer, estimate_id=draft.pk, data=mother())
+    other = beneficiary_register(
+        actor=officer,
+        estimate_id=draft.pk,
+        data=mother(full_name="Mẹ mẫu số 2", national_id=ID_B, date_of_birth=dt.date(1995, 1, 2)),
+    )
+    # Itself is no duplicate: a caesarean corrected, five days of meals.
+    beneficiary_update(
+        actor=officer,
+        beneficiary_id=b.pk,
+        data=mother(delivery="caesarean", payments=full_payments("caesarean")),
+    )
+    draft.refresh_from_db()
+    assert draft.total_amount == 2_400_000 + 2_200_000
+    entry = AuditEntry.objects.filter(estimate=draft).order_by("-seq").first()
+    assert entry is not None and entry.data["register"] == "beneficiary.changed"
+    assert entry.data["beneficiary"] == b.pk
+    # Another's birth is: refused, nothing changed.
+    with pytest.raises(RuleViolation) as caught:
+        beneficiary_update(
+            actor=officer,
+            beneficiary_id=b.pk,
+            data=mother(
+                full_name="Mẹ mẫu số 2", national_id=ID_B, date_of_birth=dt.date(1995, 1, 2)
+            ),
+        )
+    assert caught.value.field == "national_id"
+    b.refresh_from_db()
+    assert (b.national_id, b.delivery) == (ID_A, "caesarean")
+    assert other.pk != b.pk

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,8 +29,9 @@ from beneficiaries.selectors import (
     estimate_register,
     payment_list_register,
     register_activity,
+    sees_personal_data,
 )
-from core.errors import RuleViolation
+from core.errors import Forbidden, RuleViolation
 from estimates.models import Estimate
 from organization import permissions as perms
 from reports.list_workbooks import XLSX
@@ -119,6 +120,44 @@ def estimate_groups(request: HttpRequest, pk: int) -> HttpResponse:
         "groups_form": form,
     }
     return render(request, "beneficiaries/estimate.html", context, status=400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def beneficiary_edit(request: HttpRequest, pk: int, beneficiary_pk: int) -> HttpResponse:
+    """Correct a record of a draft (the commune's drafter): the same checks as registering."""
+    estimate = access_estimate(
+        request.user, pk, queryset=Estimate.objects.select_related("unit", "activity", "plan")
+    )
+    if not _editable(request.user, estimate) or not sees_personal_data(request.user, estimate):
+        raise Forbidden(
+            _("Your role does not allow this on this estimate."), estimate_id=estimate.pk
+        )
+    b = (
+        Beneficiary.objects.filter(pk=beneficiary_pk, estimate=estimate)
+        .prefetch_related("payments", "groups")
+        .first()
+    )
+    if b is None:
+        raise Http404(_("No such beneficiary."))
+    status = 200
+    if request.method == "POST":
+        form = BeneficiaryForm(request.POST, estimate=estimate)
+        if form.is_valid():
+            try:
+                services.beneficiary_update(
+                    actor=request.user, beneficiary_id=b.pk, data=form.to_input()
+                )
+            except RuleViolation as exc:
+                _service_error(form, exc)
+            else:
+                messages.success(request, _("Beneficiary #%(n)s was corrected.") % {"n": b.pk})
+                return _to_page(estimate.pk)
+        status = 400
+    else:
+        form = BeneficiaryForm(initial=BeneficiaryForm.initial_of(b), estimate=estimate)
+    context = {"estimate": estimate, "form": form, "beneficiary": b}
+    return render(request, "beneficiaries/edit.html", context, status=status)
 
 
 @require_POST
