@@ -29,6 +29,8 @@ setup: $(STAMP)
 	$(PY) manage.py load_norms
 	$(PY) manage.py load_reporting
 	$(PY) manage.py seed_demo > /dev/null
+	$(PY) manage.py load_register
+	$(PY) manage.py seed_register_demo > /dev/null
 
 ## Everything CI checks: lint, format, types, migrations, translations, Django's deployment
 ## checklist under the production settings, tests on PostgreSQL.

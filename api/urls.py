@@ -14,7 +14,7 @@ from drf_spectacular.views import (
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from . import progress, views
+from . import beneficiaries, progress, views
 
 app_name = "api"
 
@@ -45,6 +45,28 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "attachments/<str:pk>/download/",
         views.AttachmentDownloadView.as_view(),
         name="attachment-download",
+    ),
+    path(
+        "estimates/<str:pk>/beneficiaries/",
+        beneficiaries.EstimateBeneficiariesView.as_view(),
+        name="estimate-beneficiaries",
+    ),
+    path(
+        "estimates/<str:pk>/groups/",
+        beneficiaries.EstimateGroupsView.as_view(),
+        name="estimate-groups",
+    ),
+    path(
+        "beneficiaries/<str:pk>/",
+        beneficiaries.BeneficiaryView.as_view(),
+        name="beneficiary-detail",
+    ),
+    path("priority-groups/", beneficiaries.PriorityGroupsView.as_view(), name="priority-groups"),
+    path("ethnicities/", beneficiaries.EthnicitiesView.as_view(), name="ethnicities"),
+    path(
+        "reports/priority-groups/",
+        beneficiaries.GroupTotalsReportView.as_view(),
+        name="report-priority-groups",
     ),
     path("token/", views.TokenView.as_view(), name="token"),
     path(

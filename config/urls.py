@@ -34,6 +34,7 @@ urlpatterns = [
     path("estimates/", include("web.urls")),
     path("progress/", include("web.progress_urls")),
     path("monitoring/", include((monitoring_urlpatterns, "monitoring"))),
+    path("beneficiaries/", include("web.beneficiary_urls")),
     path("reports/", include("web.reports_urls")),
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("workflow/", workflow_site.urls),

@@ -91,6 +91,7 @@ LAYERS: dict[str, int] = {
     "reorganisations": 7,
     "progress": 7,
     "monitoring": 7,
+    "beneficiaries": 7,
     "web": 8,
     "api": 8,
     "config": 9,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -65,6 +65,47 @@ class EstimateInput:
     participants_girls: int = 0
     participants_men: int = 0
     lines: Sequence[LineInput] = field(default_factory=tuple)
+
+
+def _no_register(estimate: Estimate | None, activity: Activity) -> list[LineInput] | None:
+    return None
+
+
+#: The lines an estimate of ``activity`` must hold because they come from its register
+#: (its beneficiary list), or None when it may hold any lines. ``estimate`` is None for a
+#: new draft. Set by the beneficiaries app (``beneficiaries.services.register_lines_for``):
+#: approvals sits below it.
+register_lines: Callable[[Estimate | None, Activity], list[LineInput] | None] = _no_register
+
+
+def _line_keys(lines: Sequence[LineInput]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            line.description,
+            line.unit_of_measure,
+            line.quantity,
+            line.unit_price,
+            line.times,
+            line.source,
+            line.norm_id,
+        )
+        for line in lines
+    ]
+
+
+def _lines_follow_register(
+    estimate: Estimate | None, activity: Activity, lines: Sequence[LineInput]
+) -> None:
+    """Refuse typed lines that differ from the register's: they are not edited by hand."""
+    wanted = register_lines(estimate, activity)
+    if wanted is not None and _line_keys(lines) != _line_keys(wanted):
+        raise RuleViolation(
+            _(
+                "The cost lines of this activity come from its beneficiary list: change the "
+                "list, not the lines."
+            ),
+            field="lines",
+        )
 
 
 @dataclass(frozen=True)
@@ -303,6 +344,7 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
             )
         data = _cleaned(data)
         activity, villages = _check_input(plan, unit, level, data)
+        _lines_follow_register(None, activity, data.lines)
         estimate = Estimate.objects.create(
             plan=plan,
             number=f"tmp-{timezone.now().timestamp()}-{actor.pk}",
@@ -343,6 +385,7 @@ def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Est
         estimate = step.estimate
         data = _cleaned(data)
         activity, villages = _check_input(estimate.plan, estimate.unit, estimate.level, data)
+        _lines_follow_register(estimate, activity, data.lines)
         before = estimate.total_amount
         header = _header_values(activity, data)
         for name, value in header.items():
@@ -353,6 +396,34 @@ def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Est
             amount=estimate.total_amount,
             data={"total_before": before},
             fields=[*header, "total_amount", "updated_at"],
+        )
+    return estimate
+
+
+def estimate_register_change(
+    *,
+    actor: Any,
+    estimate_id: int,
+    change: Callable[[Estimate], tuple[dict[str, Any], Sequence[str]]],
+) -> Estimate:
+    """Change what an estimate holds besides its header and lines (its beneficiary list,
+    its participants per priority group) as an edit of the drafting unit: the ``update``
+    row of the table (a draft or a returned estimate, the draft permission), the estimate
+    locked. ``change(estimate)`` writes its rows and returns the audit entry's data (ids,
+    never personal data) and the estimate's fields it set; then the lines are regenerated
+    from the register when the activity keeps one."""
+    with transition("update", actor=actor, estimate_id=estimate_id) as step:
+        estimate = step.estimate
+        data, fields = change(estimate)
+        before = estimate.total_amount
+        wanted = register_lines(estimate, estimate.activity)
+        if wanted is not None:
+            estimate.total_amount = _write_lines(estimate, wanted)
+            fields = [*fields, "total_amount"]
+        step.finish(
+            amount=estimate.total_amount,
+            data={"total_before": before, **data},
+            fields=[*fields, "updated_at"],
         )
     return estimate
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "attachments",
     "progress",
     "monitoring",
+    "beneficiaries",
     "api",
 ]
 

@@ -244,8 +244,8 @@ def test_a_unit_filter_the_user_may_not_see_is_refused(
 #: The consolidated page costs this many queries whatever the number of estimates: the
 #: session, the user, the grants, the filter's units, the default plan, the report's five,
 #: the menu's inbox and bell counts, and the filter's option lists (plans, contents,
-#: activities).
-PAGE_QUERIES = 17
+#: activities), and the participants per priority group (their sum, the groups).
+PAGE_QUERIES = 19
 #: The selector alone (the plan read with its district, as the form does): the units'
 #: lineage and the estimates a later reorganisation moved (``reorganisations``), its
 #: communes, cells, shares, contents, the aggregate.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from approvals.access import follows_advances, unit_ids_with
+from beneficiaries.selectors import group_totals
 from core.errors import Forbidden, RuleViolation
 from organization import permissions as perms
 from reports.consolidated import consolidated_report
@@ -40,14 +41,18 @@ def consolidated(request: HttpRequest) -> HttpResponse:
     filter the user may not use (another commune) is a message at its field, no table."""
     _may_read(request)
     form = ReportFilterForm(request.GET, user=request.user)
-    report = None
+    report = groups = None
     if form.is_valid():
         query = form.query()
         if query is not None:
             report = consolidated_report(request.user, query)
+            groups = group_totals(request.user, query)
     status = 400 if form.errors else 200
     return render(
-        request, "reports/consolidated.html", {"form": form, "report": report}, status=status
+        request,
+        "reports/consolidated.html",
+        {"form": form, "report": report, "groups": groups},
+        status=status,
     )
 
 

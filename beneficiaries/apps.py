@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BeneficiariesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "beneficiaries"
+    verbose_name = _("Beneficiaries")
+
+    def ready(self) -> None:
+        # The drafting service asks this app which lines an estimate of a register
+        # activity must hold (its beneficiary list): a hook, since approvals sits below.
+        from approvals.services import drafting
+
+        from .services import register_lines_for
+
+        drafting.register_lines = register_lines_for
