@@ -40,6 +40,11 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         is_head=True,
     ),
     DemoUser("ubnd.silolau", "si-lo-lau.ubnd", Role.COMMUNE_PC, "UBND xã Sì Lở Lầu"),
+    # Plan 117 leaves approving and paying to the district: in its communes these two roles
+    # only see. A plan whose commune level makes the commune the spending unit gives them
+    # approval and payments (README, "Several plans").
+    DemoUser("chutich.silolau", "si-lo-lau.ubnd", Role.COMMUNE_CHAIR, "Chủ tịch UBND xã Sì Lở Lầu"),
+    DemoUser("ketoan.silolau", "si-lo-lau.ubnd", Role.COMMUNE_ACCOUNTANT, "Kế toán xã Sì Lở Lầu"),
     DemoUser(
         "hoi.huyen", "phong-tho.hlhpn", Role.DISTRICT_WU, "Cán bộ Hội LHPN huyện", is_head=True
     ),

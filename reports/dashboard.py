@@ -23,7 +23,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from estimates.models import Level
 from ledger.models import Disbursement
 
 from .consolidated import ConsolidatedReport, Figures, consolidated_report
@@ -281,7 +280,8 @@ def dashboard(user: Any, query: ReportQuery, *, today: dt.date | None = None) ->
     what the user may see: ``ReportFilterForm``)."""
     report = consolidated_report(user, query)
     cells = [(f"{t.level_label} · {t.label}", t.figures) for t in report.level_totals]
-    communes = [(g.name, g.total) for g in report.groups if g.level == Level.COMMUNE]
+    commune_level = query.plan.commune_level()
+    communes = [(g.name, g.total) for g in report.groups if g.level == commune_level]
     by_content: dict[tuple[str, str], Figures] = {}
     for g in report.groups:
         for line in g.lines:

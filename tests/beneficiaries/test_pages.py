@@ -282,3 +282,34 @@ def test_correcting_a_record_through_the_form(
     assert (b.delivery, b.total_amount) == ("caesarean", 2_400_000)
     client.force_login(users["hoi.huyen"])
     assert client.get(url).status_code == 403
+
+
+def test_the_estimate_form_keeps_the_lines_of_the_list(
+    client: Client, listed: Estimate, users: dict[str, Any]
+) -> None:
+    """Saving the estimate's own form with its lines as shown passes; a line typed
+    differently is refused at the lines, and the total stays the list's."""
+    from tests.factories import estimate_form_data, line_form_rows
+
+    client.force_login(users["hoi.silolau"])
+    rows = line_form_rows(listed)
+    data = estimate_form_data(
+        listed.plan,
+        listed.unit,
+        lines=rows,
+        initial_lines=len(rows),
+        activity=listed.activity_id,
+        start_date="01/07/2024",
+        end_date="30/09/2024",
+        title="Hỗ trợ sinh đẻ an toàn quý III (sửa)",
+    )
+    edit = reverse("estimates:edit", args=[listed.pk])
+    assert client.post(edit, data).status_code == 302
+    listed.refresh_from_db()
+    assert listed.title.endswith("(sửa)")
+    raised = dict(data) | {"lines-0-quantity": "9"}
+    response = client.post(edit, raised)
+    assert response.status_code == 400
+    assert "beneficiary list" in response.content.decode()
+    listed.refresh_from_db()
+    assert listed.total_amount == 2_200_000

@@ -165,3 +165,30 @@ def test_every_action_route_is_a_row_of_the_table():
         if str(p.pattern).startswith("reports/<int:pk>/") and p.name.startswith("report_")
     } - {"report_detail", "report_update", "report_xlsx", "report_pdf"}
     assert posted | {"report_update"} == {row.url_name for row in lifecycle.TRANSITIONS}
+
+
+def _period_queries(client: Any, plan: Any) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(reverse("progress:period", args=[period(plan).pk]))
+        assert answer.status_code == 200
+    return len(queries)
+
+
+def test_the_period_page_costs_the_same_queries_with_one_report_or_many(client, plan):
+    client.force_login(demo_user(DISTRICT_WU))
+    report_in_status(plan, "submitted")
+    one = _period_queries(client, plan)
+    report_in_status(plan, "accepted", unit_code="nam-xe")
+    assert _period_queries(client, plan) == one
+
+
+@pytest.mark.parametrize("reader", ["kiemtoan", "quansat", "ubnd.silolau"])
+def test_readers_see_a_report_and_are_offered_no_action(client, plan, reader):
+    report = report_in_status(plan, "submitted")
+    client.force_login(demo_user(reader))
+    page = client.get(reverse("progress:report_detail", args=[report.pk]))
+    assert page.status_code == 200
+    assert "Accept" not in page.content.decode()
+    assert client.post(reverse("progress:report_accept", args=[report.pk])).status_code == 403
+    report.refresh_from_db()
+    assert report.status == "submitted"

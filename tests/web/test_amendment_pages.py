@@ -129,3 +129,54 @@ def test_the_wrong_role_is_refused(
     other = _as(client, users["hoi.namxe"])
     assert other.get(reverse("estimates:amendment", args=[approved.pk, 1])).status_code == 404
     assert Amendment.objects.get().status == "amend_review"
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_pages_cost_the_same_whatever_the_number_of_lines_and_amendments(
+    client: Client, users: dict[str, Any], plan: Plan
+) -> None:
+    from tests.factories import lines_of
+
+    def amended(n_lines: int, n_amendments: int) -> Estimate:
+        estimate = estimate_in_status(
+            "approved",
+            plan=plan,
+            drafter=users["hoi.silolau"],
+            lines=lines_of(*[("current", 1_000_000)] * n_lines),
+        )
+        for k in range(n_amendments):
+            services.amendment_propose(
+                actor=users["hoi.silolau"],
+                estimate_id=estimate.pk,
+                lines=[
+                    services.AmendmentLineInput(line.pk, 1, 1_000_000 + k + 1, 1)
+                    for line in estimate.lines.all()
+                ],
+                start_date=estimate.start_date,
+                end_date=estimate.end_date,
+                reason="Điều chỉnh",
+            )
+            if k < n_amendments - 1:
+                services.amendment_withdraw(
+                    actor=users["hoi.silolau"], estimate_id=estimate.pk, reason="Làm lại"
+                )
+        return estimate
+
+    small, large = amended(1, 1), amended(6, 3)
+    _as(client, users["hoi.huyen"])
+    for name, args_small, args_large in (
+        ("estimates:amendment", [small.pk, 1], [large.pk, 3]),
+        ("estimates:detail", [small.pk], [large.pk]),
+    ):
+        _queries(client, reverse(name, args=args_small))  # warm the caches
+        assert _queries(client, reverse(name, args=args_small)) == _queries(
+            client, reverse(name, args=args_large)
+        ), name

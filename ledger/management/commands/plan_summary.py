@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.money import format_vnd
-from estimates.models import Level, Plan, Source
+from estimates.models import Plan, Source
 from estimates.selectors import plan_communes, plan_get_default
 from ledger.selectors import cell_balances, commune_balances
 
@@ -97,7 +97,7 @@ class Command(BaseCommand):
         ]
         rows = [
             [
-                str(Level(c["level"]).label),
+                plan.level_label(c["level"]),
                 str(Source(c["source"]).label),
                 *(format_vnd(c[k]) for k in KEYS),
             ]
