@@ -40,7 +40,7 @@ from bench._support import django_database, percentile
 from bench.peers import installed as peers_installed
 
 STEPS = ("create", "submit", "forward", "appraise", "approve", "settle", "verify")
-PEERS = ("product", "viewflow", "plain")
+PEERS = ("product", "viewflow", "viewflow-linear", "plain")
 PLAIN_TABLE = "bench_plain_chain"
 #: The plain peer's table: the status each step leaves the row in, and the status it
 #: starts from.
@@ -209,11 +209,15 @@ class Product:
 
 
 class Viewflow:
-    """A bare viewflow flow of the same stages (``bench.peers.BareFlow``)."""
+    """A bare viewflow flow of the same stages: ``bench.peers.flows.RoutedFlow`` (the
+    product's routes, a gateway after each stage that may go more than one way, the
+    person's choice saved on the process) or, with ``linear``, ``BareFlow`` (one way
+    only: no choice, no gateway)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, linear: bool = False) -> None:
         from django.contrib.auth import get_user_model
 
+        self.linear = linear
         self.users = {
             u.username: u
             for u in get_user_model().objects.filter(
@@ -221,49 +225,55 @@ class Viewflow:
             )
         }
 
+    @property
+    def flow_class(self) -> Any:
+        from bench.peers.flows import BareFlow, RoutedFlow
+
+        return BareFlow if self.linear else RoutedFlow
+
     def chain(self, i: int) -> Chain:
         from viewflow.workflow.status import STATUS
 
-        from bench.peers.flows import BareFlow
-
+        flow_class = self.flow_class
         state: dict[str, Any] = {}
 
         def create() -> None:
-            state["process"] = BareFlow.start.run()
+            state["process"] = flow_class.start.run()
 
-        def complete(username: str) -> Callable[[], None]:
+        def complete(username: str, choice: str | None) -> Callable[[], None]:
             def run() -> None:
                 process_pk = state["process"].pk
-                with BareFlow.lock(process_pk):
+                with flow_class.lock(process_pk):
                     task = (
-                        BareFlow.task_class.objects.select_related("process")
+                        flow_class.task_class.objects.select_related("process")
                         .filter(process_id=process_pk, status__in=[STATUS.NEW, STATUS.ASSIGNED])
                         .get()
                     )
                     activation = task.flow_task.activation_class(task)
                     activation.assign(self.users[username])
                     activation.start(None)
+                    if choice is not None and not self.linear:
+                        task.process.data = {**(task.process.data or {}), "choice": choice}
+                        task.process.save(update_fields=["data"])
                     activation.execute()
 
             return run
 
         steps: dict[str, Callable[[], Any]] = {
             "create": create,
-            "submit": complete("hoi.silolau"),
-            "forward": complete("hoi.huyen"),
-            "appraise": complete("tckh"),
-            "approve": complete("pho.chutich"),
-            "settle": complete("hoi.silolau"),
-            "verify": complete("tckh"),
+            "submit": complete("hoi.silolau", "commune"),
+            "forward": complete("hoi.huyen", "forward"),
+            "appraise": complete("tckh", "approve"),
+            "approve": complete("pho.chutich", "approve"),
+            "settle": complete("hoi.silolau", None),
+            "verify": complete("tckh", "close"),
         }
         return Chain(steps=steps, result=lambda: state["process"])
 
     def check(self, processes: list[Any]) -> None:
         from viewflow.workflow.status import PROCESS
 
-        from bench.peers.flows import BareFlow
-
-        done = BareFlow.process_class.objects.filter(
+        done = self.flow_class.process_class.objects.filter(
             pk__in=[p.pk for p in processes], status=PROCESS.DONE
         ).count()
         assert done == len(processes), (done, len(processes))  # noqa: S101
@@ -362,7 +372,12 @@ def measure(chains: int) -> dict[str, Any]:
     from django.db import connection
 
     counter = QueryCounter(connection)
-    peers = {"product": Product(), "viewflow": Viewflow(), "plain": Plain()}
+    peers = {
+        "product": Product(),
+        "viewflow": Viewflow(),
+        "viewflow-linear": Viewflow(linear=True),
+        "plain": Plain(),
+    }
     ms: dict[str, dict[str, list[float]]] = {p: {s: [] for s in STEPS} for p in PEERS}
     in_tx: dict[str, dict[str, list[int]]] = {p: {s: [] for s in STEPS} for p in PEERS}
     total: dict[str, dict[str, list[int]]] = {p: {s: [] for s in STEPS} for p in PEERS}
@@ -399,63 +414,53 @@ def _ratio(a: float, b: float) -> str:
 def summarize(raw: dict[str, Any], chains: int) -> dict[str, Any]:
     """The table (a row per step and one for the chain) and the figures behind it."""
     ms, in_tx, queries = raw["ms"], raw["in_tx"], raw["queries"]
-    per_chain = {p: [sum(ms[p][s][i] for s in STEPS) for i in range(chains)] for p in PEERS}
+
+    def chain_sum(data: dict[str, dict[str, list[Any]]], p: str) -> list[Any]:
+        return [sum(data[p][s][i] for s in STEPS) for i in range(chains)]
+
+    ms = {**ms}
+    for p in PEERS:
+        ms[p] = {**ms[p], "chain": chain_sum(raw["ms"], p)}
+        in_tx[p] = {**in_tx[p], "chain": chain_sum(raw["in_tx"], p)}
+        queries[p] = {**queries[p], "chain": chain_sum(raw["queries"], p)}
     columns = ["step"]
     for p in PEERS:
-        columns += [f"{p} ms median", f"{p} ms p95", f"{p} queries in tx / all"]
-    columns += ["product / viewflow (median ms)", "product / plain (median ms)"]
-
-    def queries_cell(p: str, values_tx: list[int], values_all: list[int]) -> str:
-        return f"{median(values_tx):g} / {median(values_all):g}"
-
+        columns += [f"{p} ms median / p95", f"{p} queries in tx / all"]
+    others = [p for p in PEERS if p != "product"]
+    columns += [f"product / {p}" for p in others]
     rows: list[list[Any]] = []
-    for s in STEPS:
+    for s in (*STEPS, "chain"):
         row: list[Any] = [s]
         for p in PEERS:
             row += [
-                round(median(ms[p][s]), 1),
-                round(percentile(ms[p][s], 95), 1),
-                queries_cell(p, in_tx[p][s], queries[p][s]),
+                f"{median(ms[p][s]):.1f} / {percentile(ms[p][s], 95):.1f}",
+                f"{median(in_tx[p][s]):g} / {median(queries[p][s]):g}",
             ]
-        row += [
-            _ratio(median(ms["product"][s]), median(ms["viewflow"][s])),
-            _ratio(median(ms["product"][s]), median(ms["plain"][s])),
-        ]
+        row += [_ratio(median(ms["product"][s]), median(ms[p][s])) for p in others]
         rows.append(row)
-    chain_row: list[Any] = ["chain"]
-    chain_tx = {p: [sum(in_tx[p][s][i] for s in STEPS) for i in range(chains)] for p in PEERS}
-    chain_all = {p: [sum(queries[p][s][i] for s in STEPS) for i in range(chains)] for p in PEERS}
-    for p in PEERS:
-        chain_row += [
-            round(median(per_chain[p]), 1),
-            round(percentile(per_chain[p], 95), 1),
-            queries_cell(p, chain_tx[p], chain_all[p]),
-        ]
-    chain_ratio = median(per_chain["product"]) / median(per_chain["viewflow"])
-    chain_row += [
-        _ratio(median(per_chain["product"]), median(per_chain["viewflow"])),
-        _ratio(median(per_chain["product"]), median(per_chain["plain"])),
-    ]
-    rows.append(chain_row)
+    ratios = {p: median(ms["product"]["chain"]) / median(ms[p]["chain"]) for p in others}
     worst = max(max(in_tx["product"][s]) for s in STEPS if s != "create")
     notes = [
-        f"{chains} chains of each peer, interleaved step by step on PostgreSQL; "
-        f"this machine has {os.cpu_count()} CPUs shared with whatever else runs on it.",
+        f"{chains} chains of each peer after one warm-up chain, interleaved step by step "
+        f"(the order rotating) on PostgreSQL; times are wall-clock on this machine "
+        f"({os.cpu_count()} CPUs, shared with whatever else runs on it).",
         "queries: statements sent, BEGIN/COMMIT/SAVEPOINT included; 'in tx' is the step's "
-        "own transaction, 'all' adds what runs after its commit.",
-        f"target: product chain at most 1.5x bare viewflow's: {chain_ratio:.2f}x "
-        f"({'met' if chain_ratio <= 1.5 else 'missed'}); the most queries a product "
+        "own transaction, 'all' adds what runs after its commit (the product's relay).",
+        "viewflow: the product's routes (a gateway after each stage that may go two ways, "
+        "the choice saved on the process); viewflow-linear: one way only, no gateway.",
+        f"target: the product's chain at most 1.5x bare viewflow's time: "
+        f"{ratios['viewflow']:.2f}x ({'met' if ratios['viewflow'] <= 1.5 else 'missed'}; "
+        f"{ratios['viewflow-linear']:.2f}x the linear flow's); the most statements a product "
         f"transition ran in its transaction: {worst} (at most 20: "
         f"{'met' if worst <= 20 else 'missed'}).",
     ]
     figures = {
         "chains": chains,
-        "steps": list(STEPS),
+        "steps": [*STEPS, "chain"],
         "ms": ms,
         "queries_in_tx": in_tx,
         "queries_all": queries,
-        "chain_ms": per_chain,
-        "chain_ratio_product_viewflow": chain_ratio,
+        "ratios_chain_median": ratios,
     }
     return {
         "name": "chain",

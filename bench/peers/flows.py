@@ -29,3 +29,37 @@ class BareFlow(flow.Flow):
     execute = flow.View(_task_page).Next(this.verify)
     verify = flow.View(_task_page).Next(this.end)
     end = flow.End()
+
+
+def _chose(choice: str) -> Any:
+    """A gateway's condition: the choice the last task's person made (kept on the
+    process, as a viewflow task form saves it)."""
+    return lambda activation: activation.process.data.get("choice") == choice
+
+
+class RoutedFlow(flow.Flow):
+    """Bare chain with the product's routes: where a stage may go two (or three) ways (a
+    commune or a district estimate after drafting; forward or return after review, approve
+    or return after appraisal and approval, close or return after verification), a
+    gateway reads the choice the person made, kept on the process."""
+
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartHandle().Next(this.draft)
+    draft = flow.View(_task_page).Next(this.after_draft)
+    after_draft = flow.If(_chose("district")).Then(this.appraise).Else(this.review)
+    review = flow.View(_task_page).Next(this.after_review)
+    after_review = flow.If(_chose("return")).Then(this.draft).Else(this.appraise)
+    appraise = flow.View(_task_page).Next(this.after_appraise)
+    after_appraise = (
+        flow.Switch()
+        .Case(this.draft, _chose("return"))
+        .Case(this.review, _chose("return-review"))
+        .Default(this.approve)
+    )
+    approve = flow.View(_task_page).Next(this.after_approve)
+    after_approve = flow.If(_chose("return")).Then(this.appraise).Else(this.execute)
+    execute = flow.View(_task_page).Next(this.verify)
+    verify = flow.View(_task_page).Next(this.after_verify)
+    after_verify = flow.If(_chose("return")).Then(this.execute).Else(this.end)
+    end = flow.End()
