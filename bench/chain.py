@@ -133,7 +133,7 @@ class Product:
                 username__in=["hoi.silolau", "hoi.huyen", "tckh", "pho.chutich"]
             )
         }
-        self.plan = Plan.objects.order_by("pk").first()
+        self.plan = Plan.objects.order_by("pk")[0]
         self.unit = Unit.objects.get(code="si-lo-lau")
         activity = self.plan.contents.order_by("sort_order")[0].activities.order_by("sort_order")[0]
         self.activity_id = activity.pk
@@ -372,7 +372,7 @@ def measure(chains: int) -> dict[str, Any]:
     from django.db import connection
 
     counter = QueryCounter(connection)
-    peers = {
+    peers: dict[str, Any] = {
         "product": Product(),
         "viewflow": Viewflow(),
         "viewflow-linear": Viewflow(linear=True),
