@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.db import row_save
-from core.errors import RuleViolation
+from core.errors import Problems, RuleViolation
 from core.money import format_vnd
 from core.transactions import step
 from estimates.models import (
@@ -764,33 +764,37 @@ def settlement_submit(
         for line in EstimateLine.objects.filter(estimate=estimate).order_by("position")
     }
     reported: dict[int, tuple[int, str]] = {}
+    problems = Problems()  # every line's refusal at once
     for n, item in enumerate(lines):
-        line_id = item.get("line_id")
-        line = approved_lines.get(line_id)  # type: ignore[arg-type]
-        if line is None:
-            raise RuleViolation(
-                _("Item %(n)s is not a line of this estimate.") % {"n": n + 1}, field="lines"
+        with problems.collect():
+            line_id = item.get("line_id")
+            line = approved_lines.get(line_id)  # type: ignore[arg-type]
+            if line is None:
+                raise RuleViolation(
+                    _("Item %(n)s is not a line of this estimate.") % {"n": n + 1},
+                    field="lines",
+                )
+            if line_id in reported:
+                raise RuleViolation(
+                    _("Line %(pos)s is reported twice.") % {"pos": line.position}, field="lines"
+                )
+            spent = _amount(item.get("spent"), field=f"lines[{n}].spent")
+            ceiling = line.approved_amount or 0
+            if spent > ceiling:
+                raise RuleViolation(
+                    _("Line %(pos)s: %(spent)s spent is more than the %(approved)s approved.")
+                    % {
+                        "pos": line.position,
+                        "spent": format_vnd(spent),
+                        "approved": format_vnd(ceiling),
+                    },
+                    field=f"lines[{n}].spent",
+                )
+            note = _text(
+                item.get("note", ""), model=SettlementLine, name="note", field=f"lines[{n}].note"
             )
-        if line_id in reported:
-            raise RuleViolation(
-                _("Line %(pos)s is reported twice.") % {"pos": line.position}, field="lines"
-            )
-        spent = _amount(item.get("spent"), field="lines")
-        ceiling = line.approved_amount or 0
-        if spent > ceiling:
-            raise RuleViolation(
-                _("Line %(pos)s: %(spent)s spent is more than the %(approved)s approved.")
-                % {
-                    "pos": line.position,
-                    "spent": format_vnd(spent),
-                    "approved": format_vnd(ceiling),
-                },
-                field="lines",
-            )
-        note = _text(
-            item.get("note", ""), model=SettlementLine, name="note", field=f"lines[{n}].note"
-        )
-        reported[line.pk] = (spent, note)
+            reported[line.pk] = (spent, note)
+    problems.raise_any()
     missing = [
         line.position
         for line in approved_lines.values()
