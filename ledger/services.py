@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -729,13 +729,33 @@ def settlement_submit(
     return_document: str,
     carried: int,
     carried_use_by: dt.date | None,
+    settled_on: dt.date | None = None,
 ) -> Settlement:
     """The spending unit reports what each approved line actually cost, and what happens to
-    the rest. ``spent + returned + carried == disbursed`` to the đồng (in total, and no
+    the rest, on ``settled_on`` (default today: never in the future nor before the last
+    payment). ``spent + returned + carried == disbursed`` to the đồng (in total, and no
     source may report more spent than was disbursed on it); the unspent money is split
     among sources by :func:`split_unspent`. A new submission replaces a pending or returned
     one."""
     _require_status(estimate, EstimateStatus.APPROVED)
+    today = timezone.localdate()
+    settled_on = today if settled_on is None else settled_on
+    if not isinstance(settled_on, dt.date) or isinstance(settled_on, dt.datetime):
+        raise RuleViolation(_("Enter the settlement date as dd/mm/yyyy."), field="settled_on")
+    if settled_on > today:
+        raise RuleViolation(_("The settlement date cannot be in the future."), field="settled_on")
+    last_paid = Disbursement.objects.filter(estimate=estimate).aggregate(last=Max("paid_on"))[
+        "last"
+    ]
+    if last_paid is not None and settled_on < last_paid:
+        raise RuleViolation(
+            _(
+                "Settlement date: the settlement cannot be dated before the last payment; "
+                "enter %(date)s or later."
+            )
+            % {"date": last_paid.strftime("%d/%m/%Y")},
+            field="settled_on",
+        )
     returned = _amount(returned, field="returned")
     carried = _amount(carried, field="carried")
     return_document = _text(
@@ -855,6 +875,7 @@ def settlement_submit(
     settlement.return_document = return_document if returned else ""
     settlement.carried = carried
     settlement.carried_use_by = carried_use_by if carried else None
+    settlement.settled_on = settled_on
     settlement.submitted_by = actor
     settlement.submitted_at = timezone.now()
     row_save(
@@ -867,6 +888,7 @@ def settlement_submit(
             "return_document",
             "carried",
             "carried_use_by",
+            "settled_on",
             "submitted_by",
             "submitted_at",
         ],

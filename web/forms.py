@@ -465,6 +465,12 @@ class SettleForm(forms.Form):
     carried_use_by = forms.DateField(
         label=_("Carried-over money usable until"), required=False, widget=DATE_WIDGET
     )
+    settled_on = forms.DateField(
+        label=_("Settlement date"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("Blank: today. Not before the last payment."),
+    )
     comment = CleanTextField(
         label=_("Comment (optional)"), required=False, max_length=COMMENT_LIMIT, multiline=True
     )
