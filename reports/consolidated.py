@@ -177,15 +177,13 @@ class ConsolidatedReport:
     def rows(self) -> Iterator[tuple[str, list[Any]]]:
         """The table as shown and exported: ("line" | "subtotal" | "group", cells), each
         ``[unit, content, source, *figures]``."""
+        all_contents, total = _("All contents"), _("Total")  # once, not per row
         for g in self.groups:
             for line in g.lines:
                 yield "line", [g.name, line.content_code, line.source_label, *line.figures.values()]
             for s in g.sources:
-                yield (
-                    "subtotal",
-                    [g.name, _("All contents"), s.label, *s.figures.values()],
-                )
-            yield "group", [g.name, _("Total"), "", *g.total.values()]
+                yield "subtotal", [g.name, all_contents, s.label, *s.figures.values()]
+            yield "group", [g.name, total, "", *g.total.values()]
 
 
 def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
