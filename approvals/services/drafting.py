@@ -78,6 +78,18 @@ def _no_register(estimate: Estimate | None, activity: Activity) -> list[LineInpu
 register_lines: Callable[[Estimate | None, Activity], list[LineInput] | None] = _no_register
 
 
+def _nothing_to_release(estimate: Estimate) -> dict[str, Any]:
+    return {}
+
+
+#: What a withdrawn estimate lets go of besides its reservation in the ledger (its
+#: beneficiaries, who may then be registered on another estimate), called in the
+#: withdrawal's transaction with the estimate locked; returns the audit entry's data (ids,
+#: never personal data). Set by the beneficiaries app (``beneficiaries.services.
+#: register_release``).
+register_release: Callable[[Estimate], dict[str, Any]] = _nothing_to_release
+
+
 def _line_keys(lines: Sequence[LineInput]) -> list[tuple[Any, ...]]:
     return [
         (
@@ -481,5 +493,6 @@ def estimate_withdraw(
         reason = step.comment(reason, what=_("for withdrawing the estimate"))
         if estimate.status == S.APPROVAL:
             ledger.ledger_release(estimate=estimate, actor=actor)
-        step.finish(comment=reason, amount=estimate.total_amount)
+        released = register_release(estimate)
+        step.finish(comment=reason, amount=estimate.total_amount, data=released or None)
     return estimate
