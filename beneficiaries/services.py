@@ -141,6 +141,17 @@ def register_lines_for(estimate: Estimate | None, activity: Activity) -> list[Li
     )
 
 
+def register_participants_for(estimate: Estimate | None, activity: Activity) -> int | None:
+    """The hook of ``approvals.services.drafting.register_participants``: the women an
+    estimate of a register activity counts are its beneficiaries (none on a new draft);
+    None for another activity (the count is typed)."""
+    if not RegisterActivity.objects.filter(activity_id=activity.pk).exists():
+        return None
+    if estimate is None or estimate.pk is None:
+        return 0
+    return Beneficiary.objects.filter(estimate=estimate, released_at__isnull=True).count()
+
+
 def lines_from_payments(payments: Any) -> list[LineInput]:
     grouped: dict[tuple[str, int, int, int], int] = defaultdict(int)
     norms: dict[int, Norm] = {}

@@ -12,6 +12,7 @@ from .drafting import (
     estimate_submit,
     estimate_update,
     estimate_withdraw,
+    participants_counted,
 )
 from .money import (
     estimate_clear_advance,
@@ -47,5 +48,6 @@ __all__ = [
     "estimate_update",
     "estimate_verify_settlement",
     "estimate_withdraw",
+    "participants_counted",
     "subenvelope_change",
 ]

@@ -127,6 +127,7 @@ def test_the_lines_cannot_be_edited_by_hand(draft: Estimate, users: dict[str, An
         title="Đổi tên",
         start_date=draft.start_date,
         end_date=draft.end_date,
+        participants_women=1,  # the list's count
         lines=current,
     )
     services.estimate_update(actor=officer, estimate_id=draft.pk, data=data)  # unchanged: fine
