@@ -84,7 +84,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         request = context.get("request")
         if isinstance(exc, Forbidden) and request is not None:
             refusal_record(request._request, exc)
-        return Response(_body(exc.message, exc.field), status=exc.status_code)
+        errors = getattr(exc, "errors", [])
+        by_field: dict[str, list[str]] | None = None
+        if len(errors) > 1:  # several lines refused at once: all of them, by field
+            by_field = {}
+            for field, message in errors:
+                by_field.setdefault(field or "non_field_errors", []).append(message)
+        return Response(_body(exc.message, exc.field, by_field), status=exc.status_code)
     if isinstance(exc, Http404):
         message = str(exc.args[0]) if exc.args and exc.args[0] else _("Not found.")
         return Response(_body(message), status=status.HTTP_404_NOT_FOUND)

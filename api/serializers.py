@@ -516,6 +516,12 @@ class SettleSerializer(TransitionSerializer):
     )
     carried = MoneyField(default=0)
     carried_use_by = serializers.DateField(required=False, allow_null=True, default=None)
+    settled_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The settlement's date (default today): not before the last payment."),
+    )
 
 
 class ClearAdvanceSerializer(TransitionSerializer):
@@ -567,6 +573,7 @@ class SettlementSerializer(serializers.Serializer):
     return_document = serializers.CharField()
     carried = MoneyOutField()
     carried_use_by = serializers.DateField(allow_null=True)
+    settled_on = serializers.DateField(allow_null=True)
     submitted_at = serializers.DateTimeField()
     verified_at = serializers.DateTimeField(allow_null=True)
 

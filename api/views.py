@@ -611,6 +611,7 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return_document=data["return_document"],
             carried=data["carried"],
             carried_use_by=data["carried_use_by"],
+            settled_on=data["settled_on"],
             acting_for=self.acting_for,
         )
         return self._answer(estimate.pk)

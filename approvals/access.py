@@ -159,23 +159,35 @@ def authority_check(
     )
 
 
-def acted_annotations(people: set[int]) -> dict[str, Exists]:
-    """For a query of estimates: per stage, whether any of ``people`` acted at it (from
-    the audit trail), as ``acted_<stage>`` booleans; ``stages_acted`` reads them back."""
+def conflicting_stages(stage: str) -> list[str]:
+    """The stages whose acts bar a person from acting at ``stage`` (segregation of duties:
+    every stage of another group)."""
+    group = lifecycle.STAGE_GROUPS[stage]
+    return sorted(s for s in Stage.values if lifecycle.STAGE_GROUPS.get(s) != group)
+
+
+def conflict_annotations(people: set[int], stages: Iterable[str]) -> dict[str, Exists]:
+    """For a query of estimates: for each of ``stages``, whether any of ``people`` acted
+    at a stage that bars them from it (from the audit trail), as ``acted_against_<stage>``
+    booleans; ``stages_acted`` reads them back. One small subquery per stage (a transition
+    asks for its own stage only) instead of one per stage of the lifecycle."""
     by_people = Q(actor_id__in=people) | Q(acting_for_id__in=people)
     return {
-        f"acted_{stage}": Exists(
-            AuditEntry.objects.filter(by_people, estimate_id=OuterRef("pk"), stage=stage)
+        f"acted_against_{stage}": Exists(
+            AuditEntry.objects.filter(
+                by_people, estimate_id=OuterRef("pk"), stage__in=conflicting_stages(stage)
+            )
         )
-        for stage in Stage.values
+        for stage in sorted(set(stages))
     }
 
 
-def stages_acted(estimate: Estimate, people: set[int]) -> set[str]:
-    """The stages at which any of ``people`` acted on the estimate (from the audit trail;
-    from the estimate's ``acted_<stage>`` annotations when it was read with them)."""
-    if all(hasattr(estimate, f"acted_{stage}") for stage in Stage.values):
-        return {stage for stage in Stage.values if getattr(estimate, f"acted_{stage}")}
+def stages_acted(estimate: Estimate, people: set[int], stage: str | None = None) -> set[str]:
+    """The stages at which any of ``people`` acted on the estimate (from the audit trail).
+    With ``stage``, when the estimate was read with ``conflict_annotations`` saying that
+    nobody acted against ``stage``: none that matter for it, and no query."""
+    if stage is not None and getattr(estimate, f"acted_against_{stage}", True) is False:
+        return set()
     return set(
         AuditEntry.objects.filter(estimate=estimate)
         .filter(Q(actor_id__in=people) | Q(acting_for_id__in=people))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from estimates.models import Activity, Estimate, Plan
 from organization.models import Unit
@@ -171,6 +172,9 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         comment="Đủ điều kiện trình phê duyệt.",
     )
 
+    # The demo's approvals are made now (the decisions carry today's date), and a payment
+    # is never dated before its approval: the demo pays today.
+    paid_on = timezone.localdate()
     # Sì Lở Lầu: approved and partly paid, and one settled waiting for verification.
     approved = create(
         officer_a,
@@ -193,7 +197,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         actor=users["ketoan"],
         estimate_id=approved.pk,
         kind="advance",
-        paid_on=dt.date(2024, 6, 5),
+        paid_on=paid_on,
         amount=3_000_000,
         source="current",
         document_type="withdrawal_order",
@@ -235,7 +239,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
         actor=users["ketoan"],
         estimate_id=settled.pk,
         kind="payment",
-        paid_on=dt.date(2024, 5, 20),
+        paid_on=paid_on,
         amount=4_400_000,
         source="current",
         document_type="payment_order",
@@ -277,7 +281,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
             actor=users["ketoan"],
             estimate_id=closed.pk,
             kind="payment",
-            paid_on=dt.date(2024, 4, 20),
+            paid_on=paid_on,
             amount=amount,
             source=source,
             document_type="payment_order",

@@ -65,6 +65,7 @@ class Worker:
             **self.extra_env,
         }
         celery = str(Path(sys.executable).with_name("celery"))
+        offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(  # noqa: S603
             [
                 celery,
@@ -88,11 +89,14 @@ class Worker:
             start_new_session=True,
         )
         deadline = time.monotonic() + 30
-        while b"ready." not in self.log.read_bytes():
+        while b"ready." not in self.log.read_bytes()[offset:]:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(f"worker did not start:\n{self.log.read_text()[-2000:]}")
             time.sleep(0.1)
+
+    def exited(self) -> bool:
+        return self.proc is not None and self.proc.poll() is not None
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -120,3 +124,83 @@ def percentile(values: list[float], q: float) -> float:
     lo = int(k)
     hi = min(lo + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+class RedisServer:
+    """A redis-server of the benchmark's own on a free port (never the machine's shared
+    one), which a benchmark may stop and start again: nothing kept on disk, so a restart
+    comes back empty, as the shared one would."""
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import shutil
+        import socket
+
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@contextlib.contextmanager
+def publishing_to(broker: str) -> Iterator[None]:
+    """This process publishes its Celery messages to ``broker`` (not eagerly). Celery reads
+    ``CELERY_BROKER_URL`` from the environment before its settings, so both are set."""
+    from config.celery import app
+
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+
+    def reset_pools() -> None:
+        app._pool = None  # type: ignore[attr-defined]
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+    os.environ["CELERY_BROKER_URL"] = broker
+    app.conf.update(task_always_eager=False, broker_url=broker)
+    reset_pools()
+    try:
+        yield
+    finally:
+        reset_pools()
+        app.conf.update(task_always_eager=saved[0], broker_url=saved[1])
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env

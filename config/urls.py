@@ -10,6 +10,7 @@ from web.views import exports as export_views
 from web.views import health as health_views
 from web.views import home as home_views
 from web.views import language as language_views
+from web.views import repair as repair_views
 from web.views import security as security_views
 from web.viewsets import EstimateFlowApp
 from workflows.flows import EstimateFlow
@@ -26,6 +27,7 @@ urlpatterns = [
     path("organization/", home_views.unit_tree, name="unit_tree"),
     path("organization/export.xlsx", export_views.unit_tree_export, name="unit_tree_export"),
     path("security/refusals/", security_views.refusal_log, name="security_refusals"),
+    path("repair/tasks/<int:task_id>/", repair_views.task_repair, name="task_repair"),
     path(
         "security/refusals/export.xlsx",
         export_views.refusal_export,

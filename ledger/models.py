@@ -382,6 +382,9 @@ class Settlement(models.Model):
     return_document = models.CharField(_("return document"), max_length=120, blank=True)
     carried = models.BigIntegerField(_("carried over"), default=0)
     carried_use_by = models.DateField(_("carried-over funds usable until"), null=True, blank=True)
+    #: The settlement's date as the unit writes it on its report: never before the last
+    #: payment (null only on settlements made before the date was asked for).
+    settled_on = models.DateField(_("settlement date"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -23,12 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.db import row_save
-from core.errors import RuleViolation
+from core.errors import Problems, RuleViolation
 from core.money import format_vnd
 from core.transactions import step
 from estimates.models import (
@@ -841,13 +841,33 @@ def settlement_submit(
     return_document: str,
     carried: int,
     carried_use_by: dt.date | None,
+    settled_on: dt.date | None = None,
 ) -> Settlement:
     """The spending unit reports what each approved line actually cost, and what happens to
-    the rest. ``spent + returned + carried == disbursed`` to the đồng (in total, and no
+    the rest, on ``settled_on`` (default today: never in the future nor before the last
+    payment). ``spent + returned + carried == disbursed`` to the đồng (in total, and no
     source may report more spent than was disbursed on it); the unspent money is split
     among sources by :func:`split_unspent`. A new submission replaces a pending or returned
     one."""
     _require_status(estimate, EstimateStatus.APPROVED)
+    today = timezone.localdate()
+    settled_on = today if settled_on is None else settled_on
+    if not isinstance(settled_on, dt.date) or isinstance(settled_on, dt.datetime):
+        raise RuleViolation(_("Enter the settlement date as dd/mm/yyyy."), field="settled_on")
+    if settled_on > today:
+        raise RuleViolation(_("The settlement date cannot be in the future."), field="settled_on")
+    last_paid = Disbursement.objects.filter(estimate=estimate).aggregate(last=Max("paid_on"))[
+        "last"
+    ]
+    if last_paid is not None and settled_on < last_paid:
+        raise RuleViolation(
+            _(
+                "Settlement date: the settlement cannot be dated before the last payment; "
+                "enter %(date)s or later."
+            )
+            % {"date": last_paid.strftime("%d/%m/%Y")},
+            field="settled_on",
+        )
     returned = _amount(returned, field="returned")
     carried = _amount(carried, field="carried")
     return_document = _text(
@@ -876,33 +896,37 @@ def settlement_submit(
         for line in EstimateLine.objects.filter(estimate=estimate).order_by("position")
     }
     reported: dict[int, tuple[int, str]] = {}
+    problems = Problems()  # every line's refusal at once
     for n, item in enumerate(lines):
-        line_id = item.get("line_id")
-        line = approved_lines.get(line_id)  # type: ignore[arg-type]
-        if line is None:
-            raise RuleViolation(
-                _("Item %(n)s is not a line of this estimate.") % {"n": n + 1}, field="lines"
+        with problems.collect():
+            line_id = item.get("line_id")
+            line = approved_lines.get(line_id)  # type: ignore[arg-type]
+            if line is None:
+                raise RuleViolation(
+                    _("Item %(n)s is not a line of this estimate.") % {"n": n + 1},
+                    field="lines",
+                )
+            if line_id in reported:
+                raise RuleViolation(
+                    _("Line %(pos)s is reported twice.") % {"pos": line.position}, field="lines"
+                )
+            spent = _amount(item.get("spent"), field=f"lines[{n}].spent")
+            ceiling = line.approved_amount or 0
+            if spent > ceiling:
+                raise RuleViolation(
+                    _("Line %(pos)s: %(spent)s spent is more than the %(approved)s approved.")
+                    % {
+                        "pos": line.position,
+                        "spent": format_vnd(spent),
+                        "approved": format_vnd(ceiling),
+                    },
+                    field=f"lines[{n}].spent",
+                )
+            note = _text(
+                item.get("note", ""), model=SettlementLine, name="note", field=f"lines[{n}].note"
             )
-        if line_id in reported:
-            raise RuleViolation(
-                _("Line %(pos)s is reported twice.") % {"pos": line.position}, field="lines"
-            )
-        spent = _amount(item.get("spent"), field="lines")
-        ceiling = line.approved_amount or 0
-        if spent > ceiling:
-            raise RuleViolation(
-                _("Line %(pos)s: %(spent)s spent is more than the %(approved)s approved.")
-                % {
-                    "pos": line.position,
-                    "spent": format_vnd(spent),
-                    "approved": format_vnd(ceiling),
-                },
-                field="lines",
-            )
-        note = _text(
-            item.get("note", ""), model=SettlementLine, name="note", field=f"lines[{n}].note"
-        )
-        reported[line.pk] = (spent, note)
+            reported[line.pk] = (spent, note)
+    problems.raise_any()
     missing = [
         line.position
         for line in approved_lines.values()
@@ -963,6 +987,7 @@ def settlement_submit(
     settlement.return_document = return_document if returned else ""
     settlement.carried = carried
     settlement.carried_use_by = carried_use_by if carried else None
+    settlement.settled_on = settled_on
     settlement.submitted_by = actor
     settlement.submitted_at = timezone.now()
     row_save(
@@ -975,6 +1000,7 @@ def settlement_submit(
             "return_document",
             "carried",
             "carried_use_by",
+            "settled_on",
             "submitted_by",
             "submitted_at",
         ],

@@ -36,7 +36,7 @@ from ledger.models import EstimateAccount, SubEnvelope
 from ledger.selectors import source_label
 from organization import permissions as perms
 from organization.models import Unit
-from organization.selectors import successions, unit_as_of
+from organization.selectors import unit_as_of
 from reorganisations.selectors import shares_before, units_before
 
 from .filters import ReportQuery
@@ -177,15 +177,13 @@ class ConsolidatedReport:
     def rows(self) -> Iterator[tuple[str, list[Any]]]:
         """The table as shown and exported: ("line" | "subtotal" | "group", cells), each
         ``[unit, content, source, *figures]``."""
+        all_contents, total = _("All contents"), _("Total")  # once, not per row
         for g in self.groups:
             for line in g.lines:
                 yield "line", [g.name, line.content_code, line.source_label, *line.figures.values()]
             for s in g.sources:
-                yield (
-                    "subtotal",
-                    [g.name, _("All contents"), s.label, *s.figures.values()],
-                )
-            yield "group", [g.name, _("Total"), "", *g.total.values()]
+                yield "subtotal", [g.name, all_contents, s.label, *s.figures.values()]
+            yield "group", [g.name, total, "", *g.total.values()]
 
 
 def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
@@ -197,19 +195,30 @@ def consolidated_report(user: Any, query: ReportQuery) -> ConsolidatedReport:
     # effective later is not applied yet, one effective before has its successors carry
     # their predecessors' money, closed estimates included.
     as_of = query.start_to or timezone.localdate()
-    succession = successions()
-    moved_back = units_before(as_of)
+    # The lineage comes with the plan's communes and area (no query of its own): a
+    # reorganisation lists its successors among the plan's communes.
+    every_commune = [
+        pc.commune for pc in plan.communes.select_related("commune").order_by("sort_order")
+    ]
+    lineage = [*every_commune, plan.area]
+    succession = {
+        u.pk: (u.successor_id, u.abolished_on)
+        for u in lineage
+        if u.successor_id is not None and u.abolished_on is not None
+    }
+    later = any(
+        (u.abolished_on is not None and u.abolished_on > as_of)
+        or (u.established_on is not None and u.established_on > as_of)
+        for u in lineage
+    )
+    moved_back = units_before(as_of) if later else {}
 
     def unit_then(unit_id: int) -> int:
         return unit_as_of(unit_id, as_of, succession)
 
     district_id = unit_then(plan.area_id)
     district: Unit = plan.area if district_id == plan.area_id else Unit.objects.get(pk=district_id)
-    plan_communes = [
-        pc.commune
-        for pc in plan.communes.select_related("commune").order_by("sort_order")
-        if pc.commune.exists_on(as_of)
-    ]
+    plan_communes = [c for c in every_commune if c.exists_on(as_of)]
     communes = [c for c in plan_communes if c.pk in visible]
     units: list[tuple[Unit, str]] = []
     area_level = plan.level_for_unit(district) or ""

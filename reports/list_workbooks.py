@@ -3,9 +3,10 @@ filters (every row, not one page of them), with a header naming the list, its fi
 when it was produced, money as integer cells with a number format, and totals rows.
 
 Each page only says what its columns are (``Column``) and hands over the rows it already
-read; the workbook is written with openpyxl's write-only mode (rows are streamed, memory
-does not grow with the list). Reading the rows is the page's business, through its own
-selectors and access rules: this module never queries.
+read; the workbook is written with XlsxWriter in constant-memory mode, as the reports are
+(``reports.xlsx``, the one Excel writer of the reports: rows are streamed, memory does not
+grow with the list). Reading the rows is the page's business, through its own selectors
+and access rules: this module never queries.
 """
 
 from __future__ import annotations
@@ -16,22 +17,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from reports.workbooks import MONEY_FORMAT, XLSX
-
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_HEAD = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_WRAP = Alignment(vertical="top", wrap_text=True)
 
 __all__ = ["XLSX", "Column", "ListWorkbook", "Table"]
 
@@ -81,23 +71,30 @@ class ListWorkbook:
         return self
 
     def content(self) -> bytes:
-        wb = Workbook(write_only=True)
-        ws: WriteOnlyWorksheet = wb.create_sheet(title=self.title[:31] or "List")
+        out = io.BytesIO()
+        book = xlsxwriter.Workbook(
+            out, {"constant_memory": True, "in_memory": False, "strings_to_numbers": False}
+        )
+        ws = book.add_worksheet(self.title[:31] or "List")
+        styles = _Styles(book)
         widths = [max(c.width for c in cols) for cols in _by_position(self.tables)]
-        for index, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        ws.append([_cell(ws, self.title, font=_TITLE)])
+        for index, width in enumerate(widths):
+            ws.set_column(index, index, width)
         produced = timezone.localtime(self.produced or timezone.now())
         filters = "; ".join(f"{label}: {value}" for label, value in self.filters)
-        ws.append([_("Filters: %(filters)s") % {"filters": filters or _("none")}])
-        ws.append([_("Produced on %(produced)s") % {"produced": f"{produced:%d/%m/%Y %H:%M}"}])
+        ws.write_string(0, 0, self.title, styles.title)
+        ws.write_string(1, 0, _("Filters: %(filters)s") % {"filters": filters or _("none")})
+        ws.write_string(
+            2, 0, _("Produced on %(produced)s") % {"produced": f"{produced:%d/%m/%Y %H:%M}"}
+        )
+        row = 3
         for table in self.tables:
-            ws.append([])
+            row += 1  # a blank line
             if table.heading:
-                ws.append([_cell(ws, table.heading, font=_BOLD)])
-            _write_table(ws, table)
-        out = io.BytesIO()
-        wb.save(out)
+                ws.write_string(row, 0, table.heading, styles.bold)
+                row += 1
+            row = _write_table(ws, styles, table, row)
+        book.close()
         return out.getvalue()
 
     def filename(self, stem: str) -> str:
@@ -112,48 +109,61 @@ def _by_position(tables: Sequence[Table]) -> list[list[Column]]:
     return [[t.columns[i] for t in tables if i < len(t.columns)] for i in range(width)]
 
 
-def _cell(
-    ws: WriteOnlyWorksheet,
-    value: object,
-    *,
-    font: Font | None = None,
-    money: bool = False,
-    box: bool = False,
-    alignment: Alignment | None = None,
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if font is not None:
-        cell.font = font
-    if money and isinstance(value, int):
-        cell.number_format = MONEY_FORMAT
-    if box:
-        cell.border = _BOX
-    if alignment is not None:
-        cell.alignment = alignment
-    return cell
+class _Styles:
+    """The workbook's formats: the title, bold, the boxed header, boxed cells (money or
+    not) and the boxed bold totals."""
+
+    def __init__(self, book: Any) -> None:
+        box = {"border": 1}
+        self.title = book.add_format({"bold": True, "font_size": 14})
+        self.bold = book.add_format({"bold": True})
+        self.head = book.add_format(
+            {**box, "bold": True, "align": "center", "valign": "vcenter", "text_wrap": True}
+        )
+        self.cell = book.add_format({**box, "valign": "top", "text_wrap": True})
+        self.money = book.add_format({**box, "valign": "top", "num_format": MONEY_FORMAT})
+        self.total = book.add_format({**box, "bold": True})
+        self.total_money = book.add_format({**box, "bold": True, "num_format": MONEY_FORMAT})
 
 
-def _write_table(ws: WriteOnlyWorksheet, table: Table) -> None:
+def _put(ws: Any, row: int, col: int, value: object, text: Any, number: Any) -> None:
+    """A cell: whole đồng and counts as numbers, nothing as an empty boxed cell, the rest
+    as text."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, text)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        ws.write_number(row, col, value, number)
+    else:
+        ws.write_string(row, col, str(value), text)
+
+
+def _write_table(ws: Any, styles: _Styles, table: Table, row: int) -> int:
+    """Write the table from ``row``; the next free row."""
     columns = table.columns
-    ws.append([_cell(ws, c.title, font=_BOLD, box=True, alignment=_HEAD) for c in columns])
+    for index, column in enumerate(columns):
+        ws.write_string(row, index, column.title, styles.head)
+    row += 1
     sums = [0 for _c in columns]
     count = 0
-    for row in table.rows:
+    for item in table.rows:
         count += 1
-        values = [c.value(row) for c in columns]
-        for index, (column, value) in enumerate(zip(columns, values, strict=True)):
+        for index, column in enumerate(columns):
+            value = column.value(item)
             if column.money and isinstance(value, int):
                 sums[index] += value
-        ws.append(
-            [
-                _cell(ws, v, money=c.money, box=True, alignment=_WRAP)
-                for c, v in zip(columns, values, strict=True)
-            ]
-        )
+            _put(ws, row, index, value, styles.cell, styles.money if column.money else styles.cell)
+        row += 1
     if not table.totals:
-        return
-    label = _("Total (%(count)s rows)") % {"count": count}
-    totals: list[object] = [label] + [
-        sums[i] if c.money else None for i, c in enumerate(columns) if i > 0
-    ]
-    ws.append([_cell(ws, v, font=_BOLD, money=True, box=True) for v in totals])
+        return row
+    ws.write_string(row, 0, _("Total (%(count)s rows)") % {"count": count}, styles.total)
+    for index, column in enumerate(columns):
+        if index > 0:
+            _put(
+                ws,
+                row,
+                index,
+                sums[index] if column.money else None,
+                styles.total,
+                styles.total_money,
+            )
+    return row + 1

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
@@ -220,6 +222,11 @@ def club_input(plan: Plan, **kw: Any) -> EstimateInput:
 # --------------------------------------------------------------------------------------
 # Estimates in a given status, through the services
 
+#: When the factories' vice chair approves: in the plan's year, before every payment the
+#: tests record (from 03/06/2024 on). A payment is never dated before its approval
+#: (``approvals.services.estimate_disburse``), as in an office's real order of things.
+APPROVED_AT = dt.datetime(2024, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
 #: The steps from a draft to each status, for a commune estimate. A district estimate is
 #: submitted straight to appraisal (no review) and returned by Finance-Planning.
 PATHS: dict[str, tuple[str, ...]] = {
@@ -296,7 +303,8 @@ def estimate_in_status(
         elif step == "appraise":
             services.estimate_appraise(actor=demo_user(APPRAISER), estimate_id=pk)
         elif step == "approve":
-            services.estimate_approve(actor=demo_user(APPROVER), estimate_id=pk)
+            with time_machine.travel(APPROVED_AT, tick=False):
+                services.estimate_approve(actor=demo_user(APPROVER), estimate_id=pk)
         elif step == "settle":
             services.estimate_settle(
                 actor=drafter,

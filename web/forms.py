@@ -9,6 +9,7 @@ the model field it is stored in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -340,6 +341,7 @@ class AppraiseForm(forms.Form):
                 label=_("Appraised amount, line %(n)s") % {"n": line.position},
                 initial=line.appraised_amount if line.appraised_amount is not None else line.amount,
             )
+            self.fields[f"line-{line.pk}"].widget.attrs["data-amount"] = ""
             self.fields[f"reason-{line.pk}"] = CleanTextField(
                 label=_("Reason for the change, line %(n)s") % {"n": line.position},
                 required=False,
@@ -348,6 +350,34 @@ class AppraiseForm(forms.Form):
 
     def rows(self) -> list[tuple[EstimateLine, Any, Any]]:
         return [(line, self[f"line-{line.pk}"], self[f"reason-{line.pk}"]) for line in self.lines]
+
+    def clean(self) -> dict[str, Any]:
+        """Every line's refusal at once (the service checks the same again): an amount
+        above the requested one, a change without its reason."""
+        data = super().clean() or {}
+        for line in self.lines:
+            amount = data.get(f"line-{line.pk}")
+            if amount is None:
+                continue
+            if amount > line.amount:
+                self.add_error(
+                    f"line-{line.pk}",
+                    _(
+                        "Line %(n)s: appraisal may lower a line, never raise it (requested "
+                        "%(amount)s)."
+                    )
+                    % {"n": line.position, "amount": format_vnd(line.amount)},
+                )
+            elif (
+                amount != line.amount
+                and not data.get(f"reason-{line.pk}")
+                and f"reason-{line.pk}" not in self.errors
+            ):
+                self.add_error(
+                    f"reason-{line.pk}",
+                    _("Line %(n)s: give the reason for the change.") % {"n": line.position},
+                )
+        return data
 
     def cuts(self) -> list[LineCut]:
         d = self.cleaned_data
@@ -424,6 +454,9 @@ class ClearAdvanceForm(forms.Form):
     )
 
 
+SERVICE_LINE = re.compile(r"^lines\[(\d+)\]\.(spent|note)$")
+
+
 class SettleForm(forms.Form):
     """The spending unit's settlement: spent per approved line, then what happens to the
     rest. The service checks that spent + returned + carried over = disbursed."""
@@ -437,6 +470,12 @@ class SettleForm(forms.Form):
     carried = VndField(label=_("Carried over (đồng)"), initial=0, required=False)
     carried_use_by = forms.DateField(
         label=_("Carried-over money usable until"), required=False, widget=DATE_WIDGET
+    )
+    settled_on = forms.DateField(
+        label=_("Settlement date"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("Blank: today. Not before the last payment."),
     )
     comment = CleanTextField(
         label=_("Comment (optional)"), required=False, max_length=COMMENT_LIMIT, multiline=True
@@ -457,6 +496,7 @@ class SettleForm(forms.Form):
             self.fields[f"spent-{line.pk}"] = VndField(
                 label=_("Spent, line %(n)s") % {"n": line.position}, initial=spent
             )
+            self.fields[f"spent-{line.pk}"].widget.attrs["data-amount"] = ""
             self.fields[f"note-{line.pk}"] = CleanTextField(
                 label=_("Note, line %(n)s") % {"n": line.position},
                 required=False,
@@ -467,11 +507,31 @@ class SettleForm(forms.Form):
     def rows(self) -> list[tuple[EstimateLine, Any, Any]]:
         return [(line, self[f"spent-{line.pk}"], self[f"note-{line.pk}"]) for line in self.lines]
 
+    def service_field(self, field: str | None) -> str | None:
+        """The service names a line by its place in :meth:`line_reports`
+        (``lines[2].spent``); the form's field is ``spent-<line id>``."""
+        match = SERVICE_LINE.match(field or "")
+        if match is None or int(match.group(1)) >= len(self.lines):
+            return None
+        return f"{match.group(2)}-{self.lines[int(match.group(1))].pk}"
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name in ("returned", "carried"):
             if data.get(name) is None and name not in self.errors:
                 data[name] = 0
+        for line in self.lines:  # every line's refusal at once (the service checks again)
+            spent = data.get(f"spent-{line.pk}")
+            if spent is not None and spent > (line.approved_amount or 0):
+                self.add_error(
+                    f"spent-{line.pk}",
+                    _("Line %(pos)s: %(spent)s spent is more than the %(approved)s approved.")
+                    % {
+                        "pos": line.position,
+                        "spent": format_vnd(spent),
+                        "approved": format_vnd(line.approved_amount or 0),
+                    },
+                )
         return data
 
     def line_reports(self) -> list[dict[str, Any]]:

@@ -12,6 +12,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.admin import ProcessAdmin, TaskAdmin
 from viewflow.workflow.models import Process, Task
 
@@ -25,6 +28,17 @@ class ReadOnlyProcessAdmin(ProcessAdmin):
 
 
 class ReadOnlyTaskAdmin(TaskAdmin):
+    """Read-only; each task links to the audited repair page (``web.views.repair``), which
+    only an administrator granted ``workflows.repair_estimateprocess`` may use."""
+
+    list_display = [*TaskAdmin.list_display, "repair_link"]
+
+    @admin.display(description=_("Repair"))
+    def repair_link(self, obj: Any) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("task_repair", args=[obj.pk]), _("Repair")
+        )
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

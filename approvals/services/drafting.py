@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import RuleViolation
+from core.errors import Problems, RuleViolation
 from core.money import MAX_AMOUNT
 from core.text import field_limit, text_clean
 from estimates.models import (
@@ -123,23 +123,24 @@ def _cleaned(data: EstimateInput) -> EstimateInput:
     if isinstance(data.lines, str) or not isinstance(data.lines, Sequence):
         raise RuleViolation(_("Give the cost lines as a list."), field="lines")
     lines = []
+    problems = Problems()  # every line's refusals at once, each naming its line and field
     for index, line in enumerate(data.lines):
         where = f"lines[{index}]"
-        lines.append(
-            replace(
-                line,
-                description=text_clean(
-                    line.description,
-                    field=f"{where}.description",
-                    max_length=field_limit(EstimateLine, "description"),
-                ),
-                unit_of_measure=text_clean(
-                    line.unit_of_measure,
-                    field=f"{where}.unit_of_measure",
-                    max_length=field_limit(EstimateLine, "unit_of_measure"),
-                ),
+        texts = {}
+        for name in ("description", "unit_of_measure"):
+            with problems.collect():
+                texts[name] = text_clean(
+                    getattr(line, name),
+                    field=f"{where}.{name}",
+                    max_length=field_limit(EstimateLine, name),
+                )
+        if len(texts) == 2:
+            line = replace(
+                line, description=texts["description"], unit_of_measure=texts["unit_of_measure"]
             )
-        )
+        _line_figures(line, index, problems)
+        lines.append(line)
+    problems.raise_any()
     return replace(
         data,
         title=text_clean(
@@ -198,43 +199,44 @@ def _check_input(
     return activity, villages
 
 
-def _line_amount(line: LineInput, index: int, norm_ids: set[int]) -> int:
+def _line_figures(line: LineInput, index: int, problems: Problems) -> None:
+    """Every refusal of one line's figures, source and texts (the norm is checked when the
+    lines are written)."""
     where = f"lines[{index}]"
+    n = index + 1
+    whole = True
     for name in ("quantity", "unit_price", "times"):
         value = getattr(line, name)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise RuleViolation(
-                _("Line %(n)s: enter a whole number.") % {"n": index + 1}, field=f"{where}.{name}"
-            )
-        if value <= 0:
-            raise RuleViolation(
+            problems.add(_("Line %(n)s: enter a whole number.") % {"n": n}, f"{where}.{name}")
+            whole = False
+        elif value <= 0:
+            problems.add(
                 _("Line %(n)s: quantity, unit price and days must be greater than zero.")
-                % {"n": index + 1},
-                field=f"{where}.{name}",
+                % {"n": n},
+                f"{where}.{name}",
             )
-    if line.quantity > 1_000_000 or line.times > 10_000 or line.unit_price > MAX_AMOUNT:
-        raise RuleViolation(
-            _("Line %(n)s: the figures are too large.") % {"n": index + 1}, field=where
-        )
-    amount = line.quantity * line.unit_price * line.times
-    if amount > MAX_AMOUNT:
-        raise RuleViolation(
-            _("Line %(n)s: the amount exceeds 10^15 đồng.") % {"n": index + 1}, field=where
-        )
+            whole = False
+    if whole:
+        if line.quantity > 1_000_000 or line.times > 10_000 or line.unit_price > MAX_AMOUNT:
+            problems.add(_("Line %(n)s: the figures are too large.") % {"n": n}, where)
+        elif line.quantity * line.unit_price * line.times > MAX_AMOUNT:
+            problems.add(_("Line %(n)s: the amount exceeds 10^15 đồng.") % {"n": n}, where)
     if line.source not in Source.values:
-        raise RuleViolation(
-            _("Line %(n)s: choose a funding source.") % {"n": index + 1},
-            field=f"{where}.source",
-        )
+        problems.add(_("Line %(n)s: choose a funding source.") % {"n": n}, f"{where}.source")
     if not line.description or not line.unit_of_measure:
-        raise RuleViolation(
-            _("Line %(n)s: give a description and a unit.") % {"n": index + 1}, field=where
-        )
+        problems.add(_("Line %(n)s: give a description and a unit.") % {"n": n}, where)
+
+
+def _line_amount(line: LineInput, index: int, norm_ids: set[int]) -> int:
+    problems = Problems()
+    _line_figures(line, index, problems)
+    problems.raise_any()
     if line.norm_id is not None and line.norm_id not in norm_ids:
         raise RuleViolation(
-            _("Line %(n)s: unknown cost norm.") % {"n": index + 1}, field=f"{where}.norm"
+            _("Line %(n)s: unknown cost norm.") % {"n": index + 1}, field=f"lines[{index}].norm"
         )
-    return amount
+    return line.quantity * line.unit_price * line.times
 
 
 def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = False) -> int:
@@ -247,7 +249,12 @@ def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = 
         if wanted_norms
         else set()
     )
-    amounts = [_line_amount(line, i, norm_ids) for i, line in enumerate(lines)]
+    problems = Problems()
+    amounts = []
+    for i, line in enumerate(lines):
+        with problems.collect():
+            amounts.append(_line_amount(line, i, norm_ids))
+    problems.raise_any()
     total = sum(amounts)
     if total > MAX_AMOUNT:
         raise RuleViolation(_("The estimate's total exceeds 10^15 đồng."), field="lines")

@@ -38,10 +38,16 @@ def estimate_disburse(
     acting_for: Any = None,
 ) -> Any:
     """The treasurer/accountant records an advance or a payment on an approved estimate.
-    Never above what was approved per source (the ledger holds that under a lock)."""
+    Never above what was approved per source (the ledger holds that under a lock), never
+    dated before the approval (the decision's date)."""
     with transition(
-        "disburse", actor=actor, estimate_id=estimate_id, acting_for=acting_for
+        "disburse",
+        actor=actor,
+        estimate_id=estimate_id,
+        acting_for=acting_for,
+        related=("decision",),
     ) as step:
+        _paid_after_approval(step.estimate, paid_on)
         disbursement = ledger.disbursement_record(
             estimate=step.estimate,
             actor=actor,
@@ -66,6 +72,23 @@ def estimate_disburse(
             },
         )
     return disbursement
+
+
+def _paid_after_approval(estimate: Estimate, paid_on: Any) -> None:
+    """A payment is not dated before the approval decision (read with the estimate's lock).
+    An estimate approved before decisions were issued has none: nothing to compare."""
+    decision = getattr(estimate, "decision", None)
+    if decision is None or not isinstance(paid_on, dt.date):
+        return
+    if paid_on < decision.issued_on:
+        raise RuleViolation(
+            _(
+                "Date paid: a payment cannot be dated before the approval; the estimate was "
+                "approved on %(date)s (decision %(symbol)s), enter that date or later."
+            )
+            % {"date": decision.issued_on.strftime("%d/%m/%Y"), "symbol": decision.symbol},
+            field="paid_on",
+        )
 
 
 def estimate_clear_advance(
@@ -119,9 +142,11 @@ def estimate_settle(
     carried_use_by: dt.date | None = None,
     comment: str = "",
     acting_for: Any = None,
+    settled_on: dt.date | None = None,
 ) -> Estimate:
     """The spending unit reports what it actually spent per line; the rest is returned or
-    carried over. Spent + returned + carried must equal what was disbursed."""
+    carried over. Spent + returned + carried must equal what was disbursed. The settlement
+    is dated ``settled_on`` (default today), never before the last payment."""
     with transition("settle", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
         comment = step.comment(comment)
         settlement = ledger.settlement_submit(
@@ -132,6 +157,7 @@ def estimate_settle(
             return_document=return_document,
             carried=carried,
             carried_use_by=carried_use_by,
+            settled_on=settled_on,
         )
         spent = sum(int(item["spent"]) for item in lines)
         step.finish(
@@ -141,6 +167,7 @@ def estimate_settle(
                 "spent": spent,
                 "returned": returned,
                 "carried": carried,
+                "settled_on": str(settlement.settled_on),
                 "settlement": getattr(settlement, "pk", None),
             },
         )

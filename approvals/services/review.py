@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.errors import RuleViolation
+from core.errors import Problems, RuleViolation
 from core.money import format_vnd
 from core.text import field_limit, text_clean
 from estimates.models import Estimate, EstimateLine, EstimateStatus, Source
@@ -73,6 +73,41 @@ def estimate_return(
     return estimate
 
 
+def _appraised_line(line: EstimateLine, cut: LineCut | None) -> dict[str, Any] | None:
+    """Check one line's appraised amount and reason and set them on the line; the change
+    made (for the audit entry), or None when the line is kept as requested."""
+    appraised = line.amount if cut is None else cut.appraised_amount
+    if isinstance(appraised, bool) or not isinstance(appraised, int) or appraised < 0:
+        raise RuleViolation(
+            _("Line %(n)s: enter the appraised amount as a whole number of đồng.")
+            % {"n": line.position},
+            field=f"line-{line.pk}",
+        )
+    if appraised > line.amount:
+        raise RuleViolation(
+            _("Line %(n)s: appraisal may lower a line, never raise it (requested %(amount)s).")
+            % {"n": line.position, "amount": format_vnd(line.amount)},
+            field=f"line-{line.pk}",
+        )
+    note = ""
+    if appraised != line.amount:
+        note = text_clean(
+            cut.reason if cut else "",
+            field=f"reason-{line.pk}",
+            max_length=field_limit(EstimateLine, "appraisal_note"),
+        )
+        if not note:
+            raise RuleViolation(
+                _("Line %(n)s: give the reason for the change.") % {"n": line.position},
+                field=f"reason-{line.pk}",
+            )
+    line.appraised_amount = appraised
+    line.appraisal_note = note
+    if appraised == line.amount:
+        return None
+    return {"line": line.position, "from": line.amount, "to": appraised, "reason": note}
+
+
 def estimate_appraise(
     *,
     actor: Any,
@@ -104,41 +139,13 @@ def estimate_appraise(
                 )
             by_line[given.line_id] = given
         changes = []
+        problems = Problems()  # every line's refusal at once
         for line in lines.values():
-            cut = by_line.get(line.pk)
-            appraised = line.amount if cut is None else cut.appraised_amount
-            if isinstance(appraised, bool) or not isinstance(appraised, int) or appraised < 0:
-                raise RuleViolation(
-                    _("Line %(n)s: enter the appraised amount as a whole number of đồng.")
-                    % {"n": line.position},
-                    field=f"line-{line.pk}",
-                )
-            if appraised > line.amount:
-                raise RuleViolation(
-                    _(
-                        "Line %(n)s: appraisal may lower a line, never raise it (requested "
-                        "%(amount)s)."
-                    )
-                    % {"n": line.position, "amount": format_vnd(line.amount)},
-                    field=f"line-{line.pk}",
-                )
-            note = ""
-            if appraised != line.amount:
-                note = text_clean(
-                    cut.reason if cut else "",
-                    field=f"line-{line.pk}",
-                    max_length=field_limit(EstimateLine, "appraisal_note"),
-                )
-                if not note:
-                    raise RuleViolation(
-                        _("Line %(n)s: give the reason for the change.") % {"n": line.position},
-                        field=f"line-{line.pk}",
-                    )
-                changes.append(
-                    {"line": line.position, "from": line.amount, "to": appraised, "reason": note}
-                )
-            line.appraised_amount = appraised
-            line.appraisal_note = note
+            with problems.collect():
+                change = _appraised_line(line, by_line.get(line.pk))
+                if change:
+                    changes.append(change)
+        problems.raise_any()
         EstimateLine.objects.bulk_update(lines.values(), ["appraised_amount", "appraisal_note"])
         estimate.appraised_amount = sum(line.appraised_amount or 0 for line in lines.values())
         if estimate.appraised_amount == 0:

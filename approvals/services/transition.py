@@ -36,16 +36,20 @@ from ..models import AuditEntry
 
 
 def lock_estimate(
-    estimate_id: int, people: set[int] | None = None, related: Sequence[str] = ()
+    estimate_id: int,
+    people: set[int] | None = None,
+    related: Sequence[str] = (),
+    stages: Sequence[str] = (),
 ) -> Estimate:
-    """Lock and read the estimate; with ``people``, also whether they acted at each stage
-    (segregation of duties), in the same query; ``related`` names more rows to read with
-    it (never locked: the estimate's lock covers them)."""
+    """Lock and read the estimate; with ``people``, also whether they acted at a stage
+    that bars them from each of ``stages`` (segregation of duties), in the same query;
+    ``related`` names more rows to read with it (never locked: the estimate's lock covers
+    them)."""
     qs = Estimate.objects.select_for_update(of=("self",)).select_related(
         "unit", "plan__issuer", "content", "activity", *related
     )
-    if people:
-        qs = qs.annotate(**access.acted_annotations(people))
+    if people and stages:
+        qs = qs.annotate(**access.conflict_annotations(people, stages))
     try:
         return qs.get(pk=estimate_id)
     except (Estimate.DoesNotExist, TypeError, ValueError):
@@ -280,7 +284,8 @@ def transition(
         raise Forbidden(_("Log in to do this."))
     people = {actor.pk} | ({acting_for.pk} if acting_for is not None else set())
     with unit_of_work():
-        estimate = lock_estimate(estimate_id, people, related)
+        stages = [r.stage for r in lifecycle.rows(name)]
+        estimate = lock_estimate(estimate_id, people, related, stages)
         if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
             raise Http404(_("No such estimate."))
         amendment = None
@@ -293,7 +298,7 @@ def transition(
             codename=row.permission,
             stage=row.stage,
             acting_for=acting_for,
-            earlier=access.stages_acted(estimate, people),
+            earlier=access.stages_acted(estimate, people, row.stage),
         )
         from_status = estimate.status if amendment is None else amendment.status
         step = Step(

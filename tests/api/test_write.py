@@ -320,7 +320,7 @@ def test_appraisal_may_not_raise_a_line_nor_cut_without_a_reason(
     assert (response.status_code, response.json()["field"]) == (400, f"line-{first.pk}")
     silent = {"cuts": [{"line_id": first.pk, "appraised_amount": first.amount - 1}]}
     response = api("tckh").post(url, silent, format="json")
-    assert (response.status_code, response.json()["field"]) == (400, f"line-{first.pk}")
+    assert (response.status_code, response.json()["field"]) == (400, f"reason-{first.pk}")
     first.refresh_from_db()
     assert first.appraised_amount is None
 
@@ -439,3 +439,21 @@ def test_a_hidden_character_in_a_title_is_refused_in_vietnamese(
     assert response.json()["field"] == "title"
     assert response.json()["detail"].startswith(f"Hãy xoá ký tự ẩn U+{ord(char):04X} ở vị trí 10")
     assert not Estimate.objects.exists()
+
+
+def test_appraisal_refusals_of_several_lines_come_together(
+    api: Client, make_estimate: Make
+) -> None:
+    est = make_estimate("appraisal")
+    first, second = list(est.lines.order_by("position"))[:2]
+    cuts = {
+        "cuts": [
+            {"line_id": first.pk, "appraised_amount": first.amount + 1},
+            {"line_id": second.pk, "appraised_amount": second.amount - 1},
+        ]
+    }
+    response = api("tckh").post(f"/api/v1/estimates/{est.pk}/appraise/", cuts, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["field"] == f"line-{first.pk}"
+    assert set(body["errors"]) == {f"line-{first.pk}", f"reason-{second.pk}"}

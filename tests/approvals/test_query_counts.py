@@ -34,7 +34,7 @@ PINNED = {
     "withdraw": 13,
     "disburse": 12,
     "clear-advance": 10,
-    "settle": 18,
+    "settle": 19,
     "verify-settlement": 19,
     "return-settlement": 12,
 }

@@ -134,8 +134,11 @@ def _settings_variables() -> set[str]:
     return names
 
 
+EXAMPLES = (".env.example", "db.env.example")
+
+
 def test_the_example_environment_lists_every_variable() -> None:
-    example = (DOCKER / ".env.example").read_text(encoding="utf-8")
+    example = "\n".join((DOCKER / name).read_text(encoding="utf-8") for name in EXAMPLES)
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)(?:=|\b)", example, flags=re.M))
     compose_text = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
     interpolated = set(re.findall(r"\$\{([A-Z0-9_]+)", compose_text))
@@ -147,9 +150,76 @@ def test_the_example_environment_lists_every_variable() -> None:
 
 
 def test_the_example_environment_holds_no_secret() -> None:
-    for line in (DOCKER / ".env.example").read_text(encoding="utf-8").splitlines():
-        if re.match(r"^(SECRET_KEY|AUDIT_HMAC_KEY|POSTGRES_PASSWORD|EMAIL_HOST_PASSWORD)=", line):
-            assert line.endswith("="), line
+    secret = r"^(SECRET_KEY|AUDIT_HMAC_KEY|\w*PASSWORD)="
+    for name in EXAMPLES:
+        for line in (DOCKER / name).read_text(encoding="utf-8").splitlines():
+            if re.match(secret, line):
+                assert line.endswith("="), line
+
+
+# --------------------------------------------------------------------------------------
+# Two database roles: the owner migrates, the application owns nothing
+
+
+def _database_user(url: str) -> str:
+    match = re.match(r"postgres://([^:@/]+):", url)
+    assert match, url
+    return match.group(1)
+
+
+def test_the_application_connects_as_its_own_role_and_only_migrate_as_the_owner(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert _database_user(url) == "p8_app", name
+        assert "P8_APP_PASSWORD" in url, name
+    assert _database_user(services["migrate"]["environment"]["DATABASE_URL"]) == "p8_owner"
+    # The rest of the migrate service's environment is the application's.
+    rest = {k: v for k, v in services["migrate"]["environment"].items() if k != "DATABASE_URL"}
+    assert rest == {k: v for k, v in services["web"]["environment"].items() if k != "DATABASE_URL"}
+
+
+def test_the_database_passwords_never_reach_the_applications_containers(
+    compose: dict[str, Any],
+) -> None:
+    """They are in db.env, which compose reads but hands to no container; the application's
+    containers get .env only, and their environment names no other role's password."""
+    for name in APP_SERVICES:
+        service = compose["services"][name]
+        assert service["env_file"] == [".env"], name
+        text = json.dumps(service["environment"])
+        assert "POSTGRES_PASSWORD" not in text, name
+        if name != "migrate":
+            assert "P8_OWNER_PASSWORD" not in text, name
+    env_example = (DOCKER / ".env.example").read_text(encoding="utf-8")
+    assert not re.search(r"^\w*PASSWORD=", env_example.replace("EMAIL_HOST_PASSWORD=", ""), re.M)
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert "db.env" in ignored
+    assert "docker/db.env" in (DOCKER / "Dockerfile.dockerignore").read_text(encoding="utf-8")
+
+
+def test_the_first_start_of_postgres_makes_the_two_roles(compose: dict[str, Any]) -> None:
+    postgres = compose["services"]["postgres"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in postgres["volumes"]}
+    assert mounts["/docker-entrypoint-initdb.d"] == "./initdb"
+    assert mounts["/sql"] == "../docs/sql"
+    script = (DOCKER / "initdb" / "10-roles.sh").read_text(encoding="utf-8")
+    assert "-f /sql/roles.sql" in script and "ON_ERROR_STOP=1" in script
+    for variable in ("P8_OWNER_PASSWORD", "P8_APP_PASSWORD", "P8_DB"):
+        assert f"${variable}" in script and variable in postgres["environment"], variable
+    # The image's entrypoint would make POSTGRES_DB itself, owned by the superuser.
+    assert "POSTGRES_DB" not in postgres["environment"]
+    roles = (ROOT / "docs" / "sql" / "roles.sql").read_text(encoding="utf-8")
+    assert "CREATE ROLE p8_owner" in roles and "CREATE ROLE p8_app" in roles
+    assert "OWNER p8_owner" in roles
+    assert (DOCKER / "initdb" / "10-roles.sh").stat().st_mode & 0o111
+
+
+def test_migrate_grants_the_application_role_its_rights(compose: dict[str, Any]) -> None:
+    command = " ".join(compose["services"]["migrate"]["command"])
+    assert command.index("migrate --noinput") < command.index("app_grants --role p8_app")
 
 
 DOCKERFILE = (DOCKER / "Dockerfile").read_text(encoding="utf-8")

@@ -23,8 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from io import StringIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Sum
@@ -39,6 +41,8 @@ from ledger.selectors import ledger_reconcile
 from ledger.services import subenvelope_set
 from organization.models import Membership, Role, Unit
 from organization.permissions import access_sync
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 #: Section IV of the plan, in đồng: (level, source) → allocation.
 SECTION_IV = {
@@ -935,9 +939,13 @@ class Year:
         self.refusals += 1
 
     def do_approve(self, t: Tracked) -> None:
-        services.estimate_approve(
-            actor=self.people["pho.chutich"], estimate_id=t.pk, comment="Đồng ý."
-        )
+        # Approved before its first payment (an advance 5 days before the start): a payment
+        # is never dated before its approval.
+        approved_at = dt.datetime.combine(t.start - dt.timedelta(days=10), dt.time(9), ZONE)
+        with time_machine.travel(approved_at, tick=False):
+            services.estimate_approve(
+                actor=self.people["pho.chutich"], estimate_id=t.pk, comment="Đồng ý."
+            )
         for source in set(t.reserved):
             self.book(t, source, reserved=-t.reserved[source], committed=t.reserved[source])
         t.approved, t.reserved = t.reserved, {}

@@ -23,6 +23,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
+import time_machine
 from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, Phase, event, settings
@@ -45,6 +46,7 @@ from ledger.models import (
 from ledger.selectors import cell_balances, estimate_funding, ledger_reconcile
 from ledger.services import subenvelope_set
 from organization.models import Unit
+from tests.factories import APPROVED_AT
 
 S = EstimateStatus
 START = dt.date(2024, 6, 1)
@@ -311,7 +313,10 @@ class LedgerMachine(RuleBasedStateMachine):
         held = dict(
             EstimateAccount.objects.filter(estimate=estimate).values_list("source", "reserved")
         )
-        services.estimate_approve(actor=self.people["pho.chutich"], estimate_id=estimate.pk)
+        # Approved in the plan's year, before the payments (PAID_ON): a payment is never
+        # dated before its approval.
+        with time_machine.travel(APPROVED_AT, tick=False):
+            services.estimate_approve(actor=self.people["pho.chutich"], estimate_id=estimate.pk)
         accounts = EstimateAccount.objects.filter(estimate=estimate)
         assert {a.source: a.approved for a in accounts if a.approved} == {
             s: v for s, v in held.items() if v

@@ -220,9 +220,12 @@ class Worker:
 
 @contextlib.contextmanager
 def publishing_to(broker: str) -> Iterator[None]:
-    """Make this (test) process publish to ``broker`` for real instead of running eagerly."""
+    """Make this (test) process publish to ``broker`` for real instead of running eagerly.
+    Celery reads ``CELERY_BROKER_URL`` from the environment before its settings, so an
+    exported one is replaced for the duration too."""
     conf = celery_app.conf
     saved = (conf.task_always_eager, conf.broker_url)
+    saved_env = os.environ.get("CELERY_BROKER_URL")
 
     def reset_pools() -> None:
         # New connections for the new broker (the old pools are left to the collector:
@@ -230,6 +233,7 @@ def publishing_to(broker: str) -> Iterator[None]:
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
+    os.environ["CELERY_BROKER_URL"] = broker
     conf.task_always_eager, conf.broker_url = False, broker
     reset_pools()
     try:
@@ -237,3 +241,7 @@ def publishing_to(broker: str) -> Iterator[None]:
     finally:
         reset_pools()
         conf.task_always_eager, conf.broker_url = saved
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env

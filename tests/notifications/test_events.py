@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core import mail
@@ -468,3 +468,64 @@ def test_a_notice_handled_after_a_later_event_is_overtaken_at_once(
     assert Notification.objects.filter(event=submitted).count() == 2
     assert unread_count(people.reviewer2) == 0
     assert unread_count(people.appraiser) == 1
+
+
+@pytest.fixture
+def with_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The committing process publishes to a broker (not eagerly); what it publishes is
+    collected here instead of reaching Redis."""
+    from config.celery import app
+    from notifications import tasks
+
+    published: list[int] = []
+    monkeypatch.setattr(tasks, "publish_event", published.append)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield published
+    finally:
+        app.conf.task_always_eager = eager
+
+
+def test_with_a_broker_the_commit_publishes_its_event_without_a_second_transaction(
+    estimate: Estimate,
+    people: People,
+    with_broker: list[int],
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        event = submit(estimate, people)
+    with django_assert_num_queries(0):
+        for callback in callbacks:
+            callback()
+    assert with_broker == [event.pk]
+    event.refresh_from_db()
+    # Written as published by the kick: the beat's relay leaves it alone.
+    assert event.published_at is not None and event.publish_count == 1
+    assert services.outbox_relay(publish=with_broker.append) == 0
+    assert with_broker == [event.pk]
+
+
+def test_with_the_broker_down_the_event_waits_for_the_relay(
+    estimate: Estimate,
+    people: People,
+    with_broker: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks,
+) -> None:
+    from notifications import tasks
+
+    def refused(pk: int) -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks, "publish_event", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = submit(estimate, people)
+    event.refresh_from_db()
+    assert (event.published_at, event.publish_count) == (None, 0)
+    assert "broker down" in event.last_error
+    # The beat's relay publishes it once the broker is back.
+    published: list[int] = []
+    assert services.outbox_relay(publish=published.append) == 1
+    assert published == [event.pk]

@@ -548,10 +548,11 @@ def test_a_split_moves_the_work_to_the_named_successor(plan: Plan, tmp_path: Pat
 def test_the_consolidated_report_rolls_up_to_the_successors_and_shows_a_period_before_as_it_was(
     world: dict[str, Any],
 ) -> None:
-    plan = Plan.objects.select_related("area").get(pk=world["plan"].pk)
     made = world["estimates"]
 
     def report(**kw: Any) -> tuple[dict[str, Any], dict[str, int]]:
+        # read as a page reads it: the plan with its area, per request
+        plan = Plan.objects.select_related("area").get(pk=world["plan"].pk)
         auditor = demo_user("kiemtoan")  # views every unit, before and after
         result = consolidated_report(auditor, ReportQuery(plan=plan, **kw))
         groups = {g.code: g for g in result.groups}

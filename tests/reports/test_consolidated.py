@@ -245,11 +245,10 @@ def test_a_unit_filter_the_user_may_not_see_is_refused(
 #: session, the user, the grants, the filter's units, the default plan, the report's five,
 #: the menu's inbox and bell counts, and the filter's option lists (plans, contents,
 #: activities), and the participants per priority group (their sum, the groups).
-PAGE_QUERIES = 19
-#: The selector alone (the plan read with its district, as the form does): the units'
-#: lineage and the estimates a later reorganisation moved (``reorganisations``), its
-#: communes, cells, shares, contents, the aggregate.
-REPORT_QUERIES = 7
+PAGE_QUERIES = 17
+#: The selector alone (the plan read with its district, as the form does): its communes,
+#: cells, shares, contents, the aggregate.
+REPORT_QUERIES = 5
 
 
 def _page_queries(user: Any) -> int:

@@ -291,7 +291,7 @@ def test_appraisal_needs_a_reason_for_a_lowered_line(
         appraisal(in_appraisal, **{f"line-{line.pk}": "1.000.000"}),
     )
     assert response.status_code == 400
-    assert "give the reason" in response.context["form"].errors[f"line-{line.pk}"][0]
+    assert "give the reason" in response.context["form"].errors[f"reason-{line.pk}"][0]
     assert status_of(in_appraisal) == "appraisal"
 
 

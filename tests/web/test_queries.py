@@ -68,3 +68,26 @@ def test_the_commune_officer_list_is_pinned_too(
     with django_assert_max_num_queries(PINNED["list"]):
         response = client.get(reverse("estimates:list"))
     assert response.context["page"].paginator.count == 30
+
+
+#: The vice chair's inbox, which offers the bulk selection ("Approve several") and lists the
+#: estimates waiting for approval: the same queries with one estimate waiting or thirty.
+APPROVER_INBOX = 7
+
+
+def test_the_approvers_inbox_with_bulk_selection_is_pinned(
+    plan: Plan, client: Client, users: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    officer = users["hoi.silolau"]
+    estimates_in_status(1, plan=plan, drafter=officer, statuses=("approval",))
+    client.force_login(users["pho.chutich"])
+    url = reverse("estimates:inbox")
+    assert client.get(url).status_code == 200  # warm the content-type cache
+    with django_assert_num_queries(APPROVER_INBOX):
+        one = client.get(url)
+    assert reverse("estimates:approve_many") in one.content.decode()
+    estimates_in_status(4, plan=plan, drafter=officer, statuses=("approval",))
+    estimates_bulk(Estimate.objects.filter(status="approval").earliest("pk"), 25, ("approval",))
+    with django_assert_num_queries(APPROVER_INBOX):
+        many = client.get(url)
+    assert many.context["page"].paginator.count == 30

@@ -112,19 +112,34 @@ def add_service_error(
     line_forms: list[LineForm] | None = None,
     line_errors: list[str] | None = None,
 ) -> None:
-    """Put a service's message on the field it names, else on the form as a whole."""
-    name = getattr(form, "service_fields", {}).get(exc.field, exc.field)
-    match = LINE_FIELD.match(exc.field or "")
+    """Put each of a service's messages (it may refuse several lines at once) on the field
+    it names, else on the form as a whole."""
+    for field, message in exc.errors:
+        _add_one_error(form, field, message, line_forms, line_errors)
+
+
+def _add_one_error(
+    form: forms.Form,
+    field: str | None,
+    message: str,
+    line_forms: list[LineForm] | None,
+    line_errors: list[str] | None,
+) -> None:
+    mapper = getattr(form, "service_field", None)
+    name = mapper(field) if callable(mapper) else None
+    if name is None:
+        name = getattr(form, "service_fields", {}).get(field, field)
+    match = LINE_FIELD.match(field or "")
     if match and line_forms is not None:
         index, sub = int(match.group(1)), match.group(2)
         if index < len(line_forms):
             line_form = line_forms[index]
-            line_form.add_error(sub if sub in line_form.fields else None, exc.message)
+            line_form.add_error(sub if sub in line_form.fields else None, message)
             return
-    if exc.field == "lines" and line_errors is not None:
-        line_errors.append(exc.message)
+    if field == "lines" and line_errors is not None:
+        line_errors.append(message)
         return
-    form.add_error(name if name in form.fields else None, exc.message)
+    form.add_error(name if name in form.fields else None, message)
 
 
 # ---------------------------------------------------------------------------------------
@@ -608,6 +623,10 @@ def estimate_appraise(request: HttpRequest, pk: int) -> HttpResponse:
             "funding": estimate_funding(estimate),
             "rows": [(*row, findings.get(row[0].pk, [])) for row in form.rows()],
             "findings_any": any(findings.values()),
+            "appraised_total": sum(
+                line.amount if line.appraised_amount is None else line.appraised_amount
+                for line in lines
+            ),
         },
     )
 

@@ -143,9 +143,10 @@ def estimate_settle(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     earlier = estimate_settlement(estimate)
     reported = {sl.line_id: (sl.spent, sl.note) for sl in earlier.lines.all()} if earlier else {}
-    initial: dict[str, Any] = {}
+    initial: dict[str, Any] = {"settled_on": timezone.localdate()}
     if earlier is not None:
         initial = {
+            "settled_on": earlier.settled_on or timezone.localdate(),
             "returned": earlier.returned,
             "return_document": earlier.return_document,
             "carried": earlier.carried,
@@ -165,6 +166,7 @@ def estimate_settle(request: HttpRequest, pk: int) -> HttpResponse:
             return_document=d["return_document"],
             carried=d["carried"],
             carried_use_by=d["carried_use_by"],
+            settled_on=d["settled_on"],
             comment=d["comment"],
             acting_for=d.get("acting_for"),
         ),

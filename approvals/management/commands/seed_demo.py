@@ -1,12 +1,14 @@
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from approvals.demo import demo_estimates_create
 from approvals.services.decisions import decision_issuers_load
-from estimates.selectors import plan_get_default
+from estimates.selectors import plan_default_for, plan_get_default
+from organization import permissions as perms
 from organization.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
 from organization.models import Role
 
@@ -18,7 +20,10 @@ class Command(BaseCommand):
         if not demo_allowed():
             raise CommandError(_("Demo users are disabled in these settings (DEMO_ENABLED)."))
         users = demo_users_create()
-        plan = plan_get_default()
+        # The demo's estimates go to the newest plan its first drafter drafts in (plan 117
+        # even when a later plan, e.g. the example two-tier plan, is loaded beside it).
+        drafter = get_user_model().objects.filter(username=users[0].username).first()
+        plan = plan_default_for(drafter, perms.DRAFT) if drafter else plan_get_default()
         if plan is not None:
             decision_issuers_load()
             made = demo_estimates_create(plan)

@@ -1,0 +1,43 @@
+"""On a phone (375×812) the tables drop their heading row; each cell then names its column
+(``data-label``, shown by the style sheet), so the vice chair choosing several estimates to
+approve still reads which figure is what. Screenshots are written as test artifacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright import sync_api
+
+from estimates.models import Plan
+from tests.e2e.conftest import PHONE, assert_vietnamese, session_cookie
+from tests.factories import estimate_in_status
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_approve_many_table_keeps_its_headings_on_a_phone(
+    chromium: sync_api.Browser,
+    live_server: Any,
+    plan: Plan,
+    users: dict[str, Any],
+    screenshots: Path,
+) -> None:
+    for _ in range(2):
+        estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
+    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
+    context.add_cookies([session_cookie(live_server, "pho.chutich")])
+    page = context.new_page()
+    page.goto(live_server.url + "/estimates/approve-many/")
+    assert page.locator("table.list thead").is_hidden()
+    cell = page.locator("table.list tbody tr").first.locator("td.num").last
+    label = cell.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == '"Số phê duyệt: "', label
+    assert cell.get_attribute("data-label")
+    box = cell.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]  # no sideways scroll
+    assert_vietnamese(page)
+    page.screenshot(path=str(screenshots / "approve-many-phone.png"), full_page=True)
+    context.close()
