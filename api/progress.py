@@ -83,9 +83,21 @@ class TargetSerializer(serializers.Serializer):
     target = CountField(allow_null=True)
 
 
+class GroupCountsOutField(serializers.DictField):
+    """An activity line's participants per priority group, keyed by the group's code
+    (groups not counted are absent)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.IntegerField(), read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> dict[str, int]:
+        return {g.group.code: g.count for g in value.all()}
+
+
 class ReportActivitySerializer(serializers.ModelSerializer):
     activity = serializers.CharField(source="activity.code")
     activity_id = serializers.IntegerField()
+    group_counts = GroupCountsOutField(source="groups")
     spent = MoneyOutField()
 
     class Meta:

@@ -17,6 +17,30 @@ from .models import Ethnicity, PriorityGroup, RegisterActivity
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "register.yaml"
 
 
+def _priority_groups(data: dict[str, Any]) -> int:
+    made_count = 0
+    for order, row in enumerate(data.get("priority_groups") or [], start=1):
+        _group, made = PriorityGroup.objects.get_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "counts_minority": bool(row.get("counts_minority", False)),
+                "safe_birth_eligible": bool(row.get("safe_birth_eligible", False)),
+                "sort_order": order,
+            },
+        )
+        made_count += made
+    return made_count
+
+
+@transaction.atomic
+def priority_groups_load(path: Path = DEFAULT_FILE) -> int:
+    """Only the plan's priority groups (what the progress reports count by); returns how
+    many were created."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return _priority_groups(data)
+
+
 @transaction.atomic
 def register_data_load(path: Path = DEFAULT_FILE) -> dict[str, int]:
     """Create what is missing; returns how many rows were created. An activity of a plan
@@ -33,17 +57,7 @@ def register_data_load(path: Path = DEFAULT_FILE) -> dict[str, int]:
             },
         )
         created["ethnicities"] += made
-    for order, row in enumerate(data.get("priority_groups") or [], start=1):
-        _group, made = PriorityGroup.objects.get_or_create(
-            code=row["code"],
-            defaults={
-                "name": row["name"],
-                "counts_minority": bool(row.get("counts_minority", False)),
-                "safe_birth_eligible": bool(row.get("safe_birth_eligible", False)),
-                "sort_order": order,
-            },
-        )
-        created["priority_groups"] += made
+    created["priority_groups"] = _priority_groups(data)
     for row in data.get("register_activities") or []:
         activity = Activity.objects.filter(
             content__plan__number=row["plan"], code=str(row["activity"])

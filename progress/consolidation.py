@@ -15,13 +15,22 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Sum
 
+from beneficiaries.models import PriorityGroup
 from estimates.models import Activity, Level, PlanCommune
 from ledger.selectors import cell_balances, paid_by_unit_activity
 from organization.models import AgencyType, Unit
 
-from .models import Indicator, IndicatorValue, Period, ProgressReport, ReportActivity, ReportStatus
+from .models import (
+    Indicator,
+    IndicatorValue,
+    Period,
+    ProgressReport,
+    ReportActivity,
+    ReportGroupCount,
+    ReportStatus,
+)
 
 
 def accepted_reports(period: Period) -> list[ProgressReport]:
@@ -55,6 +64,14 @@ def consolidate(
     report_ids = [r.pk for r in reports]
     by_unit = {r.unit_id: r for r in reports}
     lines = list(ReportActivity.objects.filter(report_id__in=report_ids).select_related("report"))
+    groups = list(PriorityGroup.objects.order_by("sort_order", "name"))
+    group_code = {g.pk: g.code for g in groups}
+    group_rows = (
+        ReportGroupCount.objects.filter(line__report_id__in=report_ids)
+        .values_list("line__activity_id", "group_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
     values = list(IndicatorValue.objects.filter(report_id__in=report_ids))
     own_values = (
         {v.indicator_id: v.value for v in district_report.values.all()}
@@ -93,9 +110,11 @@ def consolidate(
         row["women"] += line.participants_women
         row["girls"] += line.participants_girls
         row["men"] += line.participants_men
-        for code, count in (line.group_counts or {}).items():
-            row["groups"][code] += int(count)
         row["spent_reported"] += line.spent
+    group_totals: dict[int, int] = defaultdict(int)
+    for activity_id, group_id, n in group_rows:
+        per_activity[activity_id]["groups"][group_code[group_id]] += n
+        group_totals[group_id] += n
     ledger_by_activity_c: dict[int, int] = defaultdict(int)
     for (_unit, activity_id), amount in ledger_communes.items():
         ledger_by_activity_c[activity_id] += amount
@@ -130,7 +149,11 @@ def consolidate(
             "women": row["women"] if row else 0,
             "girls": row["girls"] if row else 0,
             "men": row["men"] if row else 0,
-            "groups": dict(sorted(row["groups"].items())) if row else {},
+            "groups": (
+                {g.code: row["groups"][g.code] for g in groups if g.code in row["groups"]}
+                if row
+                else {}
+            ),
             "spent_reported": row["spent_reported"] if row else 0,
             "paid_communes": ledger_by_activity_c.get(activity.pk, 0),
             "paid_district": ledger_by_activity_d.get(activity.pk, 0),
@@ -212,6 +235,12 @@ def consolidate(
             if c.commune_id not in by_unit
         ],
         "contents": contents,
+        #: Participants per priority group over all activities, in the groups' order
+        #: (every group, 0 where none was counted).
+        "groups": [
+            {"code": g.code, "name": g.name, "participants": group_totals.get(g.pk, 0)}
+            for g in groups
+        ],
         "envelope": envelope,
         "totals": totals,
         "recipients": list(reporting.recipients) if reporting is not None else [],

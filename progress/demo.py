@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from beneficiaries.loader import priority_groups_load
 from estimates.models import Activity, Plan
 from organization.models import Unit
 
@@ -36,7 +37,7 @@ def _content(plan: Plan, women: int, men: int, place: str) -> ReportInput:
                 participants_women=women,
                 participants_girls=women // 4,
                 participants_men=men,
-                group_counts={"ethnic-minority": women},
+                group_counts={"dtts": women, "ho-ngheo-can-ngheo": women // 3},
             ),
             ActivityInput(
                 activity_id=activity["1.5"].pk,
@@ -55,6 +56,7 @@ def _content(plan: Plan, women: int, men: int, place: str) -> ReportInput:
 
 def demo_reports_create(plan: Plan) -> int:
     reporting_load()
+    priority_groups_load()
     if ProgressReport.objects.exists():
         return 0
     users: dict[str, Any] = {u.username: u for u in get_user_model().objects.all()}

@@ -39,6 +39,10 @@ def _target_text(row: dict[str, Any]) -> str:
     return str(row["target"])
 
 
+def _group_count(code: str) -> Any:
+    return lambda r: r.get("groups", {}).get(code, 0)
+
+
 def district_report_workbook(report: ProgressReport) -> tuple[bytes, str]:
     s = report.snapshot
     book = ListWorkbook(
@@ -69,6 +73,24 @@ def district_report_workbook(report: ProgressReport) -> tuple[bytes, str]:
         _activities(s),
         heading=str(_("Per content and activity")),
     )
+    groups = s.get("groups", [])
+    if groups:
+        book.table(
+            [
+                Column(str(_("Activity")), lambda r: f"{r['code']} {r['title']}".strip(), width=50),
+                *(Column(g["name"], _group_count(g["code"]), width=14) for g in groups),
+            ],
+            [
+                *_activities(s),
+                {
+                    "code": "",
+                    "title": str(_("Total")),
+                    "groups": {g["code"]: g["participants"] for g in groups},
+                },
+            ],
+            heading=str(_("Participants per priority group")),
+            totals=False,
+        )
     book.table(
         [
             Column(str(_("Activity")), lambda r: r["activity"], width=9),

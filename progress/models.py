@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.models import PriorityGroup
 from core.money import MAX_AMOUNT
 from core.text import LONG_TEXT
 from estimates.models import Activity, Content, Level, Plan
@@ -225,9 +226,6 @@ class ReportActivity(models.Model):
     participants_women = models.PositiveIntegerField(_("women"), default=0)
     participants_girls = models.PositiveIntegerField(_("girls"), default=0)
     participants_men = models.PositiveIntegerField(_("men and boys"), default=0)
-    #: Participants per priority group: {group code: count}; codes are data (the
-    #: beneficiaries app names the plan's groups).
-    group_counts = models.JSONField(_("participants per group"), default=dict, blank=True)
     spent = models.BigIntegerField(_("paid in the period (đồng)"), default=0)
 
     class Meta:
@@ -254,6 +252,36 @@ class ReportActivity(models.Model):
     @property
     def participants(self) -> int:
         return self.participants_women + self.participants_girls + self.participants_men
+
+
+class ReportGroupCount(models.Model):
+    """How many of an activity line's participants belong to one of the plan's priority
+    groups (``beneficiaries.PriorityGroup``: the groups are data, the same table the
+    estimates count by). A group counted in a report cannot be deleted."""
+
+    line = models.ForeignKey(ReportActivity, on_delete=models.CASCADE, related_name="groups")
+    group = models.ForeignKey(
+        PriorityGroup,
+        verbose_name=_("priority group"),
+        on_delete=models.PROTECT,
+        related_name="report_counts",
+    )
+    count = models.PositiveIntegerField(_("participants"))
+
+    class Meta:
+        verbose_name = _("participants of a priority group in a report")
+        verbose_name_plural = _("participants of priority groups in reports")
+        ordering = ["line", "group__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "group"], name="report_group_count_unique"),
+            models.CheckConstraint(
+                name="report_group_count_range",
+                condition=Q(count__gte=0) & Q(count__lte=1_000_000),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.count}"
 
 
 class IndicatorValue(models.Model):

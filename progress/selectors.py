@@ -10,13 +10,21 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries.models import PriorityGroup
 from estimates.models import Activity, Level, Plan
 from organization import permissions as perms
 from organization.models import Unit, UnitKind
 
 from . import lifecycle
 from .access import report_actions_allowed, report_list_for_user
-from .models import Indicator, IndicatorValue, Period, ProgressReport, ReportActivity
+from .models import (
+    Indicator,
+    IndicatorValue,
+    Period,
+    ProgressReport,
+    ReportActivity,
+    ReportGroupCount,
+)
 from .services import communes_missing
 
 
@@ -37,9 +45,16 @@ def report_detail_queryset() -> QuerySet[ProgressReport]:
     ).prefetch_related(
         Prefetch(
             "activities",
-            queryset=ReportActivity.objects.select_related("activity__content").order_by(
-                "activity__content__sort_order", "activity__sort_order"
-            ),
+            queryset=ReportActivity.objects.select_related("activity__content")
+            .prefetch_related(
+                Prefetch(
+                    "groups",
+                    queryset=ReportGroupCount.objects.select_related("group").order_by(
+                        "group__sort_order", "group__name"
+                    ),
+                )
+            )
+            .order_by("activity__content__sort_order", "activity__sort_order"),
         ),
         Prefetch(
             "values",
@@ -48,6 +63,11 @@ def report_detail_queryset() -> QuerySet[ProgressReport]:
             ),
         ),
     )
+
+
+def priority_groups() -> list[PriorityGroup]:
+    """The plan's priority groups, in their order: a report counts participants per group."""
+    return list(PriorityGroup.objects.order_by("sort_order", "name"))
 
 
 def report_content(report: ProgressReport) -> dict[str, Any]:
@@ -112,8 +132,9 @@ def report_form_initial(report: ProgressReport) -> dict[str, Any]:
             p + "participants_women": a.participants_women,
             p + "participants_girls": a.participants_girls,
             p + "participants_men": a.participants_men,
-            p + "groups": "\n".join(f"{code}: {n}" for code, n in sorted(a.group_counts.items())),
         }
+        for g in a.groups.all():
+            initial[f"{p}group_{g.group.code}"] = g.count
     for v in report.values.all():
         initial[f"v{v.indicator_id}"] = v.value
     return initial

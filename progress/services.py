@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.audit import audit_record
+from beneficiaries.models import PriorityGroup
 from core.errors import Conflict, Forbidden, RuleViolation
 from core.money import MAX_AMOUNT
 from core.text import LONG_TEXT, field_limit, text_clean
@@ -45,6 +46,7 @@ from .models import (
     Period,
     ProgressReport,
     ReportActivity,
+    ReportGroupCount,
     ReportReminder,
     ReportStatus,
     TargetSource,
@@ -116,9 +118,40 @@ def _date(value: Any, *, field: str) -> dt.date | None:
         raise RuleViolation(_("Enter a valid date."), field=field) from None
 
 
-def _clean_activities(
-    report: ProgressReport, rows: Sequence[ActivityInput]
-) -> list[ReportActivity]:
+#: An activity line and its participants per priority group ({group id: count}).
+CleanLine = tuple[ReportActivity, dict[int, int]]
+
+
+def _clean_groups(groups: Any, *, where: str, known: Mapping[str, int]) -> dict[int, int]:
+    """{group code: count} checked against the plan's priority groups
+    (``beneficiaries.PriorityGroup``): an unknown code is refused naming it; zeros are
+    not stored."""
+    groups = groups or {}
+    if not isinstance(groups, Mapping):
+        raise RuleViolation(_("Enter the counts per group."), field=f"{where}.group_counts")
+    counts: dict[int, int] = {}
+    for code, count in groups.items():
+        code = str(text_clean(code, field=f"{where}.group_counts", max_length=40, required=True))
+        if code not in known:
+            raise RuleViolation(
+                _("Choose a priority group of the plan."), field=f"{where}.group_counts.{code}"
+            )
+        n = _count(count, field=f"{where}.group_counts.{code}")
+        if n:
+            counts[known[code]] = n
+    return counts
+
+
+def _group_rows(lines: Sequence[CleanLine]) -> list[ReportGroupCount]:
+    """The group rows of lines already saved (their primary keys known)."""
+    return [
+        ReportGroupCount(line=line, group_id=group_id, count=count)
+        for line, counts in lines
+        for group_id, count in counts.items()
+    ]
+
+
+def _clean_activities(report: ProgressReport, rows: Sequence[ActivityInput]) -> list[CleanLine]:
     activity_ids: list[int] = []
     for i, row in enumerate(rows):
         try:
@@ -132,8 +165,9 @@ def _clean_activities(
         for a in Activity.objects.filter(pk__in=activity_ids, content__plan_id=report.plan_id)
     }
     period = report.period
+    group_ids = dict(PriorityGroup.objects.values_list("code", "pk"))
     seen: set[int] = set()
-    cleaned: list[ReportActivity] = []
+    cleaned: list[CleanLine] = []
     for i, (row, activity_id) in enumerate(zip(rows, activity_ids, strict=True)):
         where = f"activities[{i}]"
         activity = known.get(activity_id)
@@ -161,35 +195,23 @@ def _clean_activities(
         women = _count(row.participants_women, field=f"{where}.participants_women")
         girls = _count(row.participants_girls, field=f"{where}.participants_girls")
         men = _count(row.participants_men, field=f"{where}.participants_men")
-        groups = row.group_counts or {}
-        if not isinstance(groups, Mapping):
-            raise RuleViolation(_("Enter the counts per group."), field=f"{where}.group_counts")
-        group_counts = {
-            str(
-                text_clean(code, field=f"{where}.group_counts", max_length=40, required=True)
-            ): _count(count, field=f"{where}.group_counts.{code}")
-            for code, count in groups.items()
-        }
-        cleaned.append(
-            ReportActivity(
-                report=report,
-                activity=activity,
-                held=text_clean(
-                    row.held, field=f"{where}.held", max_length=LONG_TEXT, multiline=True
-                ),
-                held_from=held_from,
-                held_to=held_to,
-                place=text_clean(
-                    row.place,
-                    field=f"{where}.place",
-                    max_length=field_limit(ReportActivity, "place"),
-                ),
-                participants_women=women,
-                participants_girls=girls,
-                participants_men=men,
-                group_counts=group_counts,
-            )
+        group_counts = _clean_groups(row.group_counts, where=where, known=group_ids)
+        line = ReportActivity(
+            report=report,
+            activity=activity,
+            held=text_clean(row.held, field=f"{where}.held", max_length=LONG_TEXT, multiline=True),
+            held_from=held_from,
+            held_to=held_to,
+            place=text_clean(
+                row.place,
+                field=f"{where}.place",
+                max_length=field_limit(ReportActivity, "place"),
+            ),
+            participants_women=women,
+            participants_girls=girls,
+            participants_men=men,
         )
+        cleaned.append((line, group_counts))
     return cleaned
 
 
@@ -415,7 +437,8 @@ def report_update(*, actor: Any, report_id: int, data: ReportInput) -> ProgressR
         values = _clean_values(report, data.values, level=report.level)
         report.activities.all().delete()
         report.values.all().delete()
-        ReportActivity.objects.bulk_create(activities)
+        ReportActivity.objects.bulk_create([line for line, _counts in activities])
+        ReportGroupCount.objects.bulk_create(_group_rows(activities))
         IndicatorValue.objects.bulk_create(values)
         if report.status == S.SUBMITTED:
             _ledger_money(report)  # edited while with the district: the money read again
@@ -507,8 +530,8 @@ def report_correct(*, actor: Any, report_id: int) -> ProgressReport:
             created_by=actor,
             status_changed_at=timezone.now(),
         )
-        ReportActivity.objects.bulk_create(
-            [
+        lines: list[CleanLine] = [
+            (
                 ReportActivity(
                     report=new,
                     activity_id=a.activity_id,
@@ -519,11 +542,13 @@ def report_correct(*, actor: Any, report_id: int) -> ProgressReport:
                     participants_women=a.participants_women,
                     participants_girls=a.participants_girls,
                     participants_men=a.participants_men,
-                    group_counts=a.group_counts,
-                )
-                for a in old.activities.all()
-            ]
-        )
+                ),
+                {g.group_id: g.count for g in a.groups.all()},
+            )
+            for a in old.activities.prefetch_related("groups")
+        ]
+        ReportActivity.objects.bulk_create([line for line, _counts in lines])
+        ReportGroupCount.objects.bulk_create(_group_rows(lines))
         IndicatorValue.objects.bulk_create(
             [
                 IndicatorValue(report=new, indicator_id=v.indicator_id, value=v.value, note=v.note)

@@ -28,6 +28,7 @@ from django.test import Client as DjangoClient
 from django.utils import translation
 
 from approvals.services.decisions import decision_issuers_load
+from beneficiaries.loader import priority_groups_load
 from estimates.models import Plan
 from estimates.plan_loader import plan_load_file
 from organization.demo import demo_users_create
@@ -48,6 +49,7 @@ def reference_data_load() -> Plan:
         demo_users_create()  # memberships and access_sync() included
         decision_issuers_load()
         reporting_load()
+        priority_groups_load()  # the plan's priority groups: reports count by them
     _plan_number = plan.number
     return plan
 

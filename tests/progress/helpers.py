@@ -51,7 +51,7 @@ def report_input(
                 participants_women=women,
                 participants_girls=girls,
                 participants_men=men,
-                group_counts={"ethnic-minority": women},
+                group_counts=kw.get("groups", {"dtts": women}),
             )
         ],
         values=[ValueInput(indicator_id=indicator(plan, "su-kien-tt").pk, value=events)],

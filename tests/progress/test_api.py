@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from monitoring.models import MonitoringNote
 from organization.models import Unit
-from progress.models import ProgressReport
+from progress.models import ProgressReport, ReportActivity
 from tests.factories import api_key, demo_user
 
 from .helpers import DISTRICT_WU, activity, indicator, period, report_in_status
@@ -48,16 +48,22 @@ def test_a_commune_reports_through_the_api_and_the_district_accepts(api, plan):
                 "held_from": "2024-05-03",
                 "participants_women": 20,
                 "participants_men": 4,
-                "group_counts": {"ethnic-minority": 18, "poor-household": 5},
+                "group_counts": {"dtts": 18, "no-such-group": 5},
             }
         ],
         "values": [{"indicator": indicator(plan, "su-kien-tt").pk, "value": 1}],
     }
+    refused = officer.put(f"/api/v1/progress-reports/{pk}/", body, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "activities[0].group_counts.no-such-group"
+    assert "priority group" in refused.json()["detail"]
+    assert not ReportActivity.objects.filter(report_id=pk).exists()
+    body["activities"][0]["group_counts"] = {"dtts": 18, "ho-ngheo-can-ngheo": 5}
     answer = officer.put(f"/api/v1/progress-reports/{pk}/", body, format="json")
     assert answer.status_code == 200, answer.json()
     assert answer.json()["activities"][0]["group_counts"] == {
-        "ethnic-minority": 18,
-        "poor-household": 5,
+        "dtts": 18,
+        "ho-ngheo-can-ngheo": 5,
     }
     assert answer.json()["actions"] == ["update", "submit"]
     assert officer.post(f"/api/v1/progress-reports/{pk}/submit/").status_code == 200
@@ -73,6 +79,8 @@ def test_a_commune_reports_through_the_api_and_the_district_accepts(api, plan):
     )
     assert consolidated.status_code == 200
     assert consolidated.json()["snapshot"]["totals"]["women"] == 20
+    groups = {g["code"]: g["participants"] for g in consolidated.json()["snapshot"]["groups"]}
+    assert groups["dtts"] == 18 and groups["ho-ngheo-can-ngheo"] == 5
     district_pk = consolidated.json()["id"]
     pdf = district.get(f"/api/v1/progress-reports/{district_pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"

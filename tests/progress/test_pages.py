@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from beneficiaries.models import PriorityGroup
 from organization.models import Unit
 from progress import lifecycle
 from progress.models import ProgressReport, ReportReminder
@@ -70,19 +71,31 @@ def test_a_commune_starts_edits_and_submits_its_report(client, plan):
     refused = client.post(answer.url, form)
     assert refused.status_code == 400 and "Enter a whole number." in refused.content.decode()
     form[f"v{i}"] = "3"
-    form[f"a{a}_groups"] = "ethnic-minority: 30\npoor-household -1"
-    refused = client.post(answer.url, form)
-    assert refused.status_code == 400
-    assert "Write one “group code: number” per line." in refused.content.decode()
-    form[f"a{a}_groups"] = "ethnic-minority: 30\npoor-household: -1"
+    # One number box per priority group of the plan, labelled with the group's name.
+    page = client.get(answer.url).content.decode()
+    for group in PriorityGroup.objects.all():
+        assert f'name="a{a}_group_{group.code}"' in page
+        assert group.name in page
+    assert "group code: number" not in page
+    form[f"a{a}_group_dtts"] = "30"
+    form[f"a{a}_group_ho-ngheo-can-ngheo"] = "-1"
     refused = client.post(answer.url, form)
     assert refused.status_code == 400
     assert "Enter a number that is not negative." in refused.content.decode()
-    form[f"a{a}_groups"] = "ethnic-minority: 30\npoor-household: 6"
+    assert not report.activities.exists()
+    form[f"a{a}_group_ho-ngheo-can-ngheo"] = "sáu"
+    refused = client.post(answer.url, form)
+    assert refused.status_code == 400 and "Enter a whole number." in refused.content.decode()
+    form[f"a{a}_group_ho-ngheo-can-ngheo"] = "6"
     assert client.post(answer.url, form).status_code == 302
-    assert report.activities.get().participants_men == 12
-    assert report.activities.get().group_counts == {"ethnic-minority": 30, "poor-household": 6}
-    assert "poor-household: 6" in client.get(answer.url).content.decode()
+    line = report.activities.get()
+    assert line.participants_men == 12
+    assert {g.group.code: g.count for g in line.groups.all()} == {
+        "dtts": 30,
+        "ho-ngheo-can-ngheo": 6,
+    }
+    page = client.get(answer.url).content.decode()
+    assert f'name="a{a}_group_ho-ngheo-can-ngheo" value="6"' in page
     client.post(reverse("progress:report_submit", args=[report.pk]))
     report.refresh_from_db()
     assert report.status == "submitted"

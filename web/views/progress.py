@@ -131,6 +131,8 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.report = report
         self.activities, self.indicators = selectors.report_choices(report)
+        #: One number per priority group of the plan (``beneficiaries.PriorityGroup``).
+        self.groups = selectors.priority_groups()
         self.fields["difficulties"] = CleanTextField(
             label=_("Difficulties"), max_length=LONG_TEXT, multiline=True, required=False
         )
@@ -154,33 +156,19 @@ class ReportForm(forms.Form):
                 ("men", _("Men and boys")),
             ):
                 self.fields[f"{p}participants_{sex}"] = forms.CharField(label=label, required=False)
-            self.fields[p + "groups"] = CleanTextField(
-                label=_("Participants per priority group (one “group code: number” per line)"),
-                max_length=LONG_TEXT,
-                multiline=True,
-                required=False,
-            )
+            for g in self.groups:
+                self.fields[f"{p}group_{g.code}"] = forms.CharField(label=g.name, required=False)
         for i in self.indicators:
             self.fields[f"v{i.pk}"] = forms.CharField(label=i.name, required=False)
         if not self.is_bound:
             self.initial = selectors.report_form_initial(report)
 
-    def rows(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        names = (*self.ROW_FIELDS, "groups")
-        return [(a, [self[f"a{a.pk}_{n}"] for n in names]) for a in self.activities]
+    def _row_names(self) -> tuple[str, ...]:
+        return (*self.ROW_FIELDS, *(f"group_{g.code}" for g in self.groups))
 
-    def _groups(self, name: str) -> dict[str, str]:
-        """'code: number' lines as {code: number as typed}; the service checks the numbers."""
-        found: dict[str, str] = {}
-        for line in (self.cleaned_data.get(name) or "").splitlines():
-            if not line.strip():
-                continue
-            code, sep, count = line.partition(":")
-            if not sep or not code.strip():
-                self.add_error(name, _("Write one “group code: number” per line."))
-                return {}
-            found[code.strip()] = count.strip()
-        return found
+    def rows(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        names = self._row_names()
+        return [(a, [self[f"a{a.pk}_{n}"] for n in names]) for a in self.activities]
 
     def value_fields(self) -> list[tuple[Indicator, forms.BoundField]]:
         return [(i, self[f"v{i.pk}"]) for i in self.indicators]
@@ -192,15 +180,17 @@ class ReportForm(forms.Form):
         names: dict[str, str] = {}
         for a in self.activities:
             p = f"a{a.pk}_"
-            if not any(data.get(p + n) for n in (*self.ROW_FIELDS, "groups")):
+            if not any(data.get(p + n) for n in self._row_names()):
                 continue
             index = len(rows)
             for n in self.ROW_FIELDS:
                 names[f"activities[{index}].{n}"] = p + n
-            groups = self._groups(p + "groups")
-            names[f"activities[{index}].group_counts"] = p + "groups"
-            for code in groups:
-                names[f"activities[{index}].group_counts.{code}"] = p + "groups"
+            groups: dict[str, str] = {}
+            for g in self.groups:
+                given = data.get(f"{p}group_{g.code}") or ""
+                if given.strip():
+                    groups[g.code] = given.strip()
+                names[f"activities[{index}].group_counts.{g.code}"] = f"{p}group_{g.code}"
             rows.append(
                 ActivityInput(
                     activity_id=a.pk,
