@@ -66,7 +66,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _server(database: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def _server(
+    database: str, port: int, workers: int, log: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -74,6 +76,7 @@ def _server(database: str, port: int, workers: int, log: Path) -> subprocess.Pop
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": KEY,
+        "AUDIT_HMAC_KEY": KEY[::-1],
         "DATABASE_URL": (
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database}"
         ),
@@ -87,6 +90,7 @@ def _server(database: str, port: int, workers: int, log: Path) -> subprocess.Pop
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_WORKERS": str(workers),
         "LOG_LEVEL": "WARNING",
+        **(extra or {}),
     }
     proc = subprocess.Popen(  # noqa: S603
         [
