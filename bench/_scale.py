@@ -156,3 +156,13 @@ def estimates_grow(total: int, commune_ids: list[int]) -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return {"estimates": Estimate.objects.count(), "seconds": time.monotonic() - started}
+
+
+def vacuum() -> None:
+    """``VACUUM ANALYZE`` (outside a transaction), as autovacuum would have done on a
+    database that grew over a year: the planner's statistics, and the visibility map that
+    lets a count or a sum read an index alone."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")

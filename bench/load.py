@@ -196,6 +196,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         people = _people(2 * users, pool)
         accounts = people["users"]
         pool_ids = list(people["approve"])
+        _scale.vacuum()
         port = _free_port()
         log = Path(tmp) / "gunicorn.log"
         server = _server(database, port, workers, log, extra={"LOG_LEVEL": "INFO"})

@@ -187,12 +187,14 @@ def run(quick: bool = False) -> dict[str, Any]:
         _scale.base_load()
         commune_ids = _scale.communes_add(communes)
         built_small = _scale.estimates_grow(small, commune_ids)
+        _scale.vacuum()
         print(
             f"   {built_small['estimates']:,} estimates over {len(commune_ids):,} communes",
             flush=True,
         )
         at_small = _round(roles, repeat, explain=False)
         built_large = _scale.estimates_grow(large, commune_ids)
+        _scale.vacuum()
         print(
             f"   {built_large['estimates']:,} estimates, built in {built_large['seconds']:.1f} s",
             flush=True,

@@ -28,6 +28,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 from bench._support import ROOT, django_database, percentile
 
@@ -48,7 +49,7 @@ def _prepare() -> tuple[list[str], list[int]]:
     for command in ("load_plan", "load_issuers", "load_norms", "seed_demo"):
         call_command(command, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     hasher = PBKDF2PasswordHasher()
-    users = get_user_model().objects.filter(username__in=["hoi.huyen", "tckh", "pho.chutich"])
+    users = get_user_model().objects.filter(username__in=["hoi.huyen", "hoi.silolau", "hoi.namxe"])
     for user in users:
         user.password = hasher.encode(PASSWORD, hasher.salt())
         user.save(update_fields=["password"])
@@ -179,14 +180,18 @@ def _measure(
     return len(latencies), latencies, errors
 
 
-def run() -> None:
-    seconds = float(os.environ.get("BENCH_SECONDS", "10"))
-    configurations = [int(w) for w in os.environ.get("BENCH_WEB_WORKERS", "1,2,4").split(",")]
-    print(f"   this machine: {os.cpu_count()} CPUs; {seconds:.0f} s per configuration")
+def run(quick: bool = False) -> dict[str, Any]:
+    from bench._support import result, tiny
+
+    default_seconds = "3" if tiny() else "5" if quick else "10"
+    seconds = float(os.environ.get("BENCH_SECONDS", default_seconds))
+    default_workers = "2" if tiny() or quick else "1,2,4"
+    configurations = [
+        int(w) for w in os.environ.get("BENCH_WEB_WORKERS", default_workers).split(",")
+    ]
+    rows: list[list[Any]] = []
     with django_database("web") as database, tempfile.TemporaryDirectory() as tmp:
         users, estimates = _prepare()
-        print(f"   {len(estimates)} estimates read in turn with the list; users {', '.join(users)}")
-        print("   gunicorn processes  clients  pages/s  median ms  p95 ms  errors")
         for workers in configurations:
             port = _free_port()
             proc = _server(database, port, workers, Path(tmp) / "gunicorn.log")
@@ -195,11 +200,27 @@ def run() -> None:
                     done, latencies, errors = _measure(
                         f"http://127.0.0.1:{port}", users, estimates, clients, seconds
                     )
-                    print(
-                        f"   {workers:>19}  {clients:>7}  {done / seconds:>7.1f}  "
-                        f"{median(latencies) * 1000 if latencies else float('nan'):>9.0f}  "
-                        f"{percentile(latencies, 95) * 1000:>6.0f}  {errors:>6}",
-                        flush=True,
+                    rows.append(
+                        [
+                            workers,
+                            clients,
+                            done / seconds,
+                            median(latencies) * 1000 if latencies else float("nan"),
+                            percentile(latencies, 95) * 1000,
+                            errors,
+                        ]
                     )
             finally:
                 _stop(proc)
+    return result(
+        "web",
+        "Web: the demo data's list and estimate pages under gunicorn, as fast as clients ask",
+        ["gunicorn processes", "clients", "pages/s", "median ms", "p95 ms", "errors"],
+        rows,
+        notes=[
+            f"{os.cpu_count()} CPUs; {seconds:.0f} s per configuration; {len(estimates)} "
+            f"estimates read in turn with the list; users {', '.join(users)}. The load "
+            "benchmark (``load``) is the one at 100,000 estimates.",
+        ],
+        figures={"seconds": seconds},
+    )

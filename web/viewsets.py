@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,8 @@ from viewflow.workflow import STATUS, chart
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as vf_views
+from viewflow.workflow.flow.views import filters as vf_filters
+from viewflow.workflow.models import Task
 
 from approvals.access import estimate_inbox_for_user, estimate_list_for_user, flow_tasks_allowed
 from workflows.flows import VISIBLE_TO, EstimateFlow
@@ -60,25 +63,88 @@ def task_inbox(user: Any) -> QuerySet[Any]:
     )
 
 
+class BoundedCount:
+    """viewflow's menu shows ``{{ user_queue.count }}``: counted up to ``LIMIT`` (the
+    database stops there), "99+" above, like the site's own inbox badge."""
+
+    LIMIT = 99
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int | str:
+        found = self.queryset.order_by()[: self.LIMIT + 1].count()
+        return f"{self.LIMIT}+" if found > self.LIMIT else found
+
+
+def flow_task_choices() -> list[tuple[str, str]]:
+    """The flow's human tasks, from the flow itself (viewflow's filters read them with a
+    DISTINCT over every listed task)."""
+    sorted_nodes, _ = chart.topsort(EstimateFlow)
+    return [
+        (get_task_ref(node), str(node.task_title or node.name))
+        for node in sorted_nodes
+        if node.task_type == "HUMAN"
+    ]
+
+
+class TaskListFilter(django_filters.FilterSet):
+    """The inbox's and queue's filters: the task and when it was created. viewflow's
+    own also offers a drop-down of every listed process (thousands of options at a
+    district, read and written on every page)."""
+
+    flow_task = django_filters.ChoiceFilter(choices=flow_task_choices)
+    created = django_filters.DateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created")
+
+
+class ArchiveListFilter(TaskListFilter):
+    finished = django_filters.DateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created", "finished")
+
+
+class DashboardTaskFilter(TaskListFilter):
+    status = django_filters.MultipleChoiceFilter(choices=STATUS.choices)
+    finished = vf_filters.NullDateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "status", "created", "finished")
+
+
 class EstimateInboxView(vf_views.FlowInboxListView):
+    filterset_class = TaskListFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         return visible_tasks(super().queryset, self.request.user)
 
 
 class EstimateQueueView(vf_views.FlowQueueListView):
+    filterset_class = TaskListFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         return task_queue(self.request.user).select_related("process").order_by("-created")
 
 
 class EstimateArchiveView(vf_views.FlowArchiveListView):
+    filterset_class = ArchiveListFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         return visible_tasks(super().queryset, self.request.user)
 
 
 class EstimateTaskListView(vf_views.DashboardTaskListView):
+    filterset_class = DashboardTaskFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         return visible_tasks(super().queryset, self.request.user).select_related("owner")
@@ -174,4 +240,7 @@ class EstimateFlowApp(FlowAppViewset):
     def get_context_data(self, request: HttpRequest) -> dict[str, Any]:
         """The inbox and queue counts of viewflow's menu, filtered like the lists (not
         viewflow's own, whose queue reads the object permissions row by row)."""
-        return {"user_inbox": task_inbox(request.user), "user_queue": task_queue(request.user)}
+        return {
+            "user_inbox": BoundedCount(task_inbox(request.user)),
+            "user_queue": BoundedCount(task_queue(request.user)),
+        }
