@@ -18,8 +18,8 @@ Two runs, each bounded in time: ``USERS`` users with 1-5 s think time between re
 then the same users without think time (saturation). Printed per request kind and in all:
 requests, requests/s, p50/p95/p99 in ms, errors. Targets (issue 13): p95 at most 150 ms
 with think time; saturation at least 3 x 14.5 requests/s. Environment: ``BENCH_SECONDS``
-(per run; default 90, quick 30), ``BENCH_LOAD_USERS`` (50), ``BENCH_LOAD_POOL``
-(estimates to approve; default 400, quick 150), ``WEB_WORKERS``.
+(per run; default 60, quick 30), ``BENCH_LOAD_USERS`` (50), ``BENCH_LOAD_POOL``
+(estimates to approve; default 250, quick 150), ``WEB_WORKERS``.
 """
 
 from __future__ import annotations
@@ -179,9 +179,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     from bench import _scale
     from bench.web import _free_port, _server, _stop
 
-    seconds = int(os.environ.get("BENCH_SECONDS", "15" if tiny() else "30" if quick else "90"))
+    seconds = int(os.environ.get("BENCH_SECONDS", "15" if tiny() else "30" if quick else "60"))
     users = int(os.environ.get("BENCH_LOAD_USERS", "3" if tiny() else USERS))
-    pool = int(os.environ.get("BENCH_LOAD_POOL", "6" if tiny() else "150" if quick else "400"))
+    pool = int(os.environ.get("BENCH_LOAD_POOL", "6" if tiny() else "150" if quick else "250"))
     size = 300 if tiny() else 100_000
     workers = int(os.environ.get("WEB_WORKERS", "2" if tiny() else "4"))
     rows: list[list[Any]] = []

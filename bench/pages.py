@@ -172,7 +172,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     )
     small = min(SMALL, large)
     communes = 20 if tiny() else COMMUNES
-    repeat = int(os.environ.get("BENCH_PAGES_REPEAT", "1" if tiny() else "3" if quick else "5"))
+    repeat = int(os.environ.get("BENCH_PAGES_REPEAT", "1" if tiny() else "2" if quick else "3"))
     roles = QUICK_ROLES if quick or tiny() else ROLES
     with django_database("pages"):
         import logging

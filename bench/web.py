@@ -30,7 +30,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bench._support import ROOT, django_database, percentile
+from bench._support import ROOT, django_database, percentile, prefixed
 
 PASSWORD = "bench-web-password"  # noqa: S105 (a throw-away account of a throw-away database)
 KEY = "bench-only-" + "Qm4Zt8Wx2Lp6Rv0Kc3Nb7Hy1Jd5Fg9Ks" * 2
@@ -56,7 +56,7 @@ def _prepare() -> tuple[list[str], list[int]]:
     names = sorted(u.username for u in users)
     first = get_user_model().objects.get(username=names[0])
     estimates = list(estimate_list_for_user(first).values_list("pk", flat=True)[:20])
-    if not settings.DATABASES["default"]["NAME"].startswith("bench_"):
+    if settings.DATABASES["default"]["NAME"] != prefixed("web"):
         raise RuntimeError("not the benchmark's own database")
     return names, estimates
 
