@@ -18,8 +18,8 @@ Two runs, each bounded in time: ``USERS`` users with 1-5 s think time between re
 then the same users without think time (saturation). Printed per request kind and in all:
 requests, requests/s, p50/p95/p99 in ms, errors. Targets (issue 13): p95 at most 150 ms
 with think time; saturation at least 3 x 14.5 requests/s. Environment: ``BENCH_SECONDS``
-(per run; default 60, quick 30), ``BENCH_LOAD_USERS`` (50), ``BENCH_LOAD_POOL``
-(estimates to approve; default 250, quick 150), ``WEB_WORKERS``.
+(per run; default 60, quick 10), ``BENCH_LOAD_USERS`` (50, quick 10), ``BENCH_LOAD_POOL``
+(estimates to approve; default 250, quick 20), ``WEB_WORKERS``.
 """
 
 from __future__ import annotations
@@ -179,16 +179,16 @@ def run(quick: bool = False) -> dict[str, Any]:
     from bench import _scale
     from bench.web import _free_port, _server, _stop
 
-    seconds = int(os.environ.get("BENCH_SECONDS", "15" if tiny() else "30" if quick else "60"))
-    users = int(os.environ.get("BENCH_LOAD_USERS", "3" if tiny() else USERS))
-    pool = int(os.environ.get("BENCH_LOAD_POOL", "6" if tiny() else "150" if quick else "250"))
-    size = 300 if tiny() else 100_000
+    seconds = int(os.environ.get("BENCH_SECONDS", "15" if tiny() else "10" if quick else "60"))
+    users = int(os.environ.get("BENCH_LOAD_USERS", "3" if tiny() else 10 if quick else USERS))
+    pool = int(os.environ.get("BENCH_LOAD_POOL", "6" if tiny() else "20" if quick else "250"))
+    size = 300 if tiny() else 2_000 if quick else 100_000
     workers = int(os.environ.get("WEB_WORKERS", "2" if tiny() else "4"))
     rows: list[list[Any]] = []
     figures: dict[str, Any] = {}
     with django_database("load") as database, tempfile.TemporaryDirectory() as tmp:
         _scale.base_load()
-        communes = _scale.communes_add(20 if tiny() else 1000)
+        communes = _scale.communes_add(20 if tiny() else 100 if quick else 1000)
         built = _scale.estimates_grow(size, communes)
         print(f"   {built['estimates']:,} estimates over {len(communes):,} communes", flush=True)
         # Two sets of accounts: an authenticator code is accepted once, so the second run

@@ -183,7 +183,7 @@ def _measure(
 def run(quick: bool = False) -> dict[str, Any]:
     from bench._support import result, tiny
 
-    default_seconds = "3" if tiny() else "5" if quick else "10"
+    default_seconds = "3" if tiny() or quick else "10"
     seconds = float(os.environ.get("BENCH_SECONDS", default_seconds))
     default_workers = "2" if tiny() or quick else "1,2,4"
     configurations = [
