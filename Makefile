@@ -81,7 +81,7 @@ beat: $(STAMP)
 
 ## Benchmarks print their tables, write them with the machine's description to
 ## bench/results/<time>.json and (the full run) into docs/benchmarks.md; they assert
-## nothing about time. `make bench` takes under 15 minutes, `make bench-quick` under 2
+## nothing about time. `make bench` is aimed at under 15 minutes, `make bench-quick` at 2
 ## (smaller sizes, docs left as they are). Set DATABASE_URL (the server: each benchmark
 ## makes and drops a database bench_<name>) and CELERY_BROKER_URL (Redis).
 bench: $(STAMP)
