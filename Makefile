@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_WORKERS ?= 2
 
-.PHONY: run setup test check lint format typecheck messages worker beat bench clean
+.PHONY: run setup test check lint format typecheck messages worker beat bench bench-quick clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -82,9 +82,15 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(VENV)/bin/celery -A config beat -l info
 
-## Benchmarks print their figures; they assert nothing about time.
+## Benchmarks print their tables, write them with the machine's description to
+## bench/results/<time>.json and (the full run) into docs/benchmarks.md; they assert
+## nothing about time. `make bench` is aimed at under 15 minutes, `make bench-quick` at 2
+## (smaller sizes, docs left as they are). Set DATABASE_URL (the server: each benchmark
+## makes and drops a database bench_<name>) and CELERY_BROKER_URL (Redis).
 bench: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m bench
+bench-quick: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m bench --quick
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -310,18 +310,45 @@ def amendment_actions_allowed(user: Any, estimate: Estimate, open_status: str | 
     )[estimate.pk]
 
 
+#: Where ``flow_tasks_allowed`` leaves its answers on a page's tasks, per user id.
+FLOW_ANSWERS = "_gate_answers"
+
+
 def flow_task_allowed(user: Any, task: Any) -> bool:
     """Whether ``user`` may take, hold or open ``task`` (a human task of an estimate's flow)
     on viewflow's own pages: the task is the one waiting in the estimate's status, and
     the user may now take one of the actions that complete it, as the service would
     check it (a role on the unit, or a delegation in force; segregation of duties).
-    A superuser is not exempt. Installed as the flow's gate by ``ApprovalsConfig``."""
-    node = getattr(task.flow_task, "name", None)
-    estimate = Estimate.objects.filter(pk=task.process.artifact_object_id).first()
-    if estimate is None or lifecycle.STATUS_NODES.get(estimate.status) != node:
-        return False
-    allowed = set(estimate_actions_allowed(user, estimate))
-    return any(
-        row.flow_node == node and row.name in allowed
-        for row in lifecycle.transitions_from(estimate.status)
-    )
+    A superuser is not exempt. Installed as the flow's gate by ``ApprovalsConfig``.
+    A page that lists tasks asks ``flow_tasks_allowed`` for all of them at once; the
+    answer it left on the task for this user is the same question answered in bulk."""
+    answers = getattr(task, FLOW_ANSWERS, None)
+    if answers is not None and getattr(user, "pk", None) in answers:
+        return bool(answers[user.pk])
+    return flow_tasks_allowed(user, [task], keep=False)[task.pk]
+
+
+def flow_tasks_allowed(user: Any, tasks: Iterable[Any], *, keep: bool = True) -> dict[int, bool]:
+    """``flow_task_allowed`` for a page of tasks: one query for their estimates and
+    ``actions_allowed``'s three for all of them, whatever their number. Each task keeps
+    its answer for ``user`` (the page's template asks per task) unless ``keep`` is false."""
+    tasks = list(tasks)
+    ids = {t.process.artifact_object_id for t in tasks}
+    estimates = {e.pk: e for e in Estimate.objects.filter(pk__in=ids)} if tasks else {}
+    allowed = actions_allowed(user, estimates.values())
+    answers: dict[int, bool] = {}
+    for task in tasks:
+        node = getattr(task.flow_task, "name", None)
+        estimate = estimates.get(task.process.artifact_object_id)
+        answer = (
+            estimate is not None
+            and lifecycle.STATUS_NODES.get(estimate.status) == node
+            and any(
+                row.flow_node == node and row.name in allowed[estimate.pk]
+                for row in lifecycle.transitions_from(estimate.status)
+            )
+        )
+        answers[task.pk] = answer
+        if keep and getattr(user, "pk", None) is not None:
+            setattr(task, FLOW_ANSWERS, {**getattr(task, FLOW_ANSWERS, {}), user.pk: answer})
+    return answers

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +28,7 @@ def django_database(label: str) -> Iterator[str]:
     django.setup()
     from django.test.utils import setup_databases, teardown_databases
 
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"bench_{label}"
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = prefixed(label)
     old = setup_databases(verbosity=0, interactive=False, keepdb=False)
     try:
         yield str(settings.DATABASES["default"]["NAME"])
@@ -204,3 +205,55 @@ def publishing_to(broker: str) -> Iterator[None]:
             os.environ.pop("CELERY_BROKER_URL", None)
         else:
             os.environ["CELERY_BROKER_URL"] = saved_env
+
+
+def prefixed(label: str) -> str:
+    """The name of a benchmark's own database: ``bench_<label>``, or with the prefix
+    ``BENCH_DB_PREFIX`` (the test suite's runs use their own, so they never meet a
+    ``make bench`` running beside them)."""
+    return f"{os.environ.get('BENCH_DB_PREFIX', 'bench_')}{label}"
+
+
+def tiny() -> bool:
+    """``BENCH_TINY=1``: the smallest sizes that still run every code path (the test
+    suite's run of ``make bench-quick``)."""
+    return os.environ.get("BENCH_TINY", "") == "1"
+
+
+def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            if value != value:
+                return "–"
+            digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
+            return f"{value:,.{digits}f}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}"
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def result(
+    name: str,
+    title: str,
+    columns: list[str],
+    rows: list[list[Any]],
+    notes: list[str] | None = None,
+    figures: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A benchmark's answer (what ``run()`` returns), its table printed on the way."""
+    answer = {
+        "name": name,
+        "title": title,
+        "columns": columns,
+        "rows": rows,
+        "notes": list(notes or []),
+        "figures": dict(figures or {}),
+    }
+    print(f"\n{title}\n\n{markdown_table(columns, rows)}\n", flush=True)
+    for note in answer["notes"]:
+        print(f"- {note}", flush=True)
+    return answer

@@ -7,8 +7,8 @@ totals per level), then written by the same code as the site's export
 constant-memory mode). Its reading from the database is not part of it: the selector is
 one aggregate query whose count is pinned in the tests.
 
-Printed: seconds to write the workbook (wall clock, and the CPU time of the process, which
-a busy machine inflates less), the peak memory allocated by Python while writing
+Returned (and printed): seconds to write the workbook (wall clock, and the CPU time of
+the process, which a busy machine inflates less), the peak memory allocated by Python while writing
 it (``tracemalloc``, measured in a second, untimed run since tracing slows Python down) and
 the process's peak resident memory (``resource.getrusage``), the size of the file, and the
 same workbook written with openpyxl's ``write_only`` mode for comparison. The issue's
@@ -108,21 +108,23 @@ def _openpyxl(sheet: Any) -> bytes:
     return out.getvalue()
 
 
-def run() -> None:
+def run(quick: bool = False) -> dict[str, Any]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
 
     django.setup()
     from django.utils import translation
 
+    from bench._support import result, tiny
     from reports.sheets import consolidated_sheet
     from reports.xlsx import xlsx_table
 
-    lines = int(os.environ.get("BENCH_REPORT_LINES", "100000"))
+    default = "200" if tiny() else "20000" if quick else "100000"
+    lines = int(os.environ.get("BENCH_REPORT_LINES", default))
+    rows: list[list[Any]] = []
     with translation.override("vi"):
         report = _report(lines)
-        rows = report.line_count + sum(len(g.sources) + 1 for g in report.groups)
-        print(f"lines: {report.line_count:,}; rows with subtotals: {rows:,}", flush=True)
+        table_rows = report.line_count + sum(len(g.sources) + 1 for g in report.groups)
 
         gc.collect()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -130,30 +132,53 @@ def run() -> None:
         content = xlsx_table(consolidated_sheet(report)[0])
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            f"XlsxWriter (constant memory): {seconds:.2f} s wall, {cpu:.2f} s CPU "
-            f"(target ≤ {TARGET_SECONDS:.0f} s); "
-            f"file {len(content) / 1e6:.1f} MB; process peak RSS {rss_after:.0f} MB "
-            f"(report in memory included; {rss_before:.0f} MB before writing)",
-            flush=True,
-        )
+        size_mb = len(content) / 1e6
         del content
         gc.collect()
         tracemalloc.start()
         xlsx_table(consolidated_sheet(report)[0])
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(
-            f"XlsxWriter: peak Python allocation while writing {peak / 1e6:.1f} MB "
-            f"(target ≤ {TARGET_MB} MB)",
-            flush=True,
+        rows.append(
+            [
+                "XlsxWriter, constant memory (the product)",
+                round(seconds, 2),
+                round(cpu, 2),
+                round(peak / 1e6, 1),
+                round(rss_after),
+                round(size_mb, 1),
+            ]
         )
         if os.environ.get("BENCH_REPORT_OPENPYXL", "1") != "0":
             gc.collect()
             started, cpu = time.perf_counter(), time.process_time()
             _openpyxl(consolidated_sheet(report)[0])
-            print(
-                f"openpyxl write_only, for comparison: {time.perf_counter() - started:.2f} s "
-                f"wall, {time.process_time() - cpu:.2f} s CPU",
-                flush=True,
+            rows.append(
+                [
+                    "openpyxl write_only (comparison)",
+                    round(time.perf_counter() - started, 2),
+                    round(time.process_time() - cpu, 2),
+                    "–",
+                    "–",
+                    "–",
+                ]
             )
+    return result(
+        "reports",
+        f"Consolidated report: {report.line_count:,} lines ({table_rows:,} rows with "
+        "subtotals) written as Excel",
+        ["writer", "wall s", "CPU s", "peak Python MB", "process peak RSS MB", "file MB"],
+        rows,
+        notes=[
+            f"Targets: at most {TARGET_SECONDS:.0f} s and {TARGET_MB} MB for 100,000 lines.",
+            f"Process peak RSS includes the report built in memory ({rss_before:.0f} MB "
+            "before writing).",
+        ],
+        figures={
+            "lines": report.line_count,
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "peak_mb": peak / 1e6,
+            "rss_mb": rss_after,
+        },
+    )

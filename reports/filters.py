@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import unit_ids_with
+from core.forms import LongSelect
 from estimates.models import Activity, Content, EstimateStatus, Plan, Source
 from estimates.selectors import plan_default_for
 from organization import permissions as perms
@@ -96,6 +97,7 @@ class ReportFilterForm(forms.Form):
     )
     unit = forms.TypedChoiceField(
         label=_("Commune"),
+        widget=LongSelect,
         coerce=int,
         required=False,
         empty_value=None,

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import unit_ids_with
+from core.forms import LongSelect
 from estimates.models import Content, Estimate, EstimateStatus, Plan
 from estimates.selectors import estimates_matching
 from organization import permissions as perms
@@ -39,7 +40,7 @@ class EstimateFilter(django_filters.FilterSet):
         label=_("Status"), choices=EstimateStatus.choices, empty_label=_("All statuses")
     )
     unit = django_filters.ModelChoiceFilter(
-        label=_("Commune"), queryset=_units, empty_label=_("All units")
+        label=_("Commune"), queryset=_units, empty_label=_("All units"), widget=LongSelect
     )
     content = django_filters.ModelChoiceFilter(
         label=_("Content"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,9 +20,11 @@ from viewflow.workflow import STATUS, chart
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as vf_views
+from viewflow.workflow.flow.views import filters as vf_filters
+from viewflow.workflow.models import Task
 
-from approvals.access import estimate_list_for_user
-from workflows.flows import EstimateFlow
+from approvals.access import estimate_inbox_for_user, estimate_list_for_user, flow_tasks_allowed
+from workflows.flows import VISIBLE_TO, EstimateFlow
 from workflows.models import EstimateProcess
 
 
@@ -34,28 +37,117 @@ def visible_tasks(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
     return queryset.filter(process__artifact_object_id__in=visible_estimate_ids(user))
 
 
+def task_queue(user: Any) -> QuerySet[Any]:
+    """viewflow's queue (unassigned human tasks the user may take), from the access gate:
+    the open tasks of the estimates in the user's inbox (``estimate_inbox_for_user``: one
+    query for the user's grants, kept for the request). viewflow's own ``user_queue``
+    reads every object-permission row of the user's groups one query at a time (two
+    queries per commune granted) and filters with an IN list of their strings; the
+    tasks' ``owner_permission`` is the same permission on the estimate's unit that the
+    inbox reads, so the answer is the same."""
+    return EstimateFlow.task_class._default_manager.filter(
+        process__flow_class=EstimateFlow,
+        flow_task_type="HUMAN",
+        status=STATUS.NEW,
+        process__artifact_object_id__in=estimate_inbox_for_user(user).values("pk"),
+    )
+
+
+def task_inbox(user: Any) -> QuerySet[Any]:
+    """viewflow's inbox (tasks assigned to the user) of visible estimates."""
+    return visible_tasks(
+        EstimateFlow.task_class._default_manager.filter(
+            process__flow_class=EstimateFlow, owner=user, status=STATUS.ASSIGNED
+        ),
+        user,
+    )
+
+
+class BoundedCount:
+    """viewflow's menu shows ``{{ user_queue.count }}``: counted up to ``LIMIT`` (the
+    database stops there), "99+" above, like the site's own inbox badge."""
+
+    LIMIT = 99
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int | str:
+        found = self.queryset.order_by()[: self.LIMIT + 1].count()
+        return f"{self.LIMIT}+" if found > self.LIMIT else found
+
+
+def flow_task_choices() -> list[tuple[str, str]]:
+    """The flow's human tasks, from the flow itself (viewflow's filters read them with a
+    DISTINCT over every listed task)."""
+    sorted_nodes, _ = chart.topsort(EstimateFlow)
+    return [
+        (get_task_ref(node), str(node.task_title or node.name))
+        for node in sorted_nodes
+        if node.task_type == "HUMAN"
+    ]
+
+
+class TaskListFilter(django_filters.FilterSet):
+    """The inbox's and queue's filters: the task and when it was created. viewflow's
+    own also offers a drop-down of every listed process (thousands of options at a
+    district, read and written on every page)."""
+
+    flow_task = django_filters.ChoiceFilter(choices=flow_task_choices)
+    created = django_filters.DateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created")
+
+
+class ArchiveListFilter(TaskListFilter):
+    finished = django_filters.DateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created", "finished")
+
+
+class DashboardTaskFilter(TaskListFilter):
+    status = django_filters.MultipleChoiceFilter(choices=STATUS.choices)
+    finished = vf_filters.NullDateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "status", "created", "finished")
+
+
 class EstimateInboxView(vf_views.FlowInboxListView):
+    filterset_class = TaskListFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         return visible_tasks(super().queryset, self.request.user)
 
 
 class EstimateQueueView(vf_views.FlowQueueListView):
+    filterset_class = TaskListFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        return visible_tasks(super().queryset, self.request.user)
+        return task_queue(self.request.user).select_related("process").order_by("-created")
 
 
 class EstimateArchiveView(vf_views.FlowArchiveListView):
+    filterset_class = ArchiveListFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         return visible_tasks(super().queryset, self.request.user)
 
 
 class EstimateTaskListView(vf_views.DashboardTaskListView):
+    filterset_class = DashboardTaskFilter
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        return visible_tasks(super().queryset, self.request.user)
+        return visible_tasks(super().queryset, self.request.user).select_related("owner")
 
 
 class EstimateDashboardView(vf_views.DashboardView):
@@ -65,7 +157,9 @@ class EstimateDashboardView(vf_views.DashboardView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
         manager = self.flow_class.task_class._default_manager
-        available = visible_tasks(manager.filter_available([self.flow_class], user), user)
+        available = visible_tasks(
+            manager.filter_available([self.flow_class], user), user
+        ).select_related("process", "owner")
         sorted_nodes, _ = chart.topsort(self.flow_class)
         nodes = [n for n in sorted_nodes if n.task_type in ["HUMAN", "JOB", "SUBPROCESS"]]
         end_nodes = [n for n in sorted_nodes if n.task_type in ["END"]]
@@ -73,15 +167,23 @@ class EstimateDashboardView(vf_views.DashboardView):
             {
                 "node": node,
                 "node_ref": get_task_ref(node),
-                "tasks": available.filter(
-                    Q(finished__isnull=True) | Q(status=STATUS.ERROR), flow_task=node
-                )[: self.MAX_ROWS],
+                "tasks": list(
+                    available.filter(
+                        Q(finished__isnull=True) | Q(status=STATUS.ERROR), flow_task=node
+                    )[: self.MAX_ROWS]
+                ),
             }
             for node in nodes
         ]
-        finished = available.filter(finished__isnull=False, flow_task__in=end_nodes)[
-            : self.MAX_ROWS
-        ]
+        finished = list(
+            available.filter(finished__isnull=False, flow_task__in=end_nodes)[: self.MAX_ROWS]
+        )
+        # The buttons of each card (execute, assign, view) ask the gate per task: it is
+        # asked once for every open task of the board.
+        board = [task for column in columns for task in column["tasks"]]
+        flow_tasks_allowed(user, board)
+        for task in [*board, *finished]:
+            setattr(task.process, VISIBLE_TO, {user.pk})
         start_nodes = [
             {"node": node, "can_execute": node.can_execute(user)}
             for node in self.flow_class.instance.get_start_nodes()
@@ -136,6 +238,9 @@ class EstimateFlowApp(FlowAppViewset):
         ).order_by("-created", "-pk")
 
     def get_context_data(self, request: HttpRequest) -> dict[str, Any]:
-        """The inbox and queue counts of viewflow's menu, filtered like the lists."""
-        context: dict[str, Any] = super().get_context_data(request)
-        return {name: visible_tasks(queryset, request.user) for name, queryset in context.items()}
+        """The inbox and queue counts of viewflow's menu, filtered like the lists (not
+        viewflow's own, whose queue reads the object permissions row by row)."""
+        return {
+            "user_inbox": BoundedCount(task_inbox(request.user)),
+            "user_queue": BoundedCount(task_queue(request.user)),
+        }

@@ -20,17 +20,23 @@ from reports.access import follows_money
 
 register = template.Library()
 
+#: The menu's badge counts the waiting estimates up to this and shows "99+" above it: a
+#: province's district office has tens of thousands waiting, and counting them all on
+#: every page would read them all.
+BADGE_MAX = 99
+
 
 @register.simple_tag(takes_context=True)
 def inbox_count(context: dict[str, Any]) -> int:
-    """How many estimates wait for the user (for the menu)."""
+    """How many estimates wait for the user (for the menu), counted up to ``BADGE_MAX``
+    + 1 (a bounded count: the database stops at the limit)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
     cached: int | None = getattr(request, "_inbox_count", None)
     if cached is None:
-        cached = estimate_inbox_for_user(user).count()
+        cached = estimate_inbox_for_user(user).order_by()[: BADGE_MAX + 1].count()
         request._inbox_count = cached  # type: ignore[union-attr]
     return cached
 

@@ -35,10 +35,17 @@ class Outcome:
 
 def _approvable(user: Any) -> list[Estimate]:
     """The appraised estimates waiting for ``user``'s approval (as themselves), oldest
-    first, with the amount to approve per source."""
-    queryset: QuerySet[Estimate] = (
+    first, with the amount to approve per source. The page's estimates are chosen first
+    (a subquery read from the inbox's index), then their lines added up: not the lines of
+    every estimate waiting at a district."""
+    oldest = (
         estimate_inbox_for_user(user)
         .filter(status__in=lifecycle.sources_of("approve"))
+        .order_by("status_changed_at", "pk")
+        .values("pk")[:MAX_BULK]
+    )
+    queryset: QuerySet[Estimate] = (
+        Estimate.objects.filter(pk__in=oldest)
         .select_related("unit", "activity")
         .annotate(
             **{
