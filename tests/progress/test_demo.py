@@ -22,7 +22,9 @@ def test_demo_has_reports_at_every_stage_and_a_district_report(plan) -> None:
     upward = ProgressReport.objects.get(level="district", status="submitted")
     totals = upward.snapshot["totals"]
     assert len(upward.snapshot["communes_accepted"]) == 2
-    assert totals["spent_reported"] == totals["paid_communes"] > 0
+    # The demo approves and pays today, after plan 117's period: its reports of 2024's
+    # quarters read no payments from the ledger, and say so (the same figure both ways).
+    assert totals["spent_reported"] == totals["paid_communes"]
     assert set(MonitoringNote.objects.values_list("status", flat=True)) == {
         "open",
         "answered",
