@@ -203,7 +203,7 @@ class ReportWriteSerializer(serializers.Serializer):
     values = ValueInSerializer(many=True, required=False, default=list)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReportReasonSerializer(serializers.Serializer):
     reason = CleanCharField(max_length=LONG_TEXT, multiline=True)
 
 
@@ -453,11 +453,11 @@ class ProgressReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         services.report_accept(actor=request.user, report_id=self._report(pk).pk)
         return self._answer(object_id(pk))
 
-    @_report_action("Return a commune's report, with a reason", ReasonSerializer)
+    @_report_action("Return a commune's report, with a reason", ReportReasonSerializer)
     @action(detail=True, methods=["post"], filter_backends=[], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
         report = self._report(pk)
-        data = _valid(ReasonSerializer, request)
+        data = _valid(ReportReasonSerializer, request)
         services.report_return(actor=request.user, report_id=report.pk, reason=data["reason"])
         return self._answer(report.pk)
 

@@ -387,6 +387,10 @@ SPECTACULAR_SETTINGS = {
         "EstimateStatusEnum": "estimates.models.EstimateStatus",
         "AttachmentKindEnum": "attachments.models.AttachmentKind",
         "DisbursementKindEnum": "ledger.models.DisbursementKind",
+        "ReportStatusEnum": "progress.models.ReportStatus",
+        "NoteStatusEnum": "monitoring.models.NoteStatus",
+        "AmendmentStatusEnum": "estimates.models.AmendmentStatus",
+        "SettlementStatusEnum": "ledger.models.SettlementStatus",
     },
 }
 

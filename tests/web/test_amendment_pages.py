@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -39,6 +40,7 @@ def approved(plan: Plan, users: dict[str, Any]) -> Estimate:
 
 def _as(client: Client, user: Any) -> Client:
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # logging out drops the cookies
     return client
 
 

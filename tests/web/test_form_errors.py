@@ -4,12 +4,12 @@ what the running totals need (a static script, no inline code)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from approvals import services
 from core.errors import RuleViolation
@@ -148,7 +148,7 @@ def test_the_settlement_form_shows_every_overspent_line_at_once(
             actor=users["ketoan"],
             estimate_id=approved.pk,
             kind="payment",
-            paid_on=timezone.localdate(),
+            paid_on=dt.date(2024, 6, 10),  # after its approval, within the carried funds' use
             amount=line.approved_amount,
             source=line.source,
             document_type="payment_order",
