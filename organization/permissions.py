@@ -136,7 +136,7 @@ def _acts(
 def _in_areas(territory: int, areas: set[int], lineage: dict[int, int] | None) -> bool:
     if territory in areas:
         return True
-    return bool(lineage) and any(lineage.get(area) == territory for area in areas)
+    return lineage is not None and any(lineage.get(area) == territory for area in areas)
 
 
 def group_name(role: str, unit: Unit) -> str:
