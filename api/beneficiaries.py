@@ -7,31 +7,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals.access import access_estimate
 from beneficiaries import services
+from beneficiaries.documents import payment_list_pdf, payment_list_xlsx
 from beneficiaries.models import Beneficiary, Component, Delivery, Ethnicity, Place, PriorityGroup
 from beneficiaries.selectors import (
     Row,
     estimate_group_counts,
     estimate_register,
     group_totals,
+    payment_list_register,
     register_activity,
 )
 from core.errors import RuleViolation
 from core.text import field_limit
+from estimates.models import Estimate
 from reports.filters import ReportFilterForm, form_errors
+from reports.list_workbooks import XLSX
+from reports.responses import file_response
 
 from .fields import CleanCharField, MoneyField, MoneyOutField, StrictIntegerField
+from .renderers import PDFRenderer, XLSXRenderer
 from .serializers import ID_MAX, ReportQuerySerializer
-from .views import ERROR, READ_ERRORS, object_id
+from .views import ERROR, ID_PARAMETER, READ_ERRORS, object_id
 
 WRITE_ERRORS: dict[int, OpenApiResponse] = {code: ERROR for code in (400, 401, 403, 404, 409, 429)}
 
@@ -223,6 +232,70 @@ class EstimateBeneficiariesView(APIView):
             actor=request.user, estimate_id=estimate.pk, data=serializer.to_input()
         )
         return Response(_register_answer(request, estimate), status=status.HTTP_201_CREATED)
+
+
+#: Who may download the payment list, said once for both formats.
+PAYMENT_LIST_RULE = (
+    "The payment list (danh sách chi trả: STT, name, ID number, village, the amount of each "
+    "component, total, a signature column) of an estimate of a register activity, for the "
+    "treasury and for signature. Only the roles that see personal data (the commune's "
+    "Women's Union officers and those who appraise, approve, pay and audit); 403 for the "
+    "others who may see the estimate, 404 for another commune's estimate, 400 for an "
+    "activity without a list. ID numbers whole only for those who pay. Sent "
+    "`Cache-Control: no-store`."
+)
+
+
+def _payment_list_errors() -> dict[Any, Any]:
+    return {(code, "application/json"): ERROR for code in (400, 401, 403, 404, 429)}
+
+
+def _payment_list(request: Request, pk: str) -> Any:
+    estimate = access_estimate(
+        request.user, object_id(pk), queryset=Estimate.objects.select_related("unit", "activity")
+    )
+    if register_activity(estimate) is None:
+        raise RuleViolation(_("This estimate's activity keeps no beneficiary list."))
+    return payment_list_register(request.user, estimate)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    return response
+
+
+class PaymentListExcelView(APIView):
+    """``/api/v1/estimates/{id}/payment-list.xlsx``"""
+
+    renderer_classes = [JSONRenderer, XLSXRenderer]
+
+    @extend_schema(
+        summary="An estimate's payment list (Excel)",
+        description=PAYMENT_LIST_RULE,
+        parameters=[ID_PARAMETER],
+        responses={(200, XLSX): OpenApiTypes.BINARY, **_payment_list_errors()},
+    )
+    def get(self, request: Request, pk: str) -> HttpResponse:
+        content, filename = payment_list_xlsx(_payment_list(request, pk))
+        return _no_store(file_response(content, filename, content_type=XLSX))
+
+
+class PaymentListPdfView(APIView):
+    """``/api/v1/estimates/{id}/payment-list.pdf``"""
+
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @extend_schema(
+        summary="An estimate's payment list (PDF, for signature)",
+        description=PAYMENT_LIST_RULE,
+        parameters=[ID_PARAMETER],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **_payment_list_errors()},
+    )
+    def get(self, request: Request, pk: str) -> HttpResponse:
+        content, filename = payment_list_pdf(_payment_list(request, pk))
+        return _no_store(
+            file_response(content, filename, content_type="application/pdf", inline=True)
+        )
 
 
 def _estimate_of(request: Request, pk: str) -> Any:

@@ -409,7 +409,13 @@ class EstimateWriteSerializer(serializers.Serializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     villages = serializers.ListField(child=_id(), max_length=200, default=list)
-    participants_women = _count(default=0)
+    participants_women = _count(
+        default=0,
+        help_text=_(
+            "For an activity that keeps a beneficiary list, the number of mothers on the "
+            "list (0 on creation): another number is refused."
+        ),
+    )
     participants_girls = _count(default=0)
     participants_men = _count(default=0)
     lines = serializers.ListField(child=LineWriteSerializer(), max_length=200)

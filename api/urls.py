@@ -52,6 +52,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="estimate-beneficiaries",
     ),
     path(
+        "estimates/<str:pk>/payment-list.xlsx",
+        beneficiaries.PaymentListExcelView.as_view(),
+        name="estimate-payment-list-xlsx",
+    ),
+    path(
+        "estimates/<str:pk>/payment-list.pdf",
+        beneficiaries.PaymentListPdfView.as_view(),
+        name="estimate-payment-list-pdf",
+    ),
+    path(
         "estimates/<str:pk>/groups/",
         beneficiaries.EstimateGroupsView.as_view(),
         name="estimate-groups",

@@ -9,9 +9,13 @@ class BeneficiariesConfig(AppConfig):
 
     def ready(self) -> None:
         # The drafting service asks this app which lines an estimate of a register
-        # activity must hold (its beneficiary list): a hook, since approvals sits below.
+        # activity must hold (its beneficiary list) and how many women it counts, and
+        # lets a withdrawn estimate release its beneficiaries: hooks, since approvals
+        # sits below.
         from approvals.services import drafting
 
-        from .services import register_lines_for
+        from .services import register_lines_for, register_participants_for, register_release
 
         drafting.register_lines = register_lines_for
+        drafting.register_participants = register_participants_for
+        drafting.register_release = register_release

@@ -145,18 +145,26 @@ class Beneficiary(models.Model):
     )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    #: Set when the estimate was withdrawn: the record stays (what was asked, for the
+    #: audit), but no longer holds the birth, which may then be registered on another
+    #: estimate.
+    released_at = models.DateTimeField(_("released"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("beneficiary")
         verbose_name_plural = _("beneficiaries")
         ordering = ["estimate", "pk"]
         constraints = [
-            # One payment per birth, whatever the commune or the estimate.
+            # One payment per birth, whatever the commune or the estimate; a record
+            # released by a withdrawn estimate holds it no longer.
             models.UniqueConstraint(
-                fields=["national_id", "birth_date"], name="beneficiary_one_payment_per_birth_id"
+                fields=["national_id", "birth_date"],
+                condition=Q(released_at__isnull=True),
+                name="beneficiary_one_payment_per_birth_id",
             ),
             models.UniqueConstraint(
                 fields=["name_key", "date_of_birth", "birth_date"],
+                condition=Q(released_at__isnull=True),
                 name="beneficiary_one_payment_per_birth_mother",
             ),
             models.CheckConstraint(

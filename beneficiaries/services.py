@@ -141,6 +141,17 @@ def register_lines_for(estimate: Estimate | None, activity: Activity) -> list[Li
     )
 
 
+def register_participants_for(estimate: Estimate | None, activity: Activity) -> int | None:
+    """The hook of ``approvals.services.drafting.register_participants``: the women an
+    estimate of a register activity counts are its beneficiaries (none on a new draft);
+    None for another activity (the count is typed)."""
+    if not RegisterActivity.objects.filter(activity_id=activity.pk).exists():
+        return None
+    if estimate is None or estimate.pk is None:
+        return 0
+    return Beneficiary.objects.filter(estimate=estimate, released_at__isnull=True).count()
+
+
 def lines_from_payments(payments: Any) -> list[LineInput]:
     grouped: dict[tuple[str, int, int, int], int] = defaultdict(int)
     norms: dict[int, Norm] = {}
@@ -424,7 +435,8 @@ def _refuse_duplicate(
     exclude_pk: int | None = None,
 ) -> None:
     window = dt.timedelta(days=SAME_BIRTH_DAYS)
-    others = Beneficiary.objects.exclude(pk=exclude_pk) if exclude_pk else Beneficiary.objects
+    held = Beneficiary.objects.filter(released_at__isnull=True)
+    others = held.exclude(pk=exclude_pk) if exclude_pk else held
     clash = (
         others.filter(birth_date__gt=birth - window, birth_date__lt=birth + window)
         .filter(Q(national_id=national_id) | Q(name_key=name_key, date_of_birth=date_of_birth))
@@ -598,6 +610,21 @@ def beneficiary_remove(*, actor: Any, beneficiary_id: int) -> Estimate:
         return {"register": "beneficiary.removed", "beneficiary": beneficiary_id}, fields
 
     return estimate_register_change(actor=actor, estimate_id=estimate_id, change=change)
+
+
+def register_release(estimate: Estimate) -> dict[str, Any]:
+    """The hook of ``approvals.services.drafting.register_release``: a withdrawn estimate's
+    beneficiaries are released (kept on it, marked with the time), so their births may be
+    registered on another estimate. The withdrawal's audit entry lists their ids."""
+    ids = list(
+        Beneficiary.objects.filter(estimate=estimate, released_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return {}
+    Beneficiary.objects.filter(pk__in=ids).update(released_at=timezone.now())
+    return {"beneficiaries_released": ids}
 
 
 def _follow_counts(estimate: Estimate) -> list[str]:

@@ -14,7 +14,9 @@ def main() -> int:
         print("msgfmt (GNU gettext) is not installed: catalogues not checked")
         return 0
     stale = []
-    for po in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
+    catalogues = [*(ROOT / "locale").glob("*/LC_MESSAGES/*.po")]
+    catalogues += (ROOT / "locale_viewflow").glob("*/LC_MESSAGES/*.po")
+    for po in sorted(catalogues):
         mo = po.with_suffix(".mo")
         with tempfile.TemporaryDirectory() as tmp:
             fresh = Path(tmp) / "fresh.mo"

@@ -26,6 +26,7 @@ from approvals.services import (
     EstimateInput,
     LineCut,
     LineInput,
+    participants_counted,
 )
 from attachments.files import ACCEPT_ATTRIBUTE
 from attachments.models import AttachmentKind
@@ -104,10 +105,16 @@ class EstimateForm(forms.Form):
         plan: Plan,
         units: QuerySet[Unit] | None = None,
         unit: Unit | None = None,
+        counted: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
+        if counted:  # a register activity: the women are its beneficiaries
+            fields["participants_women"].disabled = True
+            fields["participants_women"].help_text = _(
+                "Counted from the beneficiary list: register or remove mothers to change it."
+            )
         fields["activity"].queryset = Activity.objects.filter(content__plan=plan).order_by(
             "content__sort_order", "sort_order"
         )
@@ -235,8 +242,13 @@ def line_initial(lines: Iterable[EstimateLine]) -> list[dict[str, Any]]:
     ]
 
 
-def estimate_input(form: EstimateForm, lines: list[LineForm]) -> EstimateInput:
+def estimate_input(
+    form: EstimateForm, lines: list[LineForm], estimate: Estimate | None = None
+) -> EstimateInput:
+    """The service's input from the form. For an activity whose women are counted from
+    its beneficiary list, the typed count is ignored: the list's is sent."""
     d = form.cleaned_data
+    counted = participants_counted(estimate, d["activity"])
     return EstimateInput(
         activity_id=d["activity"].pk,
         title=d["title"],
@@ -244,7 +256,7 @@ def estimate_input(form: EstimateForm, lines: list[LineForm]) -> EstimateInput:
         start_date=d["start_date"],
         end_date=d["end_date"],
         village_ids=[v.pk for v in d["villages"]],
-        participants_women=d["participants_women"],
+        participants_women=d["participants_women"] if counted is None else counted,
         participants_girls=d["participants_girls"],
         participants_men=d["participants_men"],
         lines=[line.line_input() for line in lines],

@@ -21,6 +21,7 @@ from .drafting import (
     estimate_submit,
     estimate_update,
     estimate_withdraw,
+    participants_counted,
 )
 from .money import (
     estimate_clear_advance,
@@ -63,5 +64,6 @@ __all__ = [
     "estimate_update",
     "estimate_verify_settlement",
     "estimate_withdraw",
+    "participants_counted",
     "subenvelope_change",
 ]

@@ -78,6 +78,50 @@ def _no_register(estimate: Estimate | None, activity: Activity) -> list[LineInpu
 register_lines: Callable[[Estimate | None, Activity], list[LineInput] | None] = _no_register
 
 
+def _no_count(estimate: Estimate | None, activity: Activity) -> int | None:
+    return None
+
+
+#: How many women an estimate of ``activity`` counts because they come from its register
+#: (its beneficiary list), or None when the count is typed. Set by the beneficiaries app
+#: (``beneficiaries.services.register_participants_for``).
+register_participants: Callable[[Estimate | None, Activity], int | None] = _no_count
+
+
+def participants_counted(estimate: Estimate | None, activity: Activity) -> int | None:
+    """The women an estimate of ``activity`` counts from its register, or None when the
+    count is typed (pages use it to show the count read-only)."""
+    return register_participants(estimate, activity)
+
+
+def _participants_follow_register(
+    estimate: Estimate | None, activity: Activity, data: EstimateInput
+) -> None:
+    """Refuse a typed count of women that differs from the register's."""
+    counted = register_participants(estimate, activity)
+    if counted is not None and data.participants_women != counted:
+        raise RuleViolation(
+            _(
+                "The women taking part in this activity are counted from its beneficiary "
+                "list (%(n)s): change the list, not the count."
+            )
+            % {"n": counted},
+            field="participants_women",
+        )
+
+
+def _nothing_to_release(estimate: Estimate) -> dict[str, Any]:
+    return {}
+
+
+#: What a withdrawn estimate lets go of besides its reservation in the ledger (its
+#: beneficiaries, who may then be registered on another estimate), called in the
+#: withdrawal's transaction with the estimate locked; returns the audit entry's data (ids,
+#: never personal data). Set by the beneficiaries app (``beneficiaries.services.
+#: register_release``).
+register_release: Callable[[Estimate], dict[str, Any]] = _nothing_to_release
+
+
 def _line_keys(lines: Sequence[LineInput]) -> list[tuple[Any, ...]]:
     return [
         (
@@ -352,6 +396,7 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
         data = _cleaned(data)
         activity, villages = _check_input(plan, unit, level, data)
         _lines_follow_register(None, activity, data.lines)
+        _participants_follow_register(None, activity, data)
         estimate = Estimate.objects.create(
             plan=plan,
             number=f"tmp-{timezone.now().timestamp()}-{actor.pk}",
@@ -393,6 +438,7 @@ def estimate_update(*, actor: Any, estimate_id: int, data: EstimateInput) -> Est
         data = _cleaned(data)
         activity, villages = _check_input(estimate.plan, estimate.unit, estimate.level, data)
         _lines_follow_register(estimate, activity, data.lines)
+        _participants_follow_register(estimate, activity, data)
         before = estimate.total_amount
         header = _header_values(activity, data)
         for name, value in header.items():
@@ -505,5 +551,6 @@ def estimate_withdraw(
         reason = step.comment(reason, what=_("for withdrawing the estimate"))
         if estimate.status == S.APPROVAL:
             ledger.ledger_release(estimate=estimate, actor=actor)
-        step.finish(comment=reason, amount=estimate.total_amount)
+        released = register_release(estimate)
+        step.finish(comment=reason, amount=estimate.total_amount, data=released or None)
     return estimate

@@ -167,3 +167,84 @@ def test_correct_a_record(draft: Estimate, users: dict[str, Any]) -> None:
         .status_code
         == 404
     )
+
+
+# --- the payment list -------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def listed(draft: Estimate, users: dict[str, Any]) -> Estimate:
+    beneficiary_register(actor=users["hoi.silolau"], estimate_id=draft.pk, data=mother())
+    return draft
+
+
+def payment_list_urls(estimate: Estimate) -> dict[str, str]:
+    base = f"/api/v1/estimates/{estimate.pk}/payment-list"
+    return {"xlsx": f"{base}.xlsx", "pdf": f"{base}.pdf"}
+
+
+def test_the_payment_list_as_excel_through_the_api(listed: Estimate, users: dict[str, Any]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = api(users["ketoan"]).get(payment_list_urls(listed)["xlsx"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    assert "no-store" in response["Cache-Control"]
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "No.")
+    line = rows[rows.index(header) + 1]
+    # The accountant pays: the whole ID number, and the amounts per component.
+    assert line[:3] == (1, "Mẹ mẫu số 1", ID_A)
+    assert line[4:9] == (200_000, 500_000, 300_000, 1_200_000, 2_200_000)
+
+
+def test_the_payment_list_as_pdf_through_the_api(listed: Estimate, users: dict[str, Any]) -> None:
+    for username in ("hoi.silolau", "kiemtoan"):
+        response = api(users[username]).get(payment_list_urls(listed)["pdf"])
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("username", ["hoi.huyen", "quansat", "ubnd.silolau"])
+def test_the_payment_list_is_403_through_the_api_without_the_personal_data_role(
+    listed: Estimate, users: dict[str, Any], username: str
+) -> None:
+    for url in payment_list_urls(listed).values():
+        response = api(users[username]).get(url)
+        assert response.status_code == 403
+        assert response["Content-Type"].startswith("application/json")
+        assert "personal data" in response.json()["detail"]
+        assert (
+            b"M\xe1\xba\xb9 m\xe1\xba\xabu" not in response.content
+            and ID_A.encode() not in response.content
+        )
+
+
+def test_the_payment_list_of_another_commune_or_activity_through_the_api(
+    listed: Estimate, users: dict[str, Any]
+) -> None:
+    for url in payment_list_urls(listed).values():
+        assert api(users["hoi.namxe"]).get(url).status_code == 404
+        assert APIClient().get(url).status_code == 401
+    from tests.factories import estimate_in_status
+
+    club = estimate_in_status("draft", plan=listed.plan, drafter=users["hoi.silolau"])
+    for url in payment_list_urls(club).values():
+        response = api(users["hoi.silolau"]).get(url)
+        assert response.status_code == 400
+        assert "keeps no beneficiary list" in response.json()["detail"]
+
+
+def test_the_payment_list_is_in_the_schema() -> None:
+    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    for suffix, media in (("xlsx", XLSX), ("pdf", "application/pdf")):
+        operation = schema["paths"][f"/api/v1/estimates/{{id}}/payment-list.{suffix}"]["get"]
+        assert media in operation["responses"]["200"]["content"]
+        assert "403" in operation["responses"]
+        assert "personal data" in operation["description"]

@@ -127,6 +127,7 @@ def test_the_lines_cannot_be_edited_by_hand(draft: Estimate, users: dict[str, An
         title="Đổi tên",
         start_date=draft.start_date,
         end_date=draft.end_date,
+        participants_women=1,  # the list's count
         lines=current,
     )
     services.estimate_update(actor=officer, estimate_id=draft.pk, data=data)  # unchanged: fine
@@ -521,3 +522,62 @@ def test_correcting_a_record_rechecks_it_and_the_lines_follow(
     b.refresh_from_db()
     assert (b.national_id, b.delivery) == (ID_A, "caesarean")
     assert other.pk != b.pk
+
+
+# --- a withdrawn estimate releases its beneficiaries -------------------------------
+
+
+def test_a_withdrawn_estimate_releases_its_births_for_another_estimate(
+    draft: Estimate, plan: Plan, users: dict[str, Any]
+) -> None:
+    officer = users["hoi.silolau"]
+    b = beneficiary_register(actor=officer, estimate_id=draft.pk, data=mother())
+    other = safe_birth_draft(plan, users["hoi.namxe"], "nam-xe")
+    # Held while the first estimate stands.
+    assert "another commune" in refused(users["hoi.namxe"], other, mother("nam-xe")).message
+    services.estimate_withdraw(actor=officer, estimate_id=draft.pk, reason="Lập nhầm xã")
+    b.refresh_from_db()
+    assert b.released_at is not None
+    assert b.estimate_id == draft.pk  # kept on the withdrawn estimate, for the record
+    entry = AuditEntry.objects.get(estimate=draft, action="estimate.withdrawn")
+    assert entry.data["beneficiaries_released"] == [b.pk]
+    assert ID_A not in str(entry.data) and "Mẹ mẫu" not in str(entry.data)
+    # The same birth, now on the other commune's estimate; and again in the first commune.
+    again = beneficiary_register(
+        actor=users["hoi.namxe"], estimate_id=other.pk, data=mother("nam-xe")
+    )
+    assert again.released_at is None
+    other.refresh_from_db()
+    assert other.total_amount == 2_200_000 and other.participants_women == 1
+    # The new registration holds the birth in its turn.
+    third = safe_birth_draft(plan, officer, "si-lo-lau")
+    assert "another commune" in refused(officer, third, mother()).message
+
+
+def test_a_withdrawn_draft_releases_too_and_the_database_allows_one_held_record(
+    draft: Estimate, plan: Plan, users: dict[str, Any]
+) -> None:
+    officer = users["hoi.silolau"]
+    b = beneficiary_register(actor=officer, estimate_id=draft.pk, data=mother())
+    services.estimate_withdraw(actor=officer, estimate_id=draft.pk, reason="Bỏ bản nháp")
+    second = safe_birth_draft(plan, officer, "si-lo-lau")
+    kept = beneficiary_register(actor=officer, estimate_id=second.pk, data=mother())
+    # The constraints hold one record per birth among those not released.
+    copy = Beneficiary.objects.get(pk=kept.pk)
+    copy.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy.save()
+    assert Beneficiary.objects.filter(national_id=ID_A).count() == 2
+    assert Beneficiary.objects.get(pk=b.pk).released_at is not None
+
+
+def test_withdrawing_an_estimate_without_beneficiaries_records_no_release(
+    plan: Plan, users: dict[str, Any]
+) -> None:
+    officer = users["hoi.silolau"]
+    est = services.estimate_create(
+        actor=officer, plan=plan, unit=Unit.objects.get(code="si-lo-lau"), data=club_input(plan)
+    )
+    services.estimate_withdraw(actor=officer, estimate_id=est.pk, reason="Không thực hiện")
+    entry = AuditEntry.objects.get(estimate=est, action="estimate.withdrawn")
+    assert "beneficiaries_released" not in (entry.data or {})

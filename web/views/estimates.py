@@ -251,6 +251,7 @@ def _save_draft(
     form: EstimateForm,
     formset: Any,
     run: Callable[[services.EstimateInput], Estimate],
+    estimate: Estimate | None = None,
 ) -> tuple[Estimate | None, list[str]]:
     """Validate the header and lines and call the service; on a refused input put the
     message at its field. Returns the saved estimate, or None with the errors shown."""
@@ -261,7 +262,7 @@ def _save_draft(
         return None, line_errors
     lines = formset.filled_forms()
     try:
-        return run(estimate_input(form, lines)), line_errors
+        return run(estimate_input(form, lines, estimate)), line_errors
     except RuleViolation as exc:
         add_service_error(form, exc, lines, line_errors)
         return None, line_errors
@@ -306,7 +307,7 @@ def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk,
         perm=perms.DRAFT,
-        queryset=Estimate.objects.select_related("unit", "plan"),
+        queryset=Estimate.objects.select_related("unit", "plan", "activity"),
     )
     if estimate.status not in EDITABLE_STATUSES:
         if request.method == "POST":
@@ -321,6 +322,7 @@ def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=EstimateForm.initial_for(estimate),
         plan=estimate.plan,
         unit=estimate.unit,
+        counted=services.participants_counted(estimate, estimate.activity) is not None,
     )
     saved_lines = list(estimate.lines.select_related("norm").order_by("position"))
     formset = _line_formset(request, line_initial(saved_lines))
@@ -330,7 +332,7 @@ def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     line_errors: list[str] = []
     if request.method == "POST":
-        saved, line_errors = _save_draft(request, form, formset, update)
+        saved, line_errors = _save_draft(request, form, formset, update, estimate)
         if saved is not None:
             messages.success(request, _("The estimate was saved."))
             return _detail(saved)
