@@ -173,9 +173,13 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
     )
 
     # The demo's approvals are made now (the decisions carry today's date), and a payment
-    # is never dated before its approval: the demo pays today, and so from the current-year
-    # allocation only (plan 117's carried-over funds could be used until 31/12/2024).
+    # is never dated before its approval: the demo pays today.
     paid_on = timezone.localdate()
+    # Carried-over money is paid only until the plan's use-by date: after it, the demo's
+    # carried line is funded from the current year instead.
+    carried = (
+        "carried" if plan.carried_use_by is None or paid_on <= plan.carried_use_by else "current"
+    )
     # Sì Lở Lầu: approved and partly paid, and one settled waiting for verification.
     approved = create(
         officer_a,
@@ -266,7 +270,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
             "Giám sát thực hiện bình đẳng giới tại các thôn bản Nậm Xe",
             [
                 LineInput("Công tác phí đoàn giám sát", "người", 5, 150_000, 2),
-                LineInput("Văn phòng phẩm, in biểu mẫu", "bộ", 10, 30_000, 1),
+                LineInput("Văn phòng phẩm, in biểu mẫu", "bộ", 10, 30_000, 1, carried),
             ],
             dt.date(2024, 4, 22),
             villages_b,
@@ -276,7 +280,7 @@ def demo_estimates_create(plan: Plan) -> list[Estimate]:
     _approve(closed, users["hoi.namxe"], users)
     for amount, source, number in (
         (1_500_000, "current", "UNC-0420"),
-        (300_000, "current", "UNC-0421"),
+        (300_000, carried, "UNC-0421"),
     ):
         services.estimate_disburse(
             actor=users["ketoan"],

@@ -128,6 +128,9 @@ def register_lines_for(estimate: Estimate | None, activity: Activity) -> list[Li
         .values_list("registered", "listed")
         .get()
     )
+    # Read once per activity object: ``register_participants_for`` (the next hook the
+    # drafting service calls with the same activity) answers from it.
+    activity._is_register = registered  # type: ignore[attr-defined]
     if not registered:
         if has_list:
             raise RuleViolation(
@@ -145,7 +148,10 @@ def register_participants_for(estimate: Estimate | None, activity: Activity) -> 
     """The hook of ``approvals.services.drafting.register_participants``: the women an
     estimate of a register activity counts are its beneficiaries (none on a new draft);
     None for another activity (the count is typed)."""
-    if not RegisterActivity.objects.filter(activity_id=activity.pk).exists():
+    registered = getattr(activity, "_is_register", None)
+    if registered is None:
+        registered = RegisterActivity.objects.filter(activity_id=activity.pk).exists()
+    if not registered:
         return None
     if estimate is None or estimate.pk is None:
         return 0

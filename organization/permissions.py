@@ -108,20 +108,35 @@ def stage_actors() -> StageActors:
     return stage_actors_source() if stage_actors_source is not None else {}
 
 
-def _acts(actors: StageActors, commune_pk: int, perm: str, who: str, territory: int) -> bool:
+def _acts(
+    actors: StageActors,
+    commune_pk: int,
+    perm: str,
+    who: str,
+    territory: int,
+    lineage: dict[int, int] | None = None,
+) -> bool:
     """Whether a role held at ``territory`` takes ``perm`` on the commune: ``who`` is
     "commune" for the commune's own roles, "area" for the roles of a unit above it. Only
     the area of a plan the commune is in acts for it from above (a province's offices do
-    not act in a district's plan), and at each stage only whom the plan names."""
+    not act in a district's plan), and at each stage only whom the plan names. A plan's
+    area abolished by a reorganisation acts through the unit carrying its work today
+    (``lineage``): the plan keeps its historical area, its successor does the work."""
     rule = actors.get(commune_pk)
     if rule is None:
         return who == "area" or _PERMISSION_STAGES.get(perm) is None
-    if who == "area" and territory not in rule.areas:
+    if who == "area" and not _in_areas(territory, rule.areas, lineage):
         return False
     stage = _PERMISSION_STAGES.get(perm)
     if stage is None:
         return True  # not a stage permission (view, draft, monitor)
     return who in rule.stages.get(stage, set())
+
+
+def _in_areas(territory: int, areas: set[int], lineage: dict[int, int] | None) -> bool:
+    if territory in areas:
+        return True
+    return lineage is not None and any(lineage.get(area) == territory for area in areas)
 
 
 def group_name(role: str, unit: Unit) -> str:
@@ -170,7 +185,7 @@ def grants_for(
         pairs |= {
             (perm, commune.pk)
             for perm in grant.communes_below
-            if _acts(actors, commune.pk, perm, "area", territory.pk)
+            if _acts(actors, commune.pk, perm, "area", territory.pk, lineage)
         }
     if lineage:
         viewed = {pk for perm, pk in pairs if perm == VIEW}

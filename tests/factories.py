@@ -226,6 +226,8 @@ def club_input(plan: Plan, **kw: Any) -> EstimateInput:
 #: tests record (from 03/06/2024 on). A payment is never dated before its approval
 #: (``approvals.services.estimate_disburse``), as in an office's real order of things.
 APPROVED_AT = dt.datetime(2024, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+#: The same for the example two-tier plan of 2025 (its tests pay from 03/09/2025 on).
+EXAMPLE_APPROVED_AT = dt.datetime(2025, 9, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 #: The steps from a draft to each status, for a commune estimate. A district estimate is
 #: submitted straight to appraisal (no review) and returned by Finance-Planning.

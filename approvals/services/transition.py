@@ -239,6 +239,13 @@ class Step:
         self.done = True
 
 
+def _rows_named(name: str) -> list[Transition]:
+    """Every row of action ``name``: the estimate's table, or the amendment's."""
+    if name in lifecycle.AMENDMENT_ACTION_NAMES:
+        return [t for t in lifecycle.AMENDMENT_TRANSITIONS if t.name == name]
+    return lifecycle.rows(name)
+
+
 def _row_for(
     name: str, actor: Any, estimate: Estimate, amendment: Amendment | None = None
 ) -> Transition:
@@ -246,8 +253,8 @@ def _row_for(
     open amendment's status, or the estimate's for ``amend`` when none is open). When the
     action does not start there, whoever could take it elsewhere hears that the estimate
     moved on (409); anyone else, that their role does not allow it (403)."""
+    rows = _rows_named(name)
     if name in lifecycle.AMENDMENT_ACTION_NAMES:
-        rows = [t for t in lifecycle.AMENDMENT_TRANSITIONS if t.name == name]
         found = [
             t
             for t in lifecycle.amendment_transitions_from(
@@ -257,7 +264,6 @@ def _row_for(
         ]
         row = found[0] if found else None
     else:
-        rows = lifecycle.rows(name)
         row = lifecycle.transition(name, estimate.status)
     if row is not None:
         return row
@@ -284,7 +290,9 @@ def transition(
         raise Forbidden(_("Log in to do this."))
     people = {actor.pk} | ({acting_for.pk} if acting_for is not None else set())
     with unit_of_work():
-        stages = [r.stage for r in lifecycle.rows(name)]
+        # The stages the action may be taken at (an amendment's actions included), so
+        # that the lock reads segregation of duties for them in the same query.
+        stages = [r.stage for r in _rows_named(name)]
         estimate = lock_estimate(estimate_id, people, related, stages)
         if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
             raise Http404(_("No such estimate."))

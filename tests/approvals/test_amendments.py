@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -23,10 +24,13 @@ from ledger.selectors import ledger_reconcile
 from notifications.models import OutboxEvent
 from organization.permissions import unit_grants_of
 from reports.decisions import amendment_decision_pdf, decision_context
-from tests.factories import estimate_in_status, lines_of
+from tests.factories import APPROVED_AT, estimate_in_status, lines_of
 
 A = AmendmentStatus
 CURRENT, CARRIED = 10_000_000, 2_000_000
+#: When the amendment of ``test_an_amendment_up_through_approval`` is approved: after the
+#: estimate's approval and its payments (05/06/2024), in the same year.
+AMENDED_AT = APPROVED_AT + dt.timedelta(days=9)
 
 
 @pytest.fixture
@@ -120,7 +124,10 @@ def test_an_amendment_up_through_approval(
     _pay(approved, 1_000_000)
     assert ledger_reconcile(plan) == []
 
-    done = _through(approved, people)
+    # In the year of the estimate's decision (the factories approve on 01/06/2024), so
+    # the amendment's decision is numbered from the same (issuer, year) register.
+    with time_machine.travel(AMENDED_AT, tick=False):
+        done = _through(approved, people)
     approved.refresh_from_db()
     assert done.status == A.APPROVED
     assert approved.status == "approved"

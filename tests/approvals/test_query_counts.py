@@ -31,7 +31,7 @@ PINNED = {
     "return": 11,
     "appraise": 19,
     "approve": 20,
-    "withdraw": 13,
+    "withdraw": 14,  # + which of its beneficiaries it releases (none here: no update)
     "disburse": 12,
     "clear-advance": 10,
     "settle": 19,

@@ -9,6 +9,7 @@ import json
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from approvals import services
@@ -17,7 +18,7 @@ from estimates.models import Estimate, Plan
 from ledger.models import Disbursement, Tranche
 from ledger.selectors import carry_over_reconcile, ledger_reconcile
 from organization.models import Unit
-from tests.factories import demo_user, estimate_input, lines_of
+from tests.factories import EXAMPLE_APPROVED_AT, demo_user, estimate_input, lines_of
 from tests.plans.conftest import EXAMPLE_CARRIED
 
 
@@ -74,7 +75,10 @@ def _approved_with_carried_line(example: Plan) -> Estimate:
     services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
     services.estimate_forward(actor=demo_user("hoi.tinh"), estimate_id=estimate.pk)
     services.estimate_appraise(actor=demo_user("kinhte.xamot"), estimate_id=estimate.pk)
-    services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=estimate.pk)
+    # Approved in the plan's year, before the payments the test dates (a payment is
+    # never dated before its approval).
+    with time_machine.travel(EXAMPLE_APPROVED_AT, tick=False):
+        services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=estimate.pk)
     return estimate
 
 

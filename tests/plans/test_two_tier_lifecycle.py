@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.http import Http404
 
 from approvals import services
@@ -17,7 +18,7 @@ from approvals.selectors import estimate_waiting_on
 from core.errors import Forbidden
 from estimates.models import Estimate, EstimateStatus, Plan
 from ledger.selectors import ledger_reconcile
-from tests.factories import demo_user, estimate_input, lines_of
+from tests.factories import EXAMPLE_APPROVED_AT, demo_user, estimate_input, lines_of
 
 S = EstimateStatus
 
@@ -62,7 +63,10 @@ def test_a_commune_estimate_runs_with_the_commune_as_spending_unit(
     assert [p.username for p in waiting.people] == ["chutich.xamot"]
     with pytest.raises(Forbidden):
         services.estimate_approve(actor=demo_user("pct.tinh"), estimate_id=pk)
-    services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=pk)
+    # Approved in the plan's year, before the payments the test dates (a payment is
+    # never dated before its approval).
+    with time_machine.travel(EXAMPLE_APPROVED_AT, tick=False):
+        services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=pk)
     decision = Decision.objects.get(estimate_id=pk)
     assert decision.snapshot["issuer"]["name"] == "ỦY BAN NHÂN DÂN XÃ MẪU MỘT (VÍ DỤ)"
     assert ledger_reconcile(example) == []

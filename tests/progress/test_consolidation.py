@@ -36,7 +36,8 @@ def _pay(unit_code: str, amount: int, paid_on: dt.date) -> None:
 
 
 def test_district_totals_are_the_accepted_reports_and_the_ledger(plan):
-    _pay("si-lo-lau", 1_250_000, dt.date(2024, 6, 5))
+    # In quarter II, after the factories' approval (01/06/2024): never paid before it.
+    _pay("si-lo-lau", 1_250_000, dt.date(2024, 6, 10))
     _pay("nam-xe", 2_000_000, dt.date(2024, 6, 3))
     _pay("nam-xe", 700_000, dt.date(2024, 7, 15))  # next quarter: not in quarter II
     a = report_in_status(plan, "accepted", unit_code="si-lo-lau", women=30, events=3)
