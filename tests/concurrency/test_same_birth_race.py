@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from approvals.models import AuditEntry
@@ -54,12 +55,14 @@ def test_two_communes_register_the_same_birth_at_once_one_wins(
         audits = AuditEntry.objects.count()
 
         def register(code: str, n: int = n) -> str:
+            # Each thread has its own active language (Vietnamese by default).
             try:
-                beneficiary_register(
-                    actor=users[who_of[code]],
-                    estimate_id=drafts[code].pk,
-                    data=mother(code, **same_birth(n)),
-                )
+                with translation.override("en"):
+                    beneficiary_register(
+                        actor=users[who_of[code]],
+                        estimate_id=drafts[code].pk,
+                        data=mother(code, **same_birth(n)),
+                    )
             except RuleViolation as exc:
                 return f"refused:{exc.field}:{exc.message}"
             return f"ok:{code}"
