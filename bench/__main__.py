@@ -38,7 +38,10 @@ END = "<!-- bench:generated:end -->"
 
 def available() -> list[str]:
     here = str(Path(__file__).resolve().parent)
-    return sorted(m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_"))
+    # Packages (``peers``: the bare flows the chain compares with) are not benchmarks.
+    return sorted(
+        m.name for m in pkgutil.iter_modules([here]) if not m.name.startswith("_") and not m.ispkg
+    )
 
 
 def _command(*args: str) -> str:
