@@ -366,7 +366,7 @@ def test_the_decisions_page_workbook_and_api(
 ) -> None:
     from approvals.models import Decision
 
-    visible = Decision.objects.filter(estimate__unit__code="si-lo-lau").order_by("issued_at")
+    visible = Decision.objects.filter(estimate__unit__code="si-lo-lau").order_by("issued_at", "pk")
     assert visible.count() == 3
     client = page_client(users["hoi.silolau"])
     page = client.get(reverse("reports:decisions"))
