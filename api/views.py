@@ -240,7 +240,27 @@ LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
         responses={200: s.EstimateSerializer(many=True), **LIST_ERRORS},
     ),
 )
-class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class _TransitionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A list of objects that move through the lifecycle table. A transition's validated
+    input gives up ``acting_for`` (a colleague acted for under a delegation), kept on the
+    view for the service call."""
+
+    acting_for: Any = None
+
+    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        acting_for_id = data.pop("acting_for", None)
+        self.acting_for = None
+        if acting_for_id is not None:
+            self.acting_for = get_user_model().objects.filter(pk=acting_for_id).first()
+            if self.acting_for is None:
+                raise RuleViolation(_("No such colleague."), field="acting_for")
+        return data
+
+
+class EstimateViewSet(_TransitionViewSet):
     serializer_class = s.EstimateSerializer
     filterset_class = EstimateFilter
 
@@ -270,18 +290,6 @@ class EstimateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         estimate = self._estimate(pk)
         context = self.get_serializer_context()
         return Response(s.EstimateDetailSerializer(estimate, context=context).data, status=code)
-
-    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        acting_for_id = data.pop("acting_for", None)
-        self.acting_for = None
-        if acting_for_id is not None:
-            self.acting_for = get_user_model().objects.filter(pk=acting_for_id).first()
-            if self.acting_for is None:
-                raise RuleViolation(_("No such colleague."), field="acting_for")
-        return data
 
     @extend_schema(
         summary="An estimate with its lines and versions",
@@ -1174,7 +1182,7 @@ def _amendment_step(summary: str, description: str, request: Any) -> Any:
         responses={200: s.AmendmentSerializer(many=True), **LIST_ERRORS},
     ),
 )
-class AmendmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AmendmentViewSet(_TransitionViewSet):
     """Amending an approved estimate: the spending unit proposes (``POST``), the district
     Women's Union forwards (commune level), Finance-Planning appraises, the approver
     approves (the commitment moves and the amendment's decision is issued) or any of them
@@ -1229,18 +1237,6 @@ class AmendmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             },
         }
         return Response(s.AmendmentSerializer(amendment, context=context).data, status=code)
-
-    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        acting_for_id = data.pop("acting_for", None)
-        self.acting_for = None
-        if acting_for_id is not None:
-            self.acting_for = get_user_model().objects.filter(pk=acting_for_id).first()
-            if self.acting_for is None:
-                raise RuleViolation(_("No such colleague."), field="acting_for")
-        return data
 
     @extend_schema(
         summary="An amendment with its lines, decision and the actions open to you",
