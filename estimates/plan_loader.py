@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from core.datafile import DataFileError, LineMap, data_file_read
 from core.errors import RuleViolation
 from core.money import MAX_AMOUNT
 from core.text import text_clean
@@ -42,65 +42,14 @@ M = TypeVar("M", bound=Model)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
-class PlanFileError(Exception):
+class PlanFileError(DataFileError):
     """A plan file that cannot be loaded: says which field, on which line, and why."""
 
-    def __init__(self, message: str, *, field: str = "", line: int | None = None) -> None:
-        self.message = message
-        self.field = field
-        self.line = line
-        where = []
-        if line is not None:
-            where.append(_("line %(line)s") % {"line": line})
-        if field:
-            where.append(_("field “%(field)s”") % {"field": field})
-        super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
-
-class _Map(dict[str, Any]):
-    """A mapping that remembers the line of each of its keys."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    result = _Map()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        key_line = key_node.start_mark.line + 1
-        if key in result:
-            raise PlanFileError(_("this key appears twice"), field=str(key), line=key_line)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_line
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_plan_file(path: Path) -> _Map:
+def read_plan_file(path: Path) -> LineMap:
     """Parse YAML or JSON (JSON is read by the same line-aware parser)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise PlanFileError(_("file not found: %(path)s") % {"path": path.name}) from exc
-    except UnicodeDecodeError as exc:
-        raise PlanFileError(_("the file is not UTF-8 text")) from exc
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise PlanFileError(
-            _("not valid YAML/JSON: %(err)s") % {"err": exc.problem}, line=line
-        ) from exc
-    if not isinstance(data, _Map):
+    data, _raw = data_file_read(path, PlanFileError)
+    if not isinstance(data, LineMap):
         raise PlanFileError(_("the file must hold a mapping with “organization” and “plan”"))
     return data
 
@@ -175,7 +124,7 @@ class _Reader:
     """Typed access to one mapping of the file, with errors that name field and line."""
 
     def __init__(self, mapping: Any, path: str, line: int | None = None) -> None:
-        if not isinstance(mapping, _Map):
+        if not isinstance(mapping, LineMap):
             raise PlanFileError(_("must be a mapping"), field=path, line=line)
         self.m = mapping
         self.path = path
@@ -271,7 +220,7 @@ def _item_reader(item: Any, path: str, parent: _Reader, key: str) -> _Reader:
     return _Reader(item, path, getattr(item, "line", parent.line(key)))
 
 
-def check_plan_data(data: _Map) -> PlanSpec:
+def check_plan_data(data: LineMap) -> PlanSpec:
     """Check everything; return the typed specs. Reads the database only to resolve unit
     codes the file refers to without declaring them."""
     root = _Reader(data, "")

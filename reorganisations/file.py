@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.datafile import DataFileError, LineMap, LineSeq, data_file_read
 from core.errors import RuleViolation
 from core.text import text_clean
 from organization.models import AgencyType, Unit, UnitKind
@@ -63,56 +63,8 @@ SUCCESSOR_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class ReorganisationFileError(Exception):
+class ReorganisationFileError(DataFileError):
     """A file that cannot be applied: which line, which field, and why."""
-
-    def __init__(self, message: str, *, field: str = "", line: int | None = None) -> None:
-        self.message = message
-        self.field = field
-        self.line = line
-        where = []
-        if line is not None:
-            where.append(_("line %(line)s") % {"line": line})
-        if field:
-            where.append(_("field “%(field)s”") % {"field": field})
-        super().__init__(f"{', '.join(where)}: {message}" if where else message)
-
-
-class _Map(dict[str, Any]):
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _Seq(list[Any]):
-    item_lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    result = _Map()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if key in result:
-            raise ReorganisationFileError(_("this key appears twice"), field=str(key), line=line)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = line
-    return result
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
-    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _date(day: dt.date) -> str:
@@ -121,7 +73,7 @@ def _date(day: dt.date) -> str:
 
 class _Reader:
     def __init__(self, mapping: Any, path: str, line: int | None) -> None:
-        if not isinstance(mapping, _Map):
+        if not isinstance(mapping, LineMap):
             raise ReorganisationFileError(_("must be a mapping"), field=path, line=line)
         self.m = mapping
         self.path = path
@@ -171,7 +123,7 @@ class _Reader:
         value = self.m.get(key)
         if isinstance(value, str):
             value, lines = [value], [self.line(key)]
-        elif isinstance(value, _Seq) and value:
+        elif isinstance(value, LineSeq) and value:
             lines = value.item_lines
         else:
             raise self.fail(key, _("must be a code or a non-empty list of codes"))
@@ -190,7 +142,7 @@ class _Reader:
         value = self.m.get(key)
         if value is None:
             return []
-        if not isinstance(value, _Seq):
+        if not isinstance(value, LineSeq):
             raise self.fail(key, _("must be a list"))
         return [
             (_Reader(item, f"{key}[{n}]", line), line)
@@ -236,28 +188,14 @@ class ReorganisationSpec:
     moves: list[Move] = field(default_factory=list)
 
 
-def read_reorganisation_file(path: Path) -> tuple[_Map, str]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ReorganisationFileError(_("file not found: %(path)s") % {"path": path.name}) from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReorganisationFileError(_("the file is not UTF-8 text")) from exc
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ReorganisationFileError(
-            _("not valid YAML/JSON: %(err)s") % {"err": exc.problem}, line=line
-        ) from exc
-    if not isinstance(data, _Map):
+def read_reorganisation_file(path: Path) -> tuple[LineMap, str]:
+    data, raw = data_file_read(path, ReorganisationFileError)
+    if not isinstance(data, LineMap):
         raise ReorganisationFileError(_("the file must hold a mapping with “reorganisation”"))
     return data, hashlib.sha256(raw).hexdigest()
 
 
-def check_reorganisation_data(data: _Map, sha256: str) -> ReorganisationSpec:
+def check_reorganisation_data(data: LineMap, sha256: str) -> ReorganisationSpec:
     """The file's header, units and moves, checked in themselves (the database's units
     are checked against them by ``reorganisations.services.reorganisation_plan``)."""
     root = _Reader(data, "", 1)
