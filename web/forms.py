@@ -283,17 +283,22 @@ RETURN_LABELS = {
 }
 
 
-class ReturnForm(forms.Form):
+class ReasonForm(forms.Form):
+    """A return's reason (an estimate's or an amendment's)."""
+
     reason = CleanTextField(
         label=_("Reason for returning"),
         max_length=COMMENT_LIMIT,
         multiline=True,
         widget=forms.Textarea({"rows": 3}),
     )
-    to = forms.ChoiceField(label=_("Return"), widget=forms.RadioSelect)
 
     #: Service field names -> form field names.
     service_fields = {"comment": "reason"}
+
+
+class ReturnForm(ReasonForm):
+    to = forms.ChoiceField(label=_("Return"), widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, estimate: Estimate, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -315,6 +320,13 @@ class WithdrawForm(forms.Form):
         label=_("I confirm: the estimate will be withdrawn for good."), required=True
     )
     service_fields = {"comment": "reason"}
+
+
+class AmendmentWithdrawForm(WithdrawForm):
+    confirm = forms.BooleanField(
+        label=_("I confirm: the amendment will be withdrawn; the estimate stays as approved."),
+        required=True,
+    )
 
 
 class ApproveForm(CommentForm):

@@ -14,23 +14,25 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
 from approvals import lifecycle, services
 from approvals.access import access_estimate, amendment_actions_allowed
-from approvals.models import AuditEntry
 from approvals.selectors import amendments_of
 from core.errors import RuleViolation
-from core.forms import CleanTextField
 from core.money import format_vnd
-from core.text import field_limit
 from core.words import amount_in_words
 from estimates.models import Amendment, Estimate
 from organization import permissions as perms
 from reports.decisions import amendment_decision_pdf
 from reports.responses import file_response
-from web.forms import AmendmentForm, ApproveForm, CommentForm
+from web.forms import (
+    AmendmentForm,
+    AmendmentWithdrawForm,
+    ApproveForm,
+    CommentForm,
+    ReasonForm,
+)
 from web.views.account import recent_second_factor
 from web.views.estimates import _offer, _posted, add_service_error
 
@@ -155,33 +157,10 @@ def amendment_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse
             "history": history,
             "allowed": allowed,
             "comment_form": CommentForm(),
-            "reason_form": _ReasonForm(),
-            "withdraw_form": _WithdrawForm(),
+            "reason_form": ReasonForm(),
+            "withdraw_form": AmendmentWithdrawForm(),
             "approve_form": _approve_form(None, amendment),
         },
-    )
-
-
-class _ReasonForm(forms.Form):
-    reason = CleanTextField(
-        label=_l("Reason for returning"),
-        max_length=field_limit(AuditEntry, "comment"),
-        multiline=True,
-        widget=forms.Textarea({"rows": 3}),
-    )
-    service_fields = {"comment": "reason"}
-
-
-class _WithdrawForm(_ReasonForm):
-    reason = CleanTextField(
-        label=_l("Reason for withdrawing"),
-        max_length=field_limit(AuditEntry, "comment"),
-        multiline=True,
-        widget=forms.Textarea({"rows": 3}),
-    )
-    confirm = forms.BooleanField(
-        label=_l("I confirm: the amendment will be withdrawn; the estimate stays as approved."),
-        required=True,
     )
 
 
@@ -305,7 +284,7 @@ def amendment_return(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "amendment-return",
-        lambda data, _a: _ReasonForm(data),
+        lambda data, _a: ReasonForm(data),
         lambda e, d: services.amendment_return(
             actor=request.user,
             estimate_id=e.pk,
@@ -324,7 +303,7 @@ def amendment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "amendment-withdraw",
-        lambda data, _a: _WithdrawForm(data),
+        lambda data, _a: AmendmentWithdrawForm(data),
         lambda e, d: services.amendment_withdraw(
             actor=request.user,
             estimate_id=e.pk,
