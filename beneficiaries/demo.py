@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from approvals import lifecycle
 from approvals import services as approvals
 from approvals.services import EstimateInput
 from estimates.models import Activity, Estimate, Plan
@@ -134,7 +135,7 @@ def _approve(est: Estimate, users: dict[str, Any]) -> None:
 def _count_groups(plan: Plan, users: dict[str, Any]) -> None:
     """The participants per group of the demo's editable estimates of other activities."""
     groups = {g.code: g.pk for g in PriorityGroup.objects.all()}
-    for est in Estimate.objects.filter(plan=plan, status__in=("draft", "returned")).exclude(
+    for est in Estimate.objects.filter(plan=plan, status__in=lifecycle.EDITABLE_STATUSES).exclude(
         activity__register__isnull=False
     ):
         drafter = est.created_by

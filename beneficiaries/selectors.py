@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from approvals import lifecycle
 from approvals.access import unit_ids_with
 from core.errors import Forbidden
 from estimates.models import Estimate, EstimateStatus, Norm
@@ -180,10 +181,6 @@ class GroupTotal:
     approved: int  # approved, in settlement or closed
 
 
-#: Estimates whose participants count as carried out.
-APPROVED_STATUSES = (EstimateStatus.APPROVED, EstimateStatus.SETTLEMENT, EstimateStatus.CLOSED)
-
-
 def group_totals(user: Any, query: Any) -> list[GroupTotal]:
     """The participants per priority group summed over the estimates of a report's
     selection (``reports.filters.ReportQuery``: plan, unit, content, activity, statuses,
@@ -210,7 +207,7 @@ def group_totals(user: Any, query: Any) -> list[GroupTotal]:
         total=Sum("count")
     ):
         planned[group_id] += total or 0
-        if status in APPROVED_STATUSES:
+        if status in lifecycle.MONEY_STATUSES:  # approved: carried out
             approved[group_id] += total or 0
     return [
         GroupTotal(g, planned.get(g.pk, 0), approved.get(g.pk, 0))
