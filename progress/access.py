@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Forbidden
 from organization import permissions as perms
+from organization.models import Role
 
 from . import lifecycle
 from .models import ProgressReport
@@ -100,3 +101,19 @@ def reporting_unit_ids(user: Any) -> frozenset[int]:
 def reviewed_unit_ids(user: Any) -> frozenset[int]:
     """The communes whose reports the user accepts or returns."""
     return unit_ids_with(user, perms.REVIEW)
+
+
+def target_setter_grant(user: Any, area_id: int) -> Any:
+    """The grant (role, unit code, agency name) in which ``user`` enters the targets the
+    plan does not give for the plan whose area is ``area_id`` (the district Women's Union
+    of that area), or None."""
+    granted = perms.role_granting(user, perms.DRAFT, area_id)
+    return granted if granted is not None and granted[0] == Role.DISTRICT_WU else None
+
+
+def may_set_targets(user: Any) -> bool:
+    """Whether ``user`` enters targets for some plan (the indicators page's form)."""
+    return any(
+        target_setter_grant(user, unit_id) is not None
+        for unit_id in unit_ids_with(user, perms.DRAFT)
+    )

@@ -184,12 +184,5 @@ def indicators_for_user(user: Any) -> list[Indicator]:
     )
 
 
-def may_set_targets(user: Any) -> bool:
-    return any(
-        (perms.role_granting(user, perms.DRAFT, unit_id) or ("",))[0] == "district_wu"
-        for unit_id in perms.unit_ids_with(user, perms.DRAFT)
-    )
-
-
 def reports_with_actions(user: Any, reports: list[ProgressReport]) -> dict[int, list[str]]:
     return report_actions_allowed(user, reports)

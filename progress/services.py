@@ -38,7 +38,7 @@ from organization import permissions as perms
 from organization.models import Unit, UnitKind
 
 from . import lifecycle
-from .access import report_authority
+from .access import report_authority, target_setter_grant
 from .consolidation import consolidate
 from .models import (
     Indicator,
@@ -713,9 +713,8 @@ def indicator_target_set(*, actor: Any, indicator_id: Any, target: Any) -> Indic
         )
         if indicator is None:
             raise RuleViolation(_("Choose an indicator of the plan."), field="indicator")
-        district = indicator.plan.area_id
-        granted = perms.role_granting(actor, perms.DRAFT, district)
-        if granted is None or granted[0] != "district_wu":
+        granted = target_setter_grant(actor, indicator.plan.area_id)
+        if granted is None:
             raise Forbidden(_("Only the district Women's Union enters the targets."))
         if indicator.target_source == TargetSource.PLAN:
             raise RuleViolation(

@@ -21,7 +21,7 @@ from core.forms import CleanTextField
 from core.text import LONG_TEXT, field_limit
 from organization import permissions as perms
 from progress import selectors, services
-from progress.access import access_report, report_actions_allowed
+from progress.access import access_report, may_set_targets, report_actions_allowed
 from progress.exports import district_report_pdf, district_report_workbook
 from progress.models import Indicator, ProgressReport, ReportActivity
 from progress.services import ActivityInput, ReportInput, ValueInput
@@ -415,6 +415,6 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
             return redirect("progress:indicators")
     context = {
         "indicators": selectors.indicators_for_user(user),
-        "may_set": selectors.may_set_targets(user),
+        "may_set": may_set_targets(user),
     }
     return render(request, "progress/indicators.html", context)
