@@ -87,11 +87,17 @@ def xlsx_table(sheet: Sheet, *, progress: Callable[[int], None] | None = None) -
     ws.freeze_panes(r + 1, 0)
     r += 1
 
-    # Per column, the (plain, bold) format of a number; the writers bound once: this loop
-    # runs for every cell of a 100,000-line report (``make bench``).
-    number_formats = [(money, bold_money) if m else (plain, bold) for m in moneys]
-    text_formats = (plain, bold)
-    write_number, write_string = ws.write_number, ws.write_string
+    # Per column, the (plain, bold) format of a number; a plain text or a plain number in a
+    # column that is not money gets no format at all (Excel's default style: no style
+    # attribute to write). This loop runs for every cell of a 100,000-line report (``make
+    # bench``), so the writers are bound once, and they are XlsxWriter's undecorated
+    # ``_write_number`` / ``_write_string``: the public ``write_number`` / ``write_string``
+    # only add a decorator that turns "A1" notation into row and column, which this code
+    # never passes, and it costs 8 % of the report's time. XlsxWriter is pinned (constraints.txt)
+    # and tests/reports read the exported cells back.
+    number_formats = [(money, bold_money) if m else (None, bold) for m in moneys]
+    text_formats = (None, bold)
+    write_number, write_string = ws._write_number, ws._write_string
 
     def put(values: Sequence[Any], strong: bool) -> None:
         text = text_formats[strong]
