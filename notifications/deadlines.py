@@ -122,3 +122,21 @@ def holiday_window(today: datetime.date) -> frozenset[datetime.date]:
     return holidays_between(
         today - datetime.timedelta(days=366), today + datetime.timedelta(days=31)
     )
+
+
+def last_late_entry(
+    rule: StageRule, today: datetime.date, holidays: Collection[datetime.date]
+) -> datetime.date:
+    """The last local date on which an estimate may have entered a stage of ``rule`` and be
+    late on ``today`` (its deadline before today). A deadline only moves later with the date
+    of entry, so every estimate that entered on or before this day is late too: the overdue
+    list filters on it in SQL instead of working out each estimate's deadline."""
+    day = today - datetime.timedelta(days=1)
+    while add_working_days(day, rule.working_days, holidays) >= today:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of ``day`` in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

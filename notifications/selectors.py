@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from guardian.models import GroupObjectPermission
 
@@ -18,7 +19,15 @@ from estimates.models import Estimate, EstimateStatus
 from organization.models import Unit
 from organization.permissions import group_name
 
-from .deadlines import DEADLINE_STAGES, holiday_window, stage_clock, stage_rules
+from .deadlines import (
+    DEADLINE_STAGES,
+    StageRule,
+    holiday_window,
+    last_late_entry,
+    stage_clock,
+    stage_rules,
+    start_of_day,
+)
 from .models import Notification
 from .recipients import actors_for
 from .render import estimate_path
@@ -83,33 +92,85 @@ def _stage_units(user: User, on: datetime.date) -> dict[str, set[int]]:
     return found
 
 
-def overdue_for_user(user: User, today: datetime.date | None = None) -> list[OverdueItem]:
-    """Estimates past their stage deadline where ``user`` acts, most late first."""
+@dataclass(frozen=True)
+class OverdueStage:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class OverdueWork:
+    """What is late where a user acts, stage by stage, selected in SQL: per stage, the
+    estimates of the user's units that entered it on or before the last day that makes
+    them late today (``deadlines.last_late_entry``). Only the rows shown get their
+    deadline worked out."""
+
+    today: datetime.date
+    rules: dict[str, StageRule]
+    holidays: frozenset[datetime.date]
+    where: dict[str, Q]
+
+    def stages(self) -> list[OverdueStage]:
+        """The stages where the user acts, in lifecycle order, each with its number of
+        late estimates (one query)."""
+        if not self.where:
+            return []
+        counts = Estimate.objects.aggregate(
+            **{status: Count("pk", filter=q) for status, q in self.where.items()}
+        )
+        return [
+            OverdueStage(status, str(EstimateStatus(status).label), counts[status] or 0)
+            for status in DEADLINE_STAGES
+            if status in self.where
+        ]
+
+    def estimates(self, status: str) -> QuerySet[Estimate]:
+        """The late estimates of one stage, most late first (entered the longest ago)."""
+        q = self.where.get(status)
+        if q is None:
+            return Estimate.objects.none()
+        return Estimate.objects.filter(q).select_related("unit").order_by("status_changed_at", "pk")
+
+    def items(self, estimates: Iterable[Estimate]) -> list[OverdueItem]:
+        items = []
+        for estimate in estimates:
+            assert estimate.status_changed_at is not None  # noqa: S101 - filtered in SQL
+            clock = stage_clock(
+                stage=estimate.status,
+                entered_at=estimate.status_changed_at,
+                today=self.today,
+                rules=self.rules,
+                holidays=self.holidays,
+            )
+            if clock is not None:
+                items.append(
+                    OverdueItem(
+                        estimate, clock.deadline, clock.days_late, estimate_path(estimate.pk)
+                    )
+                )
+        return items
+
+
+def overdue_work(user: User, today: datetime.date | None = None) -> OverdueWork:
+    """Where ``user`` acts (role groups and delegations of today), what is late on ``today``."""
     today = today or timezone.localdate()
-    stage_units = _stage_units(user, today)
-    if not stage_units:
-        return []
-    where = Q()
-    for stage, unit_ids in stage_units.items():
-        where |= Q(status=stage, unit_id__in=unit_ids)
     rules = stage_rules()
     holidays = holiday_window(today)
-    items: list[OverdueItem] = []
-    estimates = Estimate.objects.filter(where, status_changed_at__isnull=False).select_related(
-        "unit"
-    )
-    for estimate in estimates:
-        assert estimate.status_changed_at is not None  # noqa: S101 - filtered above
-        clock = stage_clock(
-            stage=estimate.status,
-            entered_at=estimate.status_changed_at,
-            today=today,
-            rules=rules,
-            holidays=holidays,
-        )
-        if clock is not None and clock.deadline < today:
-            items.append(
-                OverdueItem(estimate, clock.deadline, clock.days_late, estimate_path(estimate.pk))
-            )
+    where: dict[str, Q] = {}
+    for stage, unit_ids in _stage_units(user, today).items():
+        rule = rules.get(stage)
+        if rule is None:
+            continue
+        before = start_of_day(last_late_entry(rule, today, holidays) + datetime.timedelta(days=1))
+        where[stage] = Q(status=stage, unit_id__in=unit_ids, status_changed_at__lt=before)
+    return OverdueWork(today, rules, holidays, where)
+
+
+def overdue_for_user(user: User, today: datetime.date | None = None) -> list[OverdueItem]:
+    """Every estimate past its stage deadline where ``user`` acts, most late first (the
+    overdue page shows them a stage and a page at a time: ``overdue_work``)."""
+    work = overdue_work(user, today)
+    items = [item for status in work.where for item in work.items(work.estimates(status))]
     items.sort(key=lambda item: (-item.days_late, item.deadline, item.estimate.pk))
     return items

@@ -18,6 +18,8 @@ from .forms import PreferencesForm
 
 #: The rows of a printed list (as ``web.views.lists.PRINT_ROWS``: all of them).
 PRINT_ROWS = 1_000_000
+#: Late estimates per page of the overdue list.
+OVERDUE_PAGE = 50
 
 
 def notification_list(request: HttpRequest) -> HttpResponse:
@@ -62,5 +64,23 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 
 
 def overdue_list(request: HttpRequest) -> HttpResponse:
-    items = selectors.overdue_for_user(request_user(request))
-    return render(request, "notifications/overdue.html", {"items": items})
+    """What is late where the user acts: a tab per stage with its count, the chosen stage's
+    late estimates a page at a time, most late first."""
+    work = selectors.overdue_work(request_user(request))
+    stages = work.stages()
+    chosen = next((s for s in stages if s.status == request.GET.get("stage")), None)
+    if chosen is None:  # no stage asked for (or one the user does not act in)
+        chosen = next((s for s in stages if s.count), stages[0] if stages else None)
+    page = None
+    if chosen is not None:
+        size = PRINT_ROWS if request.GET.get("print") else OVERDUE_PAGE
+        paginator = Paginator(work.estimates(chosen.status), size)
+        paginator.count = chosen.count  # counted with the tabs: not counted again
+        page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "stages": stages,
+        "chosen": chosen,
+        "page": page,
+        "items": work.items(page.object_list) if page is not None else [],
+    }
+    return render(request, "notifications/overdue.html", context)
