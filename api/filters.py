@@ -73,8 +73,13 @@ class EstimateFilter(django_filters.FilterSet):
         method="filter_source",
         help_text="Estimates with at least one line on this funding source.",
     )
+    # ``distinct=False``: the status is the estimate's own column, no join can repeat a row
+    # (django-filter's default DISTINCT made the page count compare every column of every
+    # visible estimate: 160 ms at 100,000 for a district role).
     status = django_filters.MultipleChoiceFilter(
-        choices=EstimateStatus.choices, help_text="One or more statuses (repeat the parameter)."
+        choices=EstimateStatus.choices,
+        distinct=False,
+        help_text="One or more statuses (repeat the parameter).",
     )
     start_from = django_filters.DateFilter(
         field_name="start_date", lookup_expr="gte", help_text="Activity starts on or after."

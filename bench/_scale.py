@@ -161,8 +161,12 @@ def estimates_grow(total: int, commune_ids: list[int]) -> dict[str, Any]:
 def vacuum() -> None:
     """``VACUUM ANALYZE`` (outside a transaction), as autovacuum would have done on a
     database that grew over a year: the planner's statistics, and the visibility map that
-    lets a count or a sum read an index alone."""
+    lets a count or a sum read an index alone; and the estimates' tally folded, as its beat
+    task does every minute (``estimates.tally``)."""
     from django.db import connection
 
+    from estimates.tally import tally_compact
+
+    tally_compact()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

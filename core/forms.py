@@ -48,7 +48,8 @@ class LongSelect(forms.Select):
         field = getattr(self.choices, "field", None)
         if field is not None and field.empty_label is not None:
             yield "", "" if "" not in chosen else " selected", field.empty_label
-        for pk, text in self.choices.queryset.values_list("pk", self.label):
+        queryset: Any = getattr(self.choices, "queryset")  # noqa: B009 - checked by render
+        for pk, text in queryset.values_list("pk", self.label):
             yield str(pk), " selected" if str(pk) in chosen else "", text
 
     def render(

@@ -482,6 +482,34 @@ class Estimate(models.Model):
         return self.plan.level_label(self.level)
 
 
+class EstimateTally(models.Model):
+    """The number of estimates and their requested, appraised and approved totals per plan,
+    unit and status, kept by the database (PostgreSQL): a trigger on the estimates table
+    appends, for every statement that inserts, updates or deletes estimates, one row per
+    (plan, unit, status) it changed with the difference (``estimates/tally.py``). Rows are
+    only ever appended and, by ``tally_compact`` (a beat task), folded together in one
+    statement, so no transition waits on another's row and the sums are always exact.
+
+    The estimate list reads its totals here when no text or content filter applies: a sum
+    over at most a row per unit and status instead of an aggregate over every estimate a
+    district role may see (100,000 at province scale)."""
+
+    plan_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    count = models.BigIntegerField()
+    total_amount = models.BigIntegerField()
+    appraised_amount = models.BigIntegerField()
+    approved_amount = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("estimate tally")
+        indexes = [models.Index(fields=["unit_id", "status"], name="tally_unit_status")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.unit_id}/{self.status}: {self.count}"
+
+
 class EstimateLine(models.Model):
     """A cost line: quantity × unit price × days/times, from one funding source.
 

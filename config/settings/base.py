@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("PROGRESS_REMINDER_HOUR", default=8), minute=0),
         "options": {"expires": 3600},
     },
+    "estimates-tally-compact": {
+        "task": "estimates.tally_compact",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "audit-anchor": {
         "task": "approvals.audit_anchor",
         "schedule": AUDIT_ANCHOR_INTERVAL,

@@ -278,7 +278,7 @@ def test_the_delegation_export_holds_given_and_received(
 #: Session and user (2), the permission look-ups the page needs, and the rows.
 PINNED = {
     "estimates:list_export": 4,
-    "estimates:inbox_export": 4,
+    "estimates:inbox_export": 5,  # + the open amendments waiting in the user's stages
     "estimates:envelope_export": 9,  # + the units a reorganisation succeeded (lineage)
     "unit_tree_export": 3,
     "security_refusals_export": 5,

@@ -48,6 +48,7 @@ from estimates.models import (
     Source,
 )
 from estimates.selectors import plan_chosen
+from estimates.tally import tally_available, tally_totals
 from ledger.norms import NormFinding, norm_check_line
 from ledger.selectors import estimate_funding, estimate_money, estimate_settlement
 from organization import permissions as perms
@@ -198,9 +199,29 @@ def estimate_inbox_queryset(request: HttpRequest) -> QuerySet[Estimate]:
     return queryset.select_related("unit", "content").order_by("status_changed_at", "pk")
 
 
+def estimate_list_totals(
+    request: HttpRequest, filterset: EstimateFilter, queryset: QuerySet[Estimate]
+) -> dict[str, int]:
+    """The list's count and totals: from the tally (``estimates.tally``, a row per unit and
+    status) when only the plan, status and commune filters apply, else the aggregate of
+    the selection (a text search or a content picks estimates the tally cannot tell)."""
+    if filterset.is_bound and not filterset.is_valid():
+        return estimate_totals(queryset)  # the selection is empty: no query
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    if not tally_available() or data.get("q") or data.get("content"):
+        return estimate_totals(queryset)
+    plan, unit = data.get("plan"), data.get("unit")
+    return tally_totals(
+        unit_ids_with(request.user, perms.VIEW),
+        plan_id=plan.pk if plan else None,
+        status=data.get("status") or None,
+        unit_id=unit.pk if unit else None,
+    )
+
+
 def estimate_list(request: HttpRequest) -> HttpResponse:
     filterset, queryset = estimate_list_filtered(request)
-    totals = estimate_totals(queryset)
+    totals = estimate_list_totals(request, filterset, queryset)
     context = {
         "filter": filterset,
         "filters": filter_summary(filterset),
