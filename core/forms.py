@@ -58,9 +58,7 @@ class LongSelect(forms.Select):
         if self.label is not None and hasattr(self.choices, "queryset"):
             final_attrs = self.build_attrs(self.attrs, attrs)
             values = self.format_value(value)
-            options = format_html_join(
-                "", '<option value="{}"{}>{}</option>', self._pairs(values)
-            )
+            options = format_html_join("", '<option value="{}"{}>{}</option>', self._pairs(values))
             return format_html(
                 '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options
             )
