@@ -26,6 +26,13 @@ def django_database(label: str) -> Iterator[str]:
     from django.conf import settings
 
     django.setup()
+    # Django may have been set up before this (``python -m bench`` describes the machine
+    # first), with the test settings' eager Celery: the environment above came too late, and
+    # every notification would be delivered inside the measured process.
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
     from django.test.utils import setup_databases, teardown_databases
 
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = prefixed(label)

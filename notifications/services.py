@@ -62,7 +62,7 @@ from .models import (
     ReminderKind,
     UserPreference,
 )
-from .recipients import actors_for, heads_for, recipients_for_event
+from .recipients import actor_ids_for, actors_for, heads_for, recipients_for_event
 from .render import Message, absolute_url, message_for
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ def transfer_emit(
     officers who act on it in its status are told the work they inherit. Rows only; the
     relay publishes after commit."""
     permission = lifecycle.STATUS_PERMISSIONS.get(estimate.status)
-    recipients = [u.pk for u in actors_for(permission, estimate.unit)] if permission else []
+    recipients = actor_ids_for(permission, estimate.unit) if permission else []
     return _outbox_write(
         kind=EventKind.TRANSFERRED,
         estimate=estimate,
