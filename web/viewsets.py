@@ -13,7 +13,8 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from viewflow import viewprop
 from viewflow.workflow import STATUS, chart
@@ -199,6 +200,31 @@ class EstimateDashboardView(vf_views.DashboardView):
         return super(vf_views.DashboardView, self).get_context_data(**context)
 
 
+class EstimateProcessListView(vf_views.DashboardProcessListView):
+    """viewflow's process list, its "active tasks" column counted per shown row.
+
+    viewflow annotates the count with a join of every task and a ``GROUP BY`` over every
+    visible process, which its pager then counts again: 0.4 s for a district role at
+    100,000 estimates. Here the column is a subquery, run for the rows of the page only,
+    and the pager counts the processes alone (Django leaves an unused annotation out of
+    a count)."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        active = (
+            Task.objects.filter(process=OuterRef("pk"), finished__isnull=True)
+            .order_by()
+            .values("process")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        # The list's own queryset and filters (``ListModelView``), without viewflow's
+        # annotation, then the same column computed per row.
+        queryset = super(vf_views.DashboardProcessListView, self).get_queryset()
+        return queryset.filter(flow_class=self.flow_class).annotate(
+            active_tasks_count=Coalesce(Subquery(active, output_field=IntegerField()), 0)
+        )
+
+
 class EstimateChartView(vf_views.FlowChartView):
     """The flow chart is public to role holders; a process's chart only to those who may
     see the process."""
@@ -223,6 +249,7 @@ class EstimateFlowApp(FlowAppViewset):
     archive_view_class = EstimateArchiveView
     task_list_view_class = EstimateTaskListView
     dashboard_view_class = EstimateDashboardView
+    process_list_view_class = EstimateProcessListView
     chart_view_class = EstimateChartView
     # viewflow's bulk assign and unassign (queue/assign/, inbox/unassign/) read the tasks
     # from this viewset's queryset, which lists processes, and fail; a task is taken one

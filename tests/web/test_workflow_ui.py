@@ -123,3 +123,17 @@ def test_viewflows_pages_speak_vietnamese(
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S))
     for word in VIEWFLOW_ENGLISH:
         assert re.search(rf"\b{word}\b", text) is None, word
+
+
+def test_the_process_list_counts_each_process_active_tasks(
+    client: Client, users: dict[str, Any], draft: Estimate, nam_xe: Estimate
+) -> None:
+    client.force_login(users["hoi.huyen"])
+    response = client.get("/workflow/estimate/flows/")
+    assert response.status_code == 200
+    shown = {p.pk: p.active_tasks_count for p in response.context["object_list"]}
+    for estimate in (draft, nam_xe):
+        process = process_for(estimate)
+        active = process.task_set.filter(finished__isnull=True).count()
+        assert active >= 1
+        assert shown[process.pk] == active
