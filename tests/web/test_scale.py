@@ -17,6 +17,7 @@ from bench._scale import estimates_grow
 from estimates.models import Estimate, Plan
 from organization.models import Unit
 from tests.factories import estimates_bulk, estimates_in_status
+from web.viewsets import BoundedPaginator
 
 STATUSES = ("draft", "review", "appraisal", "returned")
 #: Queries of each of viewflow's pages for the district Women's Union officer (who sees
@@ -87,6 +88,20 @@ def test_the_inbox_badge_stops_counting_at_99(
     page = client.get("/estimates/").content.decode()
     assert '<span class="badge">99+</span>' in page
     assert client.get("/estimates/inbox/").context["page"].paginator.count == 121
+
+
+def test_viewflows_lists_count_up_to_a_limit(
+    plan: Plan, client: Client, users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    estimates_in_status(3, plan=plan, drafter=users["hoi.silolau"], statuses=["review"])
+    client.force_login(users["hoi.huyen"])
+    exact = client.get("/workflow/estimate/tasks/").context["paginator"].count
+    assert exact >= 3
+    monkeypatch.setattr(BoundedPaginator, "LIMIT", 2)
+    response = client.get("/workflow/estimate/tasks/")
+    count = response.context["paginator"].count
+    assert (count, str(count)) == (2, "2+")
+    assert "of 2+" in response.content.decode()
 
 
 #: The indexes the lists read (``EXPLAIN`` on 100,000 estimates: ``python -m bench pages``).
