@@ -39,14 +39,29 @@ Params = Mapping[str, Sequence[str]]
 
 @dataclass
 class Prepared:
-    """A selection ready to be written: how many rows it holds, and the sheet."""
+    """A selection ready to be written: how many rows it holds, and the sheet (or, for a
+    list page's export, the function that writes its workbook)."""
 
     rows: int
-    sheet: Sheet
+    sheet: Sheet | None
     filename: str
+    writer: Callable[[Callable[[int], None] | None], bytes] | None = None
 
     def write(self, progress: Callable[[int], None] | None = None) -> bytes:
+        if self.writer is not None:
+            return self.writer(progress)
+        assert self.sheet is not None  # noqa: S101 - one of the two is always given
         return xlsx_table(self.sheet, progress=progress)
+
+
+#: Exports of other apps' lists (the estimate list and inbox: ``web.list_exports``), by
+#: kind: ``preparer(user, params)`` checks the filters as the user and reads the selection.
+#: Registered when their app is ready, so the worker that builds them knows them too.
+PREPARERS: dict[str, Callable[[Any, Params], Prepared]] = {}
+
+
+def export_kind_register(kind: str, preparer: Callable[[Any, Params], Prepared]) -> None:
+    PREPARERS[kind] = preparer
 
 
 def params_lists(params: Params) -> dict[str, list[str]]:
@@ -93,6 +108,9 @@ def export_prepare(*, user: Any, kind: str, params: Params) -> Prepared:
         totals = totals_of(advances)
         sheet, filename = advances_sheet(advances, totals, today)
         return Prepared(totals.count, sheet, filename)
+    preparer = PREPARERS.get(kind)
+    if preparer is not None:
+        return preparer(user, params)
     raise RuleViolation(_("No such report."), field="kind")
 
 

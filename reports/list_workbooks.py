@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.workbooks import MONEY_FORMAT, XLSX
+from reports.xlsx import PROGRESS_EVERY
 
 __all__ = ["XLSX", "Column", "ListWorkbook", "Table"]
 
@@ -70,7 +71,9 @@ class ListWorkbook:
         self.tables.append(Table(columns, rows, heading=heading, totals=totals))
         return self
 
-    def content(self) -> bytes:
+    def content(self, progress: Callable[[int], None] | None = None) -> bytes:
+        """The file's bytes; ``progress(rows_written)`` every ``PROGRESS_EVERY`` rows (a
+        long list exported in the background reports how far it got)."""
         out = io.BytesIO()
         book = xlsxwriter.Workbook(
             out, {"constant_memory": True, "in_memory": False, "strings_to_numbers": False}
@@ -93,7 +96,7 @@ class ListWorkbook:
             if table.heading:
                 ws.write_string(row, 0, table.heading, styles.bold)
                 row += 1
-            row = _write_table(ws, styles, table, row)
+            row = _write_table(ws, styles, table, row, progress)
         book.close()
         return out.getvalue()
 
@@ -137,7 +140,13 @@ def _put(ws: Any, row: int, col: int, value: object, text: Any, number: Any) -> 
         ws.write_string(row, col, str(value), text)
 
 
-def _write_table(ws: Any, styles: _Styles, table: Table, row: int) -> int:
+def _write_table(
+    ws: Any,
+    styles: _Styles,
+    table: Table,
+    row: int,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Write the table from ``row``; the next free row."""
     columns = table.columns
     for index, column in enumerate(columns):
@@ -153,6 +162,8 @@ def _write_table(ws: Any, styles: _Styles, table: Table, row: int) -> int:
                 sums[index] += value
             _put(ws, row, index, value, styles.cell, styles.money if column.money else styles.cell)
         row += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
     if not table.totals:
         return row
     ws.write_string(row, 0, _("Total (%(count)s rows)") % {"count": count}, styles.total)

@@ -12,6 +12,8 @@ class ExportKind(models.TextChoices):
     CONSOLIDATED = "consolidated", _("Consolidated report")
     DECISIONS = "decisions", _("Approval decisions")
     ADVANCES = "advances", _("Overdue advances")
+    ESTIMATES = "estimates", _("Estimates")
+    INBOX = "inbox", _("Waiting for me")
 
 
 class ExportStatus(models.TextChoices):

@@ -15,3 +15,6 @@ class WebConfig(AppConfig):
         from .views.language import language_on_login
 
         user_logged_in.connect(language_on_login, dispatch_uid="web.language_on_login")
+        # The estimate list and inbox exports, which a worker may produce in the background
+        # (``reports.exports.PREPARERS``), are registered by importing their module.
+        from .views import exports  # noqa: F401

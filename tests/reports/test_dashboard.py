@@ -255,7 +255,7 @@ def test_the_menu_offers_the_dashboard_to_who_sees_estimates(
 #: user, the grants, the filter's units, the default plan, the report's five, the
 #: disbursements per month, the menu's inbox and bell counts, and the filter's option
 #: lists (plans, contents).
-PAGE_QUERIES = 15
+PAGE_QUERIES = 16
 
 
 def test_the_page_costs_the_same_whatever_the_estimates(

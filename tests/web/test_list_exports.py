@@ -24,6 +24,7 @@ from estimates.models import Estimate, Plan
 from ledger.selectors import cell_balances, commune_balances
 from notifications.models import EventKind, Notification, OutboxEvent
 from organization.models import Membership, Unit
+from reports.models import ExportStatus, ReportExport
 from reports.workbooks import XLSX
 from tests.factories import estimate_in_status, estimates_bulk
 
@@ -118,6 +119,44 @@ def test_the_list_export_follows_the_filters_and_names_them(
     data, totals = table(rows, "Estimate")
     assert [r[0] for r in data] == [estimates[3].number]
     assert totals[6] == estimates[3].total_amount
+
+
+def test_a_long_list_export_is_produced_in_the_background_with_its_filters(
+    client: Client,
+    users: dict[str, Any],
+    estimates: list[Estimate],
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.REPORTS_EXPORT_ASYNC_ROWS = 1
+    estimates_bulk(estimates[1], 5, ("review",))
+    client.force_login(users[DISTRICT])
+    query = {"status": "review"}
+    offer = client.get(reverse("estimates:list_export"), query)
+    assert offer.status_code == 200 and offer["Content-Type"].startswith("text/html")
+    assert ReportExport.objects.count() == 0  # asking wrote nothing
+    body = offer.content.decode()
+    assert 'name="kind" value="estimates"' in body and 'name="status" value="review"' in body
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("reports:export_create"), {"kind": "estimates", **query})
+    export = ReportExport.objects.get()
+    assert started.status_code == 302
+    assert export.status == ExportStatus.READY and export.rows_done == export.rows_total == 7
+    file = client.get(reverse("reports:export_file", args=[export.pk]))
+    content = b"".join(file.streaming_content)
+    ws = load_workbook(io.BytesIO(content)).worksheets[0]
+    rows = [tuple(c for c in r if c is not None) for r in ws.iter_rows(values_only=True)]
+    data, totals = table(rows, "Estimate")
+    waiting = Estimate.objects.filter(status="review")
+    assert sorted(r[0] for r in data) == sorted(waiting.values_list("number", flat=True))
+    assert totals[0] == "Total (7 rows)"
+    # The inbox too, for its owner only.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:export_create"), {"kind": "inbox"})
+    inbox = ReportExport.objects.get(kind="inbox")
+    assert inbox.status == ExportStatus.READY and inbox.rows_total == 7
+    client.force_login(users[OFFICER])
+    assert client.get(reverse("reports:export", args=[inbox.pk])).status_code == 404
 
 
 def test_a_commune_officers_export_holds_only_their_commune(
@@ -277,8 +316,8 @@ def test_the_delegation_export_holds_given_and_received(
 
 #: Session and user (2), the permission look-ups the page needs, and the rows.
 PINNED = {
-    "estimates:list_export": 4,
-    "estimates:inbox_export": 5,  # + the open amendments waiting in the user's stages
+    "estimates:list_export": 5,  # + the count (the tally), which decides on the background
+    "estimates:inbox_export": 6,  # + the open amendments of the user's stages, + the count
     "estimates:envelope_export": 9,  # + the units a reorganisation succeeded (lineage)
     "unit_tree_export": 3,
     "security_refusals_export": 5,

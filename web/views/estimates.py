@@ -8,12 +8,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, QuerySet, Sum
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -159,19 +160,33 @@ def estimate_start(request: HttpRequest) -> HttpResponse:
 def estimate_list_filtered(request: HttpRequest) -> tuple[EstimateFilter, QuerySet[Estimate]]:
     """The estimates of the list page under its filters (none when a filter is refused),
     newest first: the page, its printable version and its Excel export show these."""
+    return estimate_list_filtered_for(request.user, request.GET)
+
+
+def estimate_list_filtered_for(user: Any, params: Any) -> tuple[EstimateFilter, QuerySet[Estimate]]:
+    """``estimate_list_filtered`` for ``user`` with the filters ``params`` (a query string,
+    or the filters kept with an export produced in the background)."""
     base = (
-        estimate_list_for_user(request.user)
+        estimate_list_for_user(user)
         .select_related("unit", "content")
         .order_by("-created_at", "-pk")
     )
-    params = request.GET.copy()
+    params = QueryDict(mutable=True) if not params else _as_query(params)
     for key in ("page", "print"):
         params.pop(key, None)
-    filterset = EstimateFilter(params or None, queryset=base, request=request)
+    filterset = EstimateFilter(params or None, queryset=base, request=SimpleNamespace(user=user))
     queryset = filterset.qs if filterset.is_bound else base
     if filterset.is_bound and not filterset.is_valid():
         queryset = base.none()
     return filterset, queryset
+
+
+def _as_query(params: Any) -> QueryDict:
+    query = QueryDict(mutable=True)
+    lists = params.lists() if hasattr(params, "lists") else params.items()
+    for key, values in lists:
+        query.setlist(key, [values] if isinstance(values, str) else list(values))
+    return query
 
 
 def estimate_totals(queryset: QuerySet[Estimate]) -> dict[str, int]:
@@ -189,8 +204,12 @@ def estimate_totals(queryset: QuerySet[Estimate]) -> dict[str, int]:
 def estimate_inbox_queryset(request: HttpRequest) -> QuerySet[Estimate]:
     """The estimates waiting for the user, oldest first (the inbox and its export); of
     one plan with ``?plan=<id>``."""
-    queryset = estimate_inbox_for_user(request.user)
-    raw = request.GET.get("plan")
+    return estimate_inbox_queryset_for(request.user, request.GET)
+
+
+def estimate_inbox_queryset_for(user: Any, params: Any) -> QuerySet[Estimate]:
+    queryset = estimate_inbox_for_user(user)
+    raw = _as_query(params).get("plan") if params else None
     if raw:
         try:
             queryset = queryset.filter(plan_id=int(raw))
@@ -200,7 +219,7 @@ def estimate_inbox_queryset(request: HttpRequest) -> QuerySet[Estimate]:
 
 
 def estimate_list_totals(
-    request: HttpRequest, filterset: EstimateFilter, queryset: QuerySet[Estimate]
+    user: Any, filterset: EstimateFilter, queryset: QuerySet[Estimate]
 ) -> dict[str, int]:
     """The list's count and totals: from the tally (``estimates.tally``, a row per unit and
     status) when only the plan, status and commune filters apply, else the aggregate of
@@ -212,7 +231,7 @@ def estimate_list_totals(
         return estimate_totals(queryset)
     plan, unit = data.get("plan"), data.get("unit")
     return tally_totals(
-        unit_ids_with(request.user, perms.VIEW),
+        unit_ids_with(user, perms.VIEW),
         plan_id=plan.pk if plan else None,
         status=data.get("status") or None,
         unit_id=unit.pk if unit else None,
@@ -221,7 +240,7 @@ def estimate_list_totals(
 
 def estimate_list(request: HttpRequest) -> HttpResponse:
     filterset, queryset = estimate_list_filtered(request)
-    totals = estimate_list_totals(request, filterset, queryset)
+    totals = estimate_list_totals(request.user, filterset, queryset)
     context = {
         "filter": filterset,
         "filters": filter_summary(filterset),

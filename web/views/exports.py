@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,12 +23,15 @@ from delegations.models import Delegation
 from delegations.selectors import delegations_for_user
 from notifications.selectors import notifications_for
 from organization.selectors import TreeNode, unit_tree
+from reports.exports import Prepared, export_is_long, export_kind_register, export_prepare
 from reports.list_workbooks import XLSX, Column, ListWorkbook
+from reports.models import ExportKind
 from reports.responses import file_response
 from web.filters import filter_errors, filter_summary
 from web.views.estimates import (
-    estimate_inbox_queryset,
-    estimate_list_filtered,
+    estimate_inbox_queryset_for,
+    estimate_list_filtered_for,
+    estimate_list_totals,
 )
 from web.views.money import envelope_access, envelope_figures
 
@@ -69,21 +73,56 @@ def _rows(queryset: Any) -> Iterator[Any]:
     return queryset.iterator(chunk_size=CHUNK)
 
 
-def estimate_list_export(request: HttpRequest) -> HttpResponse:
-    """The estimate list under its filters; a refused filter (a commune the user may not
-    see, an unknown status) is a 400 naming the filter, and no file."""
-    filterset, queryset = estimate_list_filtered(request)
+def _list_prepared(user: Any, params: Any) -> Prepared:
+    """The estimate list's export under the filters ``params``, for ``user``; a refused
+    filter (a commune the user may not see, an unknown status) is a ``RuleViolation``
+    naming it."""
+    filterset, queryset = estimate_list_filtered_for(user, params)
     if filterset.is_bound and not filterset.is_valid():
         raise RuleViolation(filter_errors(filterset))
+    rows = estimate_list_totals(user, filterset, queryset)["count"]
     book = ListWorkbook(_("Estimates"), filters=filter_summary(filterset))
     book.table(_estimate_columns(), _rows(queryset))
-    return _send(book, "estimates")
+    return Prepared(rows, None, book.filename("estimates"), writer=book.content)
+
+
+def _inbox_prepared(user: Any, params: Any) -> Prepared:
+    queryset = estimate_inbox_queryset_for(user, params)
+    book = ListWorkbook(_("Waiting for me"))
+    book.table(_estimate_columns(), _rows(queryset))
+    return Prepared(queryset.count(), None, book.filename("inbox"), writer=book.content)
+
+
+export_kind_register(ExportKind.ESTIMATES, _list_prepared)
+export_kind_register(ExportKind.INBOX, _inbox_prepared)
+
+
+def _list_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The file at once; a list longer than ``REPORTS_EXPORT_ASYNC_ROWS`` rows is offered
+    to be produced in the background instead (writing 20,000 rows takes seconds), like
+    the reports' long exports."""
+    prepared = export_prepare(user=request.user, kind=kind, params=request.GET)
+    if export_is_long(prepared):
+        return render(
+            request,
+            "reports/export_long.html",
+            {
+                "kind": kind,
+                "rows": prepared.rows,
+                "filters": [(k, v) for k, values in request.GET.lists() for v in values],
+            },
+        )
+    return file_response(prepared.write(), prepared.filename, content_type=XLSX)
+
+
+def estimate_list_export(request: HttpRequest) -> HttpResponse:
+    """The estimate list under its filters; a refused filter is a 400 naming the filter,
+    and no file."""
+    return _list_export(request, ExportKind.ESTIMATES)
 
 
 def estimate_inbox_export(request: HttpRequest) -> HttpResponse:
-    book = ListWorkbook(_("Waiting for me"))
-    book.table(_estimate_columns(), _rows(estimate_inbox_queryset(request)))
-    return _send(book, "inbox")
+    return _list_export(request, ExportKind.INBOX)
 
 
 # ---------------------------------------------------------------------------------------
