@@ -11,13 +11,17 @@ from typing import Any
 import pytest
 import time_machine
 from django.http import Http404
+from django.test import Client
+from django.urls import reverse
 
 from approvals import services
-from approvals.models import Decision
-from approvals.selectors import estimate_waiting_on
+from approvals.models import AuditEntry, Decision
+from approvals.selectors import estimate_actions, estimate_waiting_on
 from core.errors import Forbidden
 from estimates.models import Estimate, EstimateStatus, Plan
+from ledger.models import Settlement
 from ledger.selectors import ledger_reconcile
+from notifications.recipients import recipients_for_event
 from tests.factories import EXAMPLE_APPROVED_AT, demo_user, estimate_input, lines_of
 
 S = EstimateStatus
@@ -97,12 +101,43 @@ def test_a_commune_estimate_runs_with_the_commune_as_spending_unit(
         )
     assert ledger_reconcile(example) == []
 
+    # The commune is the spending unit: its accountant, who recorded the payments,
+    # reports the settlement; the Women's Union that drafted is told so, nothing written.
     lines = Estimate.objects.get(pk=pk).lines.order_by("position")
-    services.estimate_settle(
-        actor=drafter,
-        estimate_id=pk,
-        lines=[{"line_id": line.pk, "spent": line.approved_amount} for line in lines],
+    report = [{"line_id": line.pk, "spent": line.approved_amount} for line in lines]
+    audited = AuditEntry.objects.filter(estimate_id=pk).count()
+    with pytest.raises(Forbidden, match="its accountant, who records the payments, reports"):
+        services.estimate_settle(actor=drafter, estimate_id=pk, lines=report)
+    assert Estimate.objects.get(pk=pk).status == S.APPROVED
+    assert not Settlement.objects.filter(estimate_id=pk).exists()
+    assert AuditEntry.objects.filter(estimate_id=pk).count() == audited
+    accountant = demo_user("ketoan.xamot")
+    assert "settle" in estimate_actions(accountant, Estimate.objects.get(pk=pk))
+    assert "settle" not in estimate_actions(drafter, Estimate.objects.get(pk=pk))
+    # The pages ask the same: the accountant gets the settlement form, the drafter a refusal.
+    client = Client()
+    client.force_login(accountant)
+    assert client.get(reverse("estimates:settle", args=[pk])).status_code == 200
+    client.force_login(drafter)
+    assert client.get(reverse("estimates:settle", args=[pk])).status_code == 403
+
+    services.estimate_settle(actor=accountant, estimate_id=pk, lines=report)
+    assert Estimate.objects.get(pk=pk).status == S.SETTLEMENT
+    # Returned, the settlement is resubmitted by the accountant again.
+    services.estimate_return_settlement(
+        actor=demo_user("kinhte.xamot"), estimate_id=pk, reason="Thiếu chứng từ"
     )
+    told = recipients_for_event(
+        kind="estimate.settlement_returned",
+        estimate=Estimate.objects.get(pk=pk),
+        actor=demo_user("kinhte.xamot"),
+    )
+    assert {accountant.pk, drafter.pk} <= set(told)  # who corrects it is told
+    with pytest.raises(Forbidden):
+        services.estimate_settle(actor=drafter, estimate_id=pk, lines=report)
+    services.estimate_settle(actor=accountant, estimate_id=pk, lines=report)
+    settled = AuditEntry.objects.filter(estimate_id=pk, action="estimate.settlement_submitted")
+    assert {e.actor.username for e in settled} == {"ketoan.xamot"}
     services.estimate_verify_settlement(actor=demo_user("kinhte.xamot"), estimate_id=pk)
     closed = Estimate.objects.get(pk=pk)
     assert closed.status == S.CLOSED

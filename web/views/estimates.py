@@ -489,6 +489,7 @@ def _acting_for_detail(
     for name in actions.names:
         row = lifecycle.transition(name, estimate.status)
         if row is not None:
+            row = lifecycle.row_for_estimate(row, estimate)
             key = "settlement" if name in ("verify-settlement", "return-settlement") else name
             found[key] = _acting_for(request, estimate, row.permission)
     return found
