@@ -163,3 +163,49 @@ def test_a_province_estimate_goes_straight_to_the_provinces_offices(
     decision = Decision.objects.get(estimate_id=estimate.pk)
     assert decision.snapshot["issuer"]["name"] == "ỦY BAN NHÂN DÂN TỈNH LAI CHÂU"
     assert ledger_reconcile(example) == []
+
+
+def test_the_plans_levels_name_the_issuer_of_each_decision(
+    two_plans: tuple[Plan, Plan],
+) -> None:
+    """The body issuing a decision is the one approving at the estimate's level of its
+    plan, each with its own register: a commune's People's Committee for its own estimates
+    in the example plan, the province for the province's; the tree above is not walked (a
+    commune with no issuer is refused, even though the province has one)."""
+    from approvals.models import DecisionIssuer, DecisionRegister
+    from approvals.services.decisions import decision_issuer_for
+    from core.errors import RuleViolation
+
+    _p117, example = two_plans
+    unit, data = _input(example, "vd-xa-hai", lines_of(("current", 2_000_000)))
+    drafter = demo_user("hoi.xahai")
+    estimate = services.estimate_create(actor=drafter, plan=example, unit=unit, data=data)
+    estimate = Estimate.objects.select_related("plan", "unit").get(pk=estimate.pk)
+    assert decision_issuer_for(estimate).name == "ỦY BAN NHÂN DÂN XÃ MẪU HAI (VÍ DỤ)"
+    unit, data = _input(example, "lai-chau", lines_of(("current", 2_000_000)))
+    province = services.estimate_create(
+        actor=demo_user("hoi.tinh"), plan=example, unit=unit, data=data
+    )
+    province = Estimate.objects.select_related("plan", "unit").get(pk=province.pk)
+    assert decision_issuer_for(province).name == "ỦY BAN NHÂN DÂN TỈNH LAI CHÂU"
+
+    DecisionIssuer.objects.filter(unit__code="vd-xa-hai").delete()
+    estimate = Estimate.objects.select_related("plan", "unit").get(pk=estimate.pk)
+    with pytest.raises(RuleViolation, match="Xã Mẫu Hai"):
+        decision_issuer_for(estimate)
+
+    # Each issuer numbers its own decisions: the commune's register starts at 1.
+    unit, data = _input(example, "vd-xa-mot", lines_of(("current", 2_000_000)))
+    commune = services.estimate_create(
+        actor=demo_user("hoi.xamot"), plan=example, unit=unit, data=data
+    )
+    services.estimate_submit(actor=demo_user("hoi.xamot"), estimate_id=commune.pk)
+    services.estimate_forward(actor=demo_user("hoi.tinh"), estimate_id=commune.pk)
+    services.estimate_appraise(actor=demo_user("kinhte.xamot"), estimate_id=commune.pk)
+    with time_machine.travel(EXAMPLE_APPROVED_AT, tick=False):
+        services.estimate_approve(actor=demo_user("chutich.xamot"), estimate_id=commune.pk)
+    decision = Decision.objects.get(estimate_id=commune.pk)
+    assert decision.issuer.unit.code == "vd-xa-mot"
+    assert decision.number == 1 and decision.year == 2025
+    register = DecisionRegister.objects.get(issuer=decision.issuer, year=2025)
+    assert register.last_number == 1
