@@ -230,6 +230,39 @@ def decision_issue(
     )
 
 
+#: The fields of an issuer in a data file (``decision_issuers.yaml``, or a reorganisation
+#: file's ``issuers``), besides ``unit``.
+ISSUER_FIELDS = (
+    "name",
+    "governing_body",
+    "place",
+    "symbol_suffix",
+    "signer_capacity",
+    "delegate_capacity",
+    "executors",
+    "recipients",
+)
+
+
+def decision_issuer_save(unit: Unit, entry: dict[str, Any]) -> DecisionIssuer:
+    """Create or update ``unit``'s issuer from a data file's entry. Its register of numbers
+    is its own (per issuer and year): decisions already issued keep their frozen text."""
+    issuer, _created = DecisionIssuer.objects.update_or_create(
+        unit=unit,
+        defaults={
+            "name": entry["name"],
+            "governing_body": entry.get("governing_body", ""),
+            "place": entry["place"],
+            "symbol_suffix": entry.get("symbol_suffix", "QĐ-UBND"),
+            "signer_capacity": list(entry.get("signer_capacity", [])),
+            "delegate_capacity": list(entry.get("delegate_capacity", [])),
+            "executors": " ".join(str(entry.get("executors", "")).split()),
+            "recipients": list(entry.get("recipients", [])),
+        },
+    )
+    return issuer
+
+
 def decision_issuers_load(path: Path = ISSUERS_FILE) -> int:
     """Create or update the issuers of the data file whose units exist; returns how many."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -238,18 +271,6 @@ def decision_issuers_load(path: Path = ISSUERS_FILE) -> int:
         unit = Unit.objects.filter(code=entry["unit"]).first()
         if unit is None:
             continue
-        DecisionIssuer.objects.update_or_create(
-            unit=unit,
-            defaults={
-                "name": entry["name"],
-                "governing_body": entry.get("governing_body", ""),
-                "place": entry["place"],
-                "symbol_suffix": entry.get("symbol_suffix", "QĐ-UBND"),
-                "signer_capacity": list(entry.get("signer_capacity", [])),
-                "delegate_capacity": list(entry.get("delegate_capacity", [])),
-                "executors": " ".join(str(entry.get("executors", "")).split()),
-                "recipients": list(entry.get("recipients", [])),
-            },
-        )
+        decision_issuer_save(unit, entry)
         count += 1
     return count
