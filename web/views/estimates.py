@@ -379,7 +379,7 @@ def _norm_warnings(lines: list[EstimateLine], estimate: Estimate) -> list[tuple[
 # Reading
 
 
-DETAIL_RELATED = ("unit", "plan", "content", "activity", "created_by", "submitted_by")
+DETAIL_RELATED = ("unit", "plan__area", "content", "activity", "created_by", "submitted_by")
 
 
 def _totals(lines: list[Any]) -> list[dict[str, Any]]:
