@@ -602,8 +602,9 @@ class EstimateViewSet(_TransitionViewSet):
 
     @_transition(
         "Submit the settlement",
-        "The drafting unit reports what was spent per line; the unspent part is returned "
-        "(with its document) or carried over (with a use-by date).",
+        "The drafting unit reports what was spent per line (where the plan's level makes "
+        "the commune the spending unit, the commune's accountant does); the unspent part is "
+        "returned (with its document) or carried over (with a use-by date).",
         s.SettleSerializer,
     )
     @action(detail=True, methods=["post"], filter_backends=[])

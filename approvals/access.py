@@ -269,6 +269,7 @@ def actions_allowed(
             else lifecycle.transitions_from(estimate.status)
         )
         for row in starting:
+            row = lifecycle.row_for_estimate(row, estimate)  # the plan level's row
             principals: list[Any] = []
             if estimate.unit_id in unit_ids_with(user, row.permission):
                 principals.append(user)
@@ -347,7 +348,8 @@ def flow_tasks_allowed(user: Any, tasks: Iterable[Any], *, keep: bool = True) ->
     its answer for ``user`` (the page's template asks per task) unless ``keep`` is false."""
     tasks = list(tasks)
     ids = {t.process.artifact_object_id for t in tasks}
-    estimates = {e.pk: e for e in Estimate.objects.filter(pk__in=ids)} if tasks else {}
+    found = Estimate.objects.filter(pk__in=ids).select_related("plan") if tasks else []
+    estimates = {e.pk: e for e in found}
     allowed = actions_allowed(user, estimates.values())
     answers: dict[int, bool] = {}
     for task in tasks:

@@ -4,6 +4,7 @@ new user of the embedded default sees the product alive and every demo role has 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,10 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from estimates.models import Activity, Estimate, Plan
+from estimates.plan_loader import check_plan_data, plan_load, read_plan_file
+from ledger.models import Tranche
+from organization.demo import EXAMPLE_DEMO_USERS, demo_users_create
 from organization.models import Unit
 
 from . import services
 from .services import EstimateInput, LineCut, LineInput
+from .services.decisions import decision_issuers_load
 
 
 def _input(
@@ -336,3 +341,52 @@ def _approve(est: Estimate, drafter: Any, users: dict[str, Any]) -> None:
     services.estimate_forward(actor=users["hoi.huyen"], estimate_id=est.pk)
     services.estimate_appraise(actor=users["tckh"], estimate_id=est.pk)
     services.estimate_approve(actor=users["pho.chutich"], estimate_id=est.pk)
+
+
+# ---------------------------------------------------------------------------------------
+# The example two-tier plan beside plan 117: a province and its communes, the commune as
+# the spending unit (``estimates/data/example-two-tier-2025.yaml``, illustrative figures).
+
+EXAMPLE_PLAN_FILE = (
+    Path(__file__).resolve().parent.parent / "estimates" / "data" / "example-two-tier-2025.yaml"
+)
+EXAMPLE_ISSUERS_FILE = Path(__file__).resolve().parent / "data" / "decision_issuers_example.yaml"
+
+
+def _carried_recorded(data: Any) -> Any:
+    """The example plan's data with its carried-over cells holding what plan 117's demo
+    settlements recorded as carried over into their level (none: the demo's settlements
+    return their unspent money), and the envelope's sums lowered with them, so the loader's
+    rule (a carried cell never holds more than was carried) holds in the demo too."""
+    plan = data["plan"]
+    earlier = Plan.objects.filter(number=plan["carry_over"]["from"]).first()
+    mapping = dict(plan["carry_over"].get("levels", {}))
+    recorded: dict[str, int] = {}
+    if earlier is not None:
+        for level, amount in Tranche.objects.filter(plan=earlier).values_list("level", "amount"):
+            into = mapping.get(level, level)
+            recorded[into] = recorded.get(into, 0) + amount
+    envelope = plan["envelope"]
+    for cell in envelope["cells"]:
+        if cell["source"] != "carried":
+            continue
+        cut = max(0, int(cell["amount"]) - recorded.get(cell["level"], 0))
+        cell["amount"] = int(cell["amount"]) - cut
+        envelope["total"] = int(envelope["total"]) - cut
+        envelope["sources"]["carried"] = int(envelope["sources"]["carried"]) - cut
+        envelope["levels"][cell["level"]] = int(envelope["levels"][cell["level"]]) - cut
+    return data
+
+
+def demo_example_plan_load() -> Plan | None:
+    """Load the example two-tier plan and its decision issuers beside plan 117 (its
+    figures as in the file, but the carried-over cells only what the demo carried), and
+    give its roles their demo users. None when plan 117 is not loaded (the example
+    carries over from it)."""
+    data = read_plan_file(EXAMPLE_PLAN_FILE)
+    if not Plan.objects.filter(number=data["plan"]["carry_over"]["from"]).exists():
+        return None
+    plan = plan_load(check_plan_data(_carried_recorded(data))).plan
+    decision_issuers_load(EXAMPLE_ISSUERS_FILE)
+    demo_users_create(EXAMPLE_DEMO_USERS)
+    return plan

@@ -13,13 +13,21 @@ one place and not the others fails the suite.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from estimates.models import ROUTE_DIRECT, ROUTE_REVIEWED, AmendmentStatus, EstimateStatus
+from estimates.models import (
+    ROUTE_DIRECT,
+    ROUTE_REVIEWED,
+    Actor,
+    AmendmentStatus,
+    Estimate,
+    EstimateStatus,
+    LevelSpec,
+)
 from organization import permissions as perms
 
 from .models import Stage
@@ -326,6 +334,46 @@ def sources_of(name: str) -> frozenset[str]:
     return frozenset().union(*(t.sources for t in rows(name)))
 
 
+#: Actions that belong to whoever pays where a plan's level makes the commune the spending
+#: unit (its ``disburse`` stage is the commune's: plan section V.4, the commune's chair
+#: holds the account and its accountant records the payments and the settlement). There
+#: the settlement, and its resubmission after a return, needs the payments' permission
+#: and is the accountant's stage (one duty, as appraisal and verification are one
+#: office's): the Women's Union that drafted does not report it. Elsewhere (plan 117) the
+#: drafting unit reports it, as the table says.
+PAYER_SETTLES: frozenset[str] = frozenset({"settle"})
+
+
+def payer_settles(spec: LevelSpec) -> bool:
+    """Whether the level's settlement is reported by whoever records its payments."""
+    return spec.actor("disburse") == Actor.COMMUNE
+
+
+def row_for_level(row: Transition, spec: LevelSpec | None) -> Transition:
+    """The table's row as it applies at a plan's level (``PAYER_SETTLES``)."""
+    if row.name in PAYER_SETTLES and spec is not None and payer_settles(spec):
+        return replace(row, permission=perms.DISBURSE, stage=Stage.DISBURSEMENT)
+    return row
+
+
+def row_for_estimate(row: Transition, estimate: Estimate) -> Transition:
+    """The table's row as it applies to ``estimate`` (reads its plan, which holds the
+    levels, only for the rows a level may change: no query when read with it)."""
+    if row.name not in PAYER_SETTLES:
+        return row
+    return row_for_level(row, estimate.plan.level_spec(estimate.level))
+
+
+#: The events after which the settlement is reported again (its reporters are told).
+RESETTLE_EVENTS: frozenset[str] = frozenset(t.event for t in rows("return-settlement"))
+
+
+def stages_of(name: str) -> list[str]:
+    """Every stage action ``name`` may be taken at, at any plan's level."""
+    found = [t.stage for t in rows(name)]
+    return [*found, Stage.DISBURSEMENT] if name in PAYER_SETTLES else found
+
+
 # ---------------------------------------------------------------------------------------
 # Amending an approved estimate (điều chỉnh dự toán): the amendment's own short lifecycle.
 # The estimate stays ``approved`` (its disbursements go on within the decision in force);
@@ -539,7 +587,7 @@ WAITING_ON_COMMUNE: Mapping[str, Any] = MappingProxyType(
         S.REVIEW: _("The commune: review, forward or return"),
         S.APPRAISAL: _("The commune's economic office: appraise or return"),
         S.APPROVAL: _("The commune chair: approve or return"),
-        S.APPROVED: _("The commune accountant: disburse; the drafting unit settles"),
+        S.APPROVED: _("The commune accountant: disburse and report the settlement"),
         S.SETTLEMENT: _("The commune's economic office: verify the settlement"),
     }
 )

@@ -99,7 +99,8 @@ class DecisionIssuer(models.Model):
 
     Data, not template text: the 2025 reform moves issuing from the district to the
     commune and the province, which is a new row here. An estimate's decision is issued
-    by the issuer of its unit, else of the nearest unit above it.
+    by the issuer of the unit approving at its plan level
+    (``approvals.services.decisions.issuing_unit``).
     """
 
     unit = models.OneToOneField(

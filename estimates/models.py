@@ -367,13 +367,30 @@ class Norm(models.Model):
 class EstimateStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     RETURNED = "returned", _("Returned for revision")
-    REVIEW = "review", _("Awaiting district Women's Union review")
+    REVIEW = "review", _("Awaiting Women's Union review")
     APPRAISAL = "appraisal", _("Awaiting Finance-Planning appraisal")
     APPROVAL = "approval", _("Awaiting approval")
     APPROVED = "approved", _("Approved, disbursing")
     SETTLEMENT = "settlement", _("Settlement awaiting verification")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: Statuses in the words of the plan's area (the Women's Union reviewing is the area's): what
+#: a page shows for a given plan. The stored values and their neutral labels stay.
+AREA_STATUS_LABELS: dict[tuple[str, str], Any] = {
+    (EstimateStatus.REVIEW, "district"): _("Awaiting district Women's Union review"),
+    (EstimateStatus.REVIEW, "province"): _("Awaiting province Women's Union review"),
+}
+
+
+def status_label(status: str, area_kind: str = "") -> Any:
+    """A status's words; with the kind of a plan's area, in that plan's words."""
+    if (status, area_kind) in AREA_STATUS_LABELS:
+        return AREA_STATUS_LABELS[(status, area_kind)]
+    if status in EstimateStatus.values:
+        return EstimateStatus(status).label
+    return AmendmentStatus(status).label if status in AmendmentStatus.values else status
 
 
 class Estimate(models.Model):
@@ -480,6 +497,17 @@ class Estimate(models.Model):
     @property
     def level_label(self) -> str:
         return self.plan.level_label(self.level)
+
+    @property
+    def area_kind(self) -> str:
+        """The kind of the plan's area (district, province): the words its pages use (no
+        query when read with ``plan__area``)."""
+        return str(self.plan.area.kind)
+
+    @property
+    def status_label(self) -> Any:
+        """The status in the words of the estimate's plan."""
+        return status_label(self.status, self.area_kind)
 
 
 class EstimateTally(models.Model):

@@ -77,5 +77,11 @@ def recipients_for_event(
         ids.extend(actor_ids_for(permission, estimate.unit))
     if lifecycle.DRAFTER in told and estimate.created_by_id is not None:
         ids.append(estimate.created_by_id)
+    if kind in lifecycle.RESETTLE_EVENTS:
+        # Whoever reports the settlement corrects it: the drafter, or where the plan's
+        # level makes the commune the spending unit, the commune's accountant.
+        settle = lifecycle.row_for_estimate(lifecycle.rows("settle")[0], estimate)
+        if settle.permission != perms.DRAFT:
+            ids.extend(u.pk for u in actors_for(settle.permission, estimate.unit))
     skip = {u.pk for u in (actor, acting_for) if u is not None}
     return [pk for pk in dict.fromkeys(ids) if pk not in skip]

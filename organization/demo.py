@@ -60,17 +60,63 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 
+#: The demo users of the example two-tier plan (``estimates/data/example-two-tier-2025.yaml``,
+#: loaded by ``seed_demo`` beside plan 117): the province's offices, and the commune as the
+#: spending unit (its Women's Union drafts, its economic office appraises and verifies, its
+#: chair approves, its accountant pays and reports the settlement). Names are illustrative.
+EXAMPLE_DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser(
+        "hoi.xamot",
+        "vd-xa-mot.hlhpn",
+        Role.COMMUNE_WU_OFFICER,
+        "Cán bộ Hội LHPN xã Mẫu Một (ví dụ)",
+        is_head=True,
+    ),
+    DemoUser(
+        "kinhte.xamot",
+        "vd-xa-mot.kinh-te",
+        Role.FINANCE_OFFICER,
+        "Cán bộ Phòng Kinh tế xã Mẫu Một (ví dụ)",
+        is_head=True,
+    ),
+    DemoUser(
+        "chutich.xamot",
+        "vd-xa-mot.ubnd",
+        Role.COMMUNE_CHAIR,
+        "Chủ tịch UBND xã Mẫu Một (ví dụ)",
+        is_head=True,
+    ),
+    DemoUser(
+        "ketoan.xamot", "vd-xa-mot.ubnd", Role.COMMUNE_ACCOUNTANT, "Kế toán xã Mẫu Một (ví dụ)"
+    ),
+    DemoUser(
+        "hoi.tinh", "lai-chau.hlhpn", Role.DISTRICT_WU, "Cán bộ Hội LHPN tỉnh (ví dụ)", is_head=True
+    ),
+    DemoUser(
+        "stc",
+        "lai-chau.stc",
+        Role.FINANCE_OFFICER,
+        "Chuyên viên Sở Tài chính (ví dụ)",
+        is_head=True,
+    ),
+    DemoUser(
+        "pct.tinh", "lai-chau.ubnd", Role.APPROVER, "Phó Chủ tịch UBND tỉnh (ví dụ)", is_head=True
+    ),
+    DemoUser("ketoan.tinh", "lai-chau.stc", Role.ACCOUNTANT, "Kế toán Sở Tài chính (ví dụ)"),
+)
+
+
 def demo_allowed() -> bool:
     return bool(getattr(settings, "DEMO_ENABLED", False))
 
 
 @transaction.atomic
-def demo_users_create() -> list[DemoUser]:
+def demo_users_create(users: tuple[DemoUser, ...] = DEMO_USERS) -> list[DemoUser]:
     """Create (or leave as they are) the demo users and their memberships."""
     if not demo_allowed():
         raise ImproperlyConfigured("Demo users are disabled in these settings.")
     user_model = get_user_model()
-    for demo in DEMO_USERS:
+    for demo in users:
         user, created = user_model.objects.get_or_create(
             username=demo.username,
             defaults={"first_name": demo.label, "email": f"{demo.username}@example.org"},
@@ -97,4 +143,4 @@ def demo_users_create() -> list[DemoUser]:
         admin.set_password(DEMO_PASSWORD)
         admin.save(update_fields=["password"])
     access_sync()
-    return list(DEMO_USERS)
+    return list(users)

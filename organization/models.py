@@ -10,6 +10,7 @@ the agency that acts for a commune is found by walking up the tree
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -183,12 +184,27 @@ class Role(models.TextChoices):
     COMMUNE_PC = "commune_pc", _("Commune People's Committee")
     COMMUNE_CHAIR = "commune_chair", _("Commune chair (account holder, approver)")
     COMMUNE_ACCOUNTANT = "commune_accountant", _("Commune accountant")
-    DISTRICT_WU = "district_wu", _("District Women's Union officer")
+    DISTRICT_WU = "district_wu", _("Women's Union officer above the commune")
     FINANCE_OFFICER = "finance_officer", _("Finance-Planning officer")
     APPROVER = "approver", _("People's Committee vice chair (approver)")
     ACCOUNTANT = "accountant", _("Treasurer / accountant")
     OBSERVER = "observer", _("Line department / Fatherland Front observer")
     AUDITOR = "auditor", _("Auditor")
+
+
+#: The Women's Union officer above the commune in the words of the plan's area (a plan of a
+#: district, or of a province with no district): what a page shows for a given plan.
+AREA_ROLE_LABELS: dict[tuple[str, str], Any] = {
+    (Role.DISTRICT_WU, UnitKind.DISTRICT): _("District Women's Union officer"),
+    (Role.DISTRICT_WU, UnitKind.PROVINCE): _("Province Women's Union officer"),
+}
+
+
+def role_label(role: str, area_kind: str = "") -> Any:
+    """A role's words; with the kind of a plan's area, in that plan's words."""
+    if (role, area_kind) in AREA_ROLE_LABELS:
+        return AREA_ROLE_LABELS[(role, area_kind)]
+    return Role(role).label if role in Role.values else role
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

@@ -17,12 +17,21 @@ The format (``reorganisations/data/lai-chau-2025.example.yaml`` is a full exampl
       - {from: d, into: [y, z], successor: y}
     agencies:                         # old agencies → a successor agency of the same type
       - {into: lai-chau.stc, from: [phong-tho.tckh], staff: move}
+    issuers:                          # who issues the successors' decisions (optional)
+      - {unit: x, name: "ỦY BAN NHÂN DÂN XÃ …", place: "…", signer_capacity: ["CHỦ TỊCH"]}
 
 A new commune gets its Women's Union (``<code>.hlhpn``) and People's Committee
 (``<code>.ubnd``) as the plan loader makes them. The agencies of a merged or split
 territory go to the successor's agency of the same type unless ``agencies`` names
 another. ``staff: move`` (the default) moves the people of an abolished unit to its
 successor with the same role; ``staff: end`` ends their memberships there.
+
+``issuers`` names the body issuing the approval decisions of a successor territory (a
+commune, or the province taking over a district's work), in the format of
+``approvals/data/decision_issuers.yaml``: ``name`` and ``place`` are required;
+``governing_body``, ``symbol_suffix`` (default ``QĐ-UBND``), ``signer_capacity``,
+``delegate_capacity``, ``executors`` and ``recipients`` are optional. Each gets its own
+register of numbers per year; an issuer the unit already has is replaced.
 
 Everything is checked before anything is written; every refusal names the line and the
 field (:class:`ReorganisationFileError`).
@@ -40,6 +49,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from approvals.services.decisions import ISSUER_FIELDS
 from core.datafile import DataFileError, LineMap, LineSeq, data_file_read
 from core.errors import RuleViolation
 from core.text import text_clean
@@ -176,6 +186,15 @@ class Move:
     field: str
 
 
+@dataclass(frozen=True)
+class NewIssuer:
+    """The body that issues a successor territory's decisions (``approvals.DecisionIssuer``)."""
+
+    unit: str
+    entry: dict[str, Any]
+    line: int
+
+
 @dataclass
 class ReorganisationSpec:
     code: str
@@ -186,6 +205,7 @@ class ReorganisationSpec:
     sha256: str
     units: list[NewUnit] = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
+    issuers: list[NewIssuer] = field(default_factory=list)
 
 
 def read_reorganisation_file(path: Path) -> tuple[LineMap, str]:
@@ -199,7 +219,7 @@ def check_reorganisation_data(data: LineMap, sha256: str) -> ReorganisationSpec:
     """The file's header, units and moves, checked in themselves (the database's units
     are checked against them by ``reorganisations.services.reorganisation_plan``)."""
     root = _Reader(data, "", 1)
-    root.unknown_keys({"reorganisation", "units", "merges", "splits", "agencies"})
+    root.unknown_keys({"reorganisation", "units", "merges", "splits", "agencies", "issuers"})
     if "reorganisation" not in data:
         raise root.fail("reorganisation", _("this field is required"))
     head = _Reader(data["reorganisation"], "reorganisation", root.line("reorganisation"))
@@ -289,6 +309,7 @@ def check_reorganisation_data(data: LineMap, sha256: str) -> ReorganisationSpec:
         into = r.code("into")
         for old, old_line in r.codes("from"):
             spec.moves.append(Move(old, into, "agency", staff(r), old_line, f"{r.path}.from"))
+    spec.issuers = _issuers(root)
     if not spec.moves:
         raise root.fail(
             "merges", _("the file moves no unit: give “merges”, “splits” or “agencies”")
@@ -350,6 +371,44 @@ def check_reorganisation_data(data: LineMap, sha256: str) -> ReorganisationSpec:
                 line=move.line,
             )
     return spec
+
+
+def _text_list(r: _Reader, key: str) -> list[str]:
+    value = r.m.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise r.fail(key, _("must be a list of text lines"))
+    return [" ".join(v.split()) for v in value]
+
+
+def _issuers(root: _Reader) -> list[NewIssuer]:
+    """The ``issuers`` of the file, checked in themselves (each unit once)."""
+    found: list[NewIssuer] = []
+    seen: dict[str, int] = {}
+    for r, line in root.items("issuers"):
+        r.unknown_keys({"unit", *ISSUER_FIELDS})
+        code = r.code("unit")
+        if code in seen:
+            raise r.fail(
+                "unit",
+                _("the issuer of “%(code)s” is given twice (line %(line)s)")
+                % {"code": code, "line": seen[code]},
+            )
+        seen[code] = line
+        entry: dict[str, Any] = {
+            "name": r.text("name", max_length=200),
+            "governing_body": r.text("governing_body", required=False, max_length=200),
+            "place": r.text("place", max_length=100),
+            "symbol_suffix": r.text("symbol_suffix", required=False, max_length=30) or "QĐ-UBND",
+            "executors": r.text("executors", required=False, max_length=2000),
+        }
+        for key in ("signer_capacity", "delegate_capacity", "recipients"):
+            entry[key] = _text_list(r, key)
+        if not entry["signer_capacity"]:
+            raise r.fail("signer_capacity", _("this field is required"))
+        found.append(NewIssuer(code, entry, line))
+    return found
 
 
 def reorganisation_file_read(path: Path) -> ReorganisationSpec:

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from approvals import lifecycle
 from approvals.audit import audit_record
+from approvals.services.decisions import decision_issuer_save
 from core.money import format_vnd
 from core.transactions import unit_of_work
 from delegations.models import Delegation
@@ -47,6 +48,7 @@ from workflows.engine import task_release
 from .file import (
     COMMUNE_AGENCIES,
     Move,
+    NewIssuer,
     NewUnit,
     ReorganisationFileError,
     ReorganisationSpec,
@@ -54,6 +56,9 @@ from .file import (
     unit_kind_ok,
 )
 from .models import EstimateMove, MoveKind, Reorganisation, UnitMove
+
+#: The units whose People's Committee issues approval decisions.
+ISSUING_KINDS = (UnitKind.COMMUNE, UnitKind.DISTRICT, UnitKind.PROVINCE)
 
 
 def _date(day: Any) -> str:
@@ -83,6 +88,7 @@ class ReorganisationPlan:
     shares: list[tuple[SubEnvelope, str]] = field(default_factory=list)
     tranches: list[tuple[Tranche, str]] = field(default_factory=list)
     villages: list[tuple[Unit, str]] = field(default_factory=list)
+    issuers: list[NewIssuer] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The plan in words, one line per thing that would move."""
@@ -148,11 +154,16 @@ class ReorganisationPlan:
         ]
         if self.villages:
             out.append(_("%(n)s villages move to their new commune") % {"n": len(self.villages)})
+        out += [
+            _("decisions of %(code)s issued by “%(name)s”")
+            % {"code": i.unit, "name": i.entry["name"]}
+            for i in self.issuers
+        ]
         return out
 
 
 def _fail(
-    move: Move | PlannedMove | NewUnit, message: str, field_name: str = ""
+    move: Move | PlannedMove | NewUnit | NewIssuer, message: str, field_name: str = ""
 ) -> ReorganisationFileError:
     name = field_name or getattr(move, "field", "") or "units"
     return ReorganisationFileError(message, field=name, line=move.line)
@@ -180,7 +191,7 @@ def reorganisation_plan(spec: ReorganisationSpec) -> ReorganisationPlan:
         | {m.old for m in spec.moves}
         | {m.successor for m in spec.moves}
     )
-    codes |= {u.parent for u in spec.units}
+    codes |= {u.parent for u in spec.units} | {i.unit for i in spec.issuers}
     units = {u.code: u for u in Unit.objects.filter(code__in=codes)}
     new: dict[str, tuple[str, str]] = {}  # code -> (kind, agency type) of units the file makes
     abolished = {m.old for m in spec.moves}
@@ -285,6 +296,31 @@ def reorganisation_plan(spec: ReorganisationSpec) -> ReorganisationPlan:
         plan.moves.append(
             PlannedMove(agency, target, MoveKind.AGENCY, owner.staff, owner.line, owner.field)
         )
+    for issuer in spec.issuers:
+        existing = units.get(issuer.unit)
+        kind = existing.kind if existing is not None else new.get(issuer.unit, ("", ""))[0]
+        if not kind:
+            raise _fail(
+                issuer, _("unknown unit “%(code)s”") % {"code": issuer.unit}, "issuers.unit"
+            )
+        if issuer.unit in abolished or (existing is not None and existing.abolished_on):
+            raise _fail(
+                issuer,
+                _("“%(code)s” does not exist after the reorganisation: it issues nothing")
+                % {"code": issuer.unit},
+                "issuers.unit",
+            )
+        if kind not in ISSUING_KINDS:
+            raise _fail(
+                issuer,
+                _(
+                    "“%(code)s” is not a commune, district or province: only their "
+                    "People's Committees issue decisions"
+                )
+                % {"code": issuer.unit},
+                "issuers.unit",
+            )
+        plan.issuers.append(issuer)
     target_of = {m.old.pk: m.successor for m in plan.moves}
     staff_of = {m.old.pk: m.staff for m in plan.moves}
     final = set(lifecycle.FINAL_STATUSES)
@@ -494,6 +530,9 @@ def _write(plan: ReorganisationPlan, actor: User | None) -> None:
         )
     for village, to in plan.villages:
         Unit.objects.filter(pk=village.pk).update(parent=unit(to))
+    # The bodies issuing the successors' decisions, each with its own register of numbers.
+    for issuer in plan.issuers:
+        decision_issuer_save(unit(issuer.unit), issuer.entry)
     # The communes in each plan: a successor takes its predecessors' place and villages.
     commune_moves = {old: new for old, new in successors.items() if new.kind == UnitKind.COMMUNE}
     _plan_communes(commune_moves)
@@ -594,6 +633,7 @@ def _write(plan: ReorganisationPlan, actor: User | None) -> None:
         "shares": share_moves,
         "tranches": [list(t) for t in moved_tranches],
         "villages": len(plan.villages),
+        "issuers": [i.unit for i in plan.issuers],
     }
     record.save(update_fields=["summary"])
     audit_record(

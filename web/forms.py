@@ -278,7 +278,7 @@ class CommentForm(forms.Form):
 
 RETURN_LABELS = {
     "drafter": _("to the drafting unit"),
-    "review": _("to the district Women's Union (review)"),
+    "review": _("to the Women's Union above the commune (review)"),
     "appraisal": _("to Finance-Planning (appraisal)"),
 }
 

@@ -16,13 +16,12 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import RuleViolation
 from core.words import amount_in_words
-from estimates.models import Amendment, Estimate, EstimateLine, Source
+from estimates.models import Actor, Amendment, Estimate, EstimateLine, Source
 from organization.models import Unit
 
 from ..access import Authority
@@ -33,65 +32,57 @@ LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ISSUERS_FILE = Path(__file__).resolve().parent.parent / "data" / "decision_issuers.yaml"
 
 
-#: The issuers an estimate's decision may come from, nearest first, as paths from the
-#: estimate: read with the estimate's row lock (``transition(..., related=ISSUER_PATHS)``).
+#: The issuers an estimate's decision may come from, as paths from the estimate: read with
+#: the estimate's row lock (``transition(..., related=ISSUER_PATHS)``): the commune's own,
+#: the plan's area's, and that of the unit succeeding the area after a reorganisation.
 ISSUER_PATHS = (
     "unit__decision_issuer",
-    "unit__parent__decision_issuer",
-    "unit__parent__parent__decision_issuer",
+    "plan__area__decision_issuer",
+    "plan__area__successor__decision_issuer",
 )
 
 
-def _issuer_read_with(estimate: Estimate) -> tuple[bool, DecisionIssuer | None]:
-    """(whether the issuers were read with the estimate, the nearest one)."""
-    unit: Unit | None = estimate.unit
-    for _depth in range(3):
-        if unit is None:
-            return True, None
-        if not Unit.decision_issuer.is_cached(unit):
-            return False, None
-        issuer = getattr(unit, "decision_issuer", None)
-        if issuer is not None:
-            return True, issuer
-        if unit.parent_id is not None and not Unit.parent.is_cached(unit):
-            return False, None
-        unit = unit.parent
-    return True, None
+def issuing_unit(estimate: Estimate) -> Unit:
+    """The unit whose body issues the estimate's decision: the one that approves at the
+    estimate's level of its plan (``Plan.levels``). Where the level has the commune
+    approve (the commune as the spending unit), the commune; else the plan's area, or,
+    once a reorganisation has abolished it, the unit carrying its work today (its
+    successor, to the end of the chain). No query when read with ``ISSUER_PATHS``, unless
+    the successor was itself succeeded."""
+    spec = estimate.plan.level_spec(estimate.level)
+    if spec.actor("approve") == Actor.COMMUNE:
+        return estimate.unit
+    unit: Unit = estimate.plan.area
+    seen = {unit.pk}
+    while unit.successor_id is not None and unit.successor_id not in seen:
+        seen.add(unit.successor_id)
+        successor = unit.successor
+        if successor is None:  # never: the foreign key holds
+            break
+        unit = successor
+    return unit
 
 
 def decision_issuer_for(estimate: Estimate) -> DecisionIssuer:
-    """The issuer of the estimate's unit, else of its parent, else of its grandparent
-    (no query when read with the estimate, else one)."""
-    read, nearest = _issuer_read_with(estimate)
-    if read:
-        if nearest is None:
-            raise _no_issuer(estimate)
-        return nearest
-    unit_id = estimate.unit_id
-    found = list(
-        DecisionIssuer.objects.filter(
-            Q(unit_id=unit_id)
-            | Q(unit__children__id=unit_id)
-            | Q(unit__children__children__id=unit_id)
-        ).distinct()
-    )
-    parent_id = estimate.unit.parent_id
-
-    def distance(issuer: DecisionIssuer) -> int:
-        return 0 if issuer.unit_id == unit_id else 1 if issuer.unit_id == parent_id else 2
-
-    if not found:
-        raise _no_issuer(estimate)
-    return min(found, key=distance)
+    """The issuer of the unit that approves at the estimate's plan level (``issuing_unit``);
+    no query when read with the estimate, else at most a few."""
+    unit = issuing_unit(estimate)
+    if Unit.decision_issuer.is_cached(unit):
+        issuer: DecisionIssuer | None = getattr(unit, "decision_issuer", None)
+    else:
+        issuer = DecisionIssuer.objects.filter(unit=unit).first()
+    if issuer is None:
+        raise _no_issuer(unit)
+    return issuer
 
 
-def _no_issuer(estimate: Estimate) -> RuleViolation:
+def _no_issuer(unit: Unit) -> RuleViolation:
     return RuleViolation(
         _(
             "No body is set up to issue the decisions of %(unit)s: an administrator must "
             "add its decision issuer before this estimate can be approved."
         )
-        % {"unit": estimate.unit.name}
+        % {"unit": unit.name}
     )
 
 
@@ -239,6 +230,39 @@ def decision_issue(
     )
 
 
+#: The fields of an issuer in a data file (``decision_issuers.yaml``, or a reorganisation
+#: file's ``issuers``), besides ``unit``.
+ISSUER_FIELDS = (
+    "name",
+    "governing_body",
+    "place",
+    "symbol_suffix",
+    "signer_capacity",
+    "delegate_capacity",
+    "executors",
+    "recipients",
+)
+
+
+def decision_issuer_save(unit: Unit, entry: dict[str, Any]) -> DecisionIssuer:
+    """Create or update ``unit``'s issuer from a data file's entry. Its register of numbers
+    is its own (per issuer and year): decisions already issued keep their frozen text."""
+    issuer, _created = DecisionIssuer.objects.update_or_create(
+        unit=unit,
+        defaults={
+            "name": entry["name"],
+            "governing_body": entry.get("governing_body", ""),
+            "place": entry["place"],
+            "symbol_suffix": entry.get("symbol_suffix", "QĐ-UBND"),
+            "signer_capacity": list(entry.get("signer_capacity", [])),
+            "delegate_capacity": list(entry.get("delegate_capacity", [])),
+            "executors": " ".join(str(entry.get("executors", "")).split()),
+            "recipients": list(entry.get("recipients", [])),
+        },
+    )
+    return issuer
+
+
 def decision_issuers_load(path: Path = ISSUERS_FILE) -> int:
     """Create or update the issuers of the data file whose units exist; returns how many."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -247,18 +271,6 @@ def decision_issuers_load(path: Path = ISSUERS_FILE) -> int:
         unit = Unit.objects.filter(code=entry["unit"]).first()
         if unit is None:
             continue
-        DecisionIssuer.objects.update_or_create(
-            unit=unit,
-            defaults={
-                "name": entry["name"],
-                "governing_body": entry.get("governing_body", ""),
-                "place": entry["place"],
-                "symbol_suffix": entry.get("symbol_suffix", "QĐ-UBND"),
-                "signer_capacity": list(entry.get("signer_capacity", [])),
-                "delegate_capacity": list(entry.get("delegate_capacity", [])),
-                "executors": " ".join(str(entry.get("executors", "")).split()),
-                "recipients": list(entry.get("recipients", [])),
-            },
-        )
+        decision_issuer_save(unit, entry)
         count += 1
     return count

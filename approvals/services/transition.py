@@ -266,12 +266,39 @@ def _row_for(
     else:
         row = lifecycle.transition(name, estimate.status)
     if row is not None:
-        return row
-    if any(estimate.unit_id in access.unit_ids_with(actor, r.permission) for r in rows):
+        return lifecycle.row_for_estimate(row, estimate)
+    needed = {
+        lifecycle.row_for_estimate(r, estimate).permission
+        if r.subject == lifecycle.ESTIMATE
+        else r.permission
+        for r in rows
+    }
+    if any(estimate.unit_id in access.unit_ids_with(actor, codename) for codename in needed):
         if name in lifecycle.AMENDMENT_ACTION_NAMES:
             raise amendment_moved_on(estimate, amendment)
         raise moved_on(estimate)
     raise Forbidden(_("Your role does not allow this on this estimate."), estimate_id=estimate.pk)
+
+
+def _payer_settles_check(
+    name: str, row: Transition, actor: Any, estimate: Estimate, acting_for: Any
+) -> None:
+    """Where the plan's level makes the commune the spending unit, the drafting Women's
+    Union hears who reports the settlement instead of a bare refusal."""
+    if name not in lifecycle.PAYER_SETTLES or row.permission == perms.DRAFT:
+        return
+    principal = acting_for if acting_for is not None else actor
+    held = access.unit_ids_with(principal, row.permission)
+    if estimate.unit_id not in held and estimate.unit_id in access.unit_ids_with(
+        principal, perms.DRAFT
+    ):
+        raise Forbidden(
+            _(
+                "Under this plan the commune is the spending unit at this level: its "
+                "accountant, who records the payments, reports the settlement."
+            ),
+            estimate_id=estimate.pk,
+        )
 
 
 @contextmanager
@@ -292,7 +319,11 @@ def transition(
     with unit_of_work():
         # The stages the action may be taken at (an amendment's actions included), so
         # that the lock reads segregation of duties for them in the same query.
-        stages = [r.stage for r in _rows_named(name)]
+        stages = (
+            lifecycle.stages_of(name)
+            if name in lifecycle.ACTION_NAMES
+            else [r.stage for r in _rows_named(name)]
+        )
         estimate = lock_estimate(estimate_id, people, related, stages)
         if acting_for is None and estimate.unit_id not in access.unit_ids_with(actor, perms.VIEW):
             raise Http404(_("No such estimate."))
@@ -300,6 +331,7 @@ def transition(
         if name in lifecycle.AMENDMENT_ACTION_NAMES:
             amendment = lock_open_amendment(estimate)
         row = _row_for(name, actor, estimate, amendment)
+        _payer_settles_check(name, row, actor, estimate, acting_for)
         authority = access.authority_check(
             actor=actor,
             estimate=estimate,

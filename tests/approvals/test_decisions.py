@@ -69,19 +69,26 @@ def test_later_edits_do_not_change_an_issued_decision(plan: Plan, users: dict[st
     assert Decision.objects.get(estimate=estimate).snapshot == before
 
 
-def test_the_nearest_issuer_issues(plan: Plan, users: dict[str, Any]) -> None:
-    """After the 2025 reform a commune issues its own decisions: a row, no code."""
+def test_the_plans_approving_level_issues_not_the_nearest_unit(
+    plan: Plan, users: dict[str, Any]
+) -> None:
+    """Plan 117 has the district approve its communes' estimates: a commune's own issuer
+    (as the 2025 reform brings) does not issue them; the plan's level decides."""
     estimate = Estimate.objects.select_related("unit").get(
         pk=estimate_in_status("approval", plan=plan).pk
     )
+    assert estimate.level == "commune"
     assert decision_issuer_for(estimate).unit.code == "phong-tho"
-    commune = DecisionIssuer.objects.create(
+    DecisionIssuer.objects.create(
         unit=estimate.unit,
         name="ỦY BAN NHÂN DÂN XÃ SÌ LỞ LẦU",
         place="Sì Lở Lầu",
         signer_capacity=["CHỦ TỊCH"],
     )
-    assert decision_issuer_for(estimate) == commune
+    assert decision_issuer_for(estimate).unit.code == "phong-tho"
+    services.estimate_approve(actor=users["pho.chutich"], estimate_id=estimate.pk)
+    decision = Decision.objects.get(estimate=estimate)
+    assert decision.snapshot["issuer"]["name"] == "ỦY BAN NHÂN DÂN HUYỆN PHONG THỔ"
 
 
 def test_no_issuer_refuses_the_approval_clearly(plan: Plan, users: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from estimates.models import Plan
-from organization.demo import DEMO_USERS
+from organization.demo import DEMO_USERS, EXAMPLE_DEMO_USERS
 from organization.models import Membership, Role
 
 
@@ -25,9 +25,10 @@ def test_one_demo_user_per_role(no_users: None) -> None:
     call_command("seed_demo")
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == set(Role.values)
-    assert Membership.objects.count() == len(DEMO_USERS)
+    # plan 117's users, and the example two-tier plan's loaded beside it
+    assert Membership.objects.count() == len(DEMO_USERS) + len(EXAMPLE_DEMO_USERS)
     call_command("seed_demo")  # a second run adds nothing
-    assert Membership.objects.count() == len(DEMO_USERS)
+    assert Membership.objects.count() == len(DEMO_USERS) + len(EXAMPLE_DEMO_USERS)
 
 
 @override_settings(DEMO_ENABLED=False)

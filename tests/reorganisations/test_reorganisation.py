@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -20,7 +21,8 @@ from django.urls import reverse
 
 from approvals import services
 from approvals.audit import audit_verify
-from approvals.models import AuditEntry
+from approvals.models import AuditEntry, Decision, DecisionIssuer, DecisionRegister
+from approvals.services.decisions import LOCAL_ZONE
 from core.errors import DomainError
 from delegations.selectors import acting_for_options
 from delegations.services import delegation_create
@@ -156,6 +158,7 @@ def _counts() -> dict[str, Any]:
         "tranches": list(Tranche.objects.order_by("pk").values_list("pk", "commune_id")),
         "plan_communes": PlanCommune.objects.count(),
         "reorganisations": Reorganisation.objects.count(),
+        "issuers": list(DecisionIssuer.objects.order_by("pk").values_list("pk", "unit_id", "name")),
     }
 
 
@@ -282,6 +285,7 @@ def test_a_dry_run_prints_what_would_move_and_writes_nothing(world: dict[str, An
     assert "membership hoi.silolau" in text
     assert "share of si-lo-lau" in text and "200.000.000 ₫" in text
     assert "carried-over tranche" in text
+    assert "decisions of xa-si-lo-lau issued by “ỦY BAN NHÂN DÂN XÃ SÌ LỞ LẦU (MINH HỌA)”" in text
     assert "Dry run: nothing was written." in text
 
 
@@ -442,6 +446,27 @@ def _file(tmp_path: Path, body: str, *, code: str = "bad", date: str = "2025-07-
             7,
             "splits[0].successor",
             "must be one of the parts",
+        ),
+        (
+            "merges:\n  - {into: si-lo-lau, from: [vang-ma-chai]}\n"
+            "issuers:\n  - {unit: vang-ma-chai, name: X, place: Y, signer_capacity: [A]}\n",
+            9,
+            "issuers.unit",
+            "“vang-ma-chai” does not exist after the reorganisation: it issues nothing",
+        ),
+        (
+            "merges:\n  - {into: si-lo-lau, from: [vang-ma-chai]}\n"
+            "issuers:\n  - {unit: si-lo-lau.ubnd, name: X, place: Y, signer_capacity: [A]}\n",
+            9,
+            "issuers.unit",
+            "is not a commune, district or province",
+        ),
+        (
+            "merges:\n  - {into: si-lo-lau, from: [vang-ma-chai]}\n"
+            "issuers:\n  - {unit: si-lo-lau, name: X, signer_capacity: [A]}\n",
+            9,
+            "issuers[0].place",
+            "this field is required",
         ),
     ],
 )
@@ -623,3 +648,39 @@ def test_the_moved_estimates_page_shows_the_move_in_its_history(plan: Plan) -> N
     # the officer who moved with the work finds it; nobody acts through the old commune
     client.force_login(demo_user("hoi.silolau"))
     assert client.get(reverse("estimates:detail", args=[review.pk])).status_code == 200
+
+
+def test_the_successors_decisions_are_issued_by_the_body_the_file_names(
+    world: dict[str, Any],
+) -> None:
+    """The file names who issues the successors' decisions: an estimate moved to the
+    successor and approved after the effective date gets a decision of that body, numbered
+    in its own register for the year. Plan 117 has the district approve, so after the
+    district ends its successor, the province, issues, for the moved district estimate and
+    the moved commune estimate alike; the district's register is left as it was."""
+    phong_tho = DecisionIssuer.objects.get(unit__code="phong-tho")
+    registers_before = list(
+        DecisionRegister.objects.filter(issuer=phong_tho).values_list("year", "last_number")
+    )
+    _apply()
+    assert DecisionIssuer.objects.get(unit__code="xa-si-lo-lau").name == (
+        "ỦY BAN NHÂN DÂN XÃ SÌ LỞ LẦU (MINH HỌA)"
+    )
+    province = DecisionIssuer.objects.get(unit__code="lai-chau")
+    moved = [world["district"], world["estimates"][S.APPROVAL]]
+    with time_machine.travel(dt.datetime(2025, 7, 15, 9, 0, tzinfo=LOCAL_ZONE), tick=False):
+        for estimate in moved:
+            services.estimate_approve(actor=demo_user("pho.chutich"), estimate_id=estimate.pk)
+    decisions = [Decision.objects.get(estimate_id=e.pk) for e in moved]
+    assert [d.issuer for d in decisions] == [province, province]
+    assert [(d.year, d.number, d.symbol) for d in decisions] == [
+        (2025, 1, "1/QĐ-UBND"),
+        (2025, 2, "2/QĐ-UBND"),
+    ]
+    assert decisions[1].snapshot["issuer"]["name"] == "ỦY BAN NHÂN DÂN TỈNH LAI CHÂU"
+    assert decisions[1].snapshot["estimate"]["unit"] == "Xã Sì Lở Lầu (mới, minh họa)"
+    assert DecisionRegister.objects.get(issuer=province, year=2025).last_number == 2
+    assert (
+        list(DecisionRegister.objects.filter(issuer=phong_tho).values_list("year", "last_number"))
+        == registers_before
+    )

@@ -114,7 +114,7 @@ def test_the_list_export_follows_the_filters_and_names_them(
     nam_xe = Unit.objects.get(code="nam-xe")
     query = {"status": "review", "unit": nam_xe.pk, "page": "2"}
     rows = rows_of(client.get(reverse("estimates:list_export"), query))
-    status = "Status: Awaiting district Women's Union review"
+    status = "Status: Awaiting Women's Union review"
     assert rows[1] == (f"Filters: {status}; Commune: {nam_xe.name}",)
     data, totals = table(rows, "Estimate")
     assert [r[0] for r in data] == [estimates[3].number]
@@ -406,4 +406,4 @@ def test_the_printable_list_holds_every_row_and_no_pager(
     assert '<body class="print">' in text
     assert text.count("<tr>") == 1 + 32  # the header and every row
     assert 'class="pager"' not in text
-    assert "Filters: Status: Awaiting district Women&#x27;s Union review." in text
+    assert "Filters: Status: Awaiting Women&#x27;s Union review." in text

@@ -13,9 +13,10 @@ from approvals.access import (
     follows_advances,
     unit_ids_with,
 )
-from estimates.models import AmendmentStatus, EstimateStatus, Source
+from estimates.models import Source
+from estimates.models import status_label as estimate_status_label
 from organization import permissions as perms
-from organization.models import Role
+from organization.models import role_label as organization_role_label
 from reports.access import follows_money
 
 register = template.Library()
@@ -99,15 +100,15 @@ def action_label(value: str) -> Any:
 
 
 @register.filter
-def status_label(value: str) -> Any:
-    if value in EstimateStatus.values:
-        return EstimateStatus(value).label
-    return AmendmentStatus(value).label if value in AmendmentStatus.values else value
+def status_label(value: str, estimate: Any = None) -> Any:
+    """A status's words; ``status_label:estimate``: in the words of the estimate's plan."""
+    return estimate_status_label(value, estimate.area_kind if estimate is not None else "")
 
 
 @register.filter
-def role_label(value: str) -> Any:
-    return Role(value).label if value in Role.values else value
+def role_label(value: str, estimate: Any = None) -> Any:
+    """A role's words; ``role_label:estimate``: in the words of the estimate's plan."""
+    return organization_role_label(value, estimate.area_kind if estimate is not None else "")
 
 
 @register.filter

@@ -398,7 +398,7 @@ def _norm_warnings(lines: list[EstimateLine], estimate: Estimate) -> list[tuple[
 # Reading
 
 
-DETAIL_RELATED = ("unit", "plan", "content", "activity", "created_by", "submitted_by")
+DETAIL_RELATED = ("unit", "plan__area", "content", "activity", "created_by", "submitted_by")
 
 
 def _totals(lines: list[Any]) -> list[dict[str, Any]]:
@@ -508,6 +508,7 @@ def _acting_for_detail(
     for name in actions.names:
         row = lifecycle.transition(name, estimate.status)
         if row is not None:
+            row = lifecycle.row_for_estimate(row, estimate)
             key = "settlement" if name in ("verify-settlement", "return-settlement") else name
             found[key] = _acting_for(request, estimate, row.permission)
     return found

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import services
-from approvals.access import envelope_unit_ids, follows_advances, unit_ids_with
+from approvals import lifecycle, services
+from approvals.access import access_estimate, envelope_unit_ids, follows_advances, unit_ids_with
 from approvals.selectors import estimate_actions
 from core.errors import Forbidden, RuleViolation
-from estimates.models import Plan
+from estimates.models import Estimate, Plan
 from estimates.selectors import plan_chosen, plan_communes, plan_default_for
 from ledger.models import DisbursementKind
 from ledger.selectors import (
@@ -134,7 +134,16 @@ def estimate_clear_advance(request: HttpRequest, pk: int, advance_pk: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 def estimate_settle(request: HttpRequest, pk: int) -> HttpResponse:
-    estimate = _estimate_for(request, pk, perms.DRAFT)
+    estimate = access_estimate(
+        request.user, pk, queryset=Estimate.objects.select_related("unit", "plan")
+    )
+    # Who reports the settlement is the plan level's (the drafting unit, or the commune's
+    # accountant where the commune is the spending unit).
+    permission = lifecycle.row_for_estimate(lifecycle.rows("settle")[0], estimate).permission
+    if estimate.unit_id not in unit_ids_with(request.user, permission):
+        raise Forbidden(
+            _("Your role does not allow this on this estimate."), estimate_id=estimate.pk
+        )
     money = estimate_money(estimate)
     lines = [
         line
@@ -153,7 +162,7 @@ def estimate_settle(request: HttpRequest, pk: int) -> HttpResponse:
             "carried_use_by": earlier.carried_use_by,
         }
     form = SettleForm(_posted(request), lines=lines, reported=reported, initial=initial)
-    _offer(request, estimate, form, perms.DRAFT)
+    _offer(request, estimate, form, permission)
     return _act(
         request,
         estimate,

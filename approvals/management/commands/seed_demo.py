@@ -5,11 +5,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from approvals.demo import demo_estimates_create
+from approvals.demo import demo_estimates_create, demo_example_plan_load
 from approvals.services.decisions import decision_issuers_load
 from estimates.selectors import plan_default_for, plan_get_default
 from organization import permissions as perms
-from organization.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
+from organization.demo import (
+    DEMO_PASSWORD,
+    EXAMPLE_DEMO_USERS,
+    demo_allowed,
+    demo_users_create,
+)
 from organization.models import Role
 
 
@@ -35,7 +40,17 @@ class Command(BaseCommand):
                 seed = getattr(config, "demo_seed", None)
                 if seed is not None:
                     seed(plan)
+        # The example two-tier plan beside it (a province and its communes, the commune
+        # as the spending unit), its issuers and the demo users of its roles.
+        example = demo_example_plan_load()
         self.stdout.write(_("Demo logins (password for all: %(pw)s):") % {"pw": DEMO_PASSWORD})
         self.stdout.write(f"  {'admin':<14} {_('administrator')}")
         for demo in users:
             self.stdout.write(f"  {demo.username:<14} {Role(demo.role).label} · {demo.label}")
+        if example is not None:
+            self.stdout.write(
+                _("Example plan %(number)s (illustrative figures, two tiers):")
+                % {"number": example.number}
+            )
+            for demo in EXAMPLE_DEMO_USERS:
+                self.stdout.write(f"  {demo.username:<14} {demo.label}")
