@@ -69,7 +69,7 @@ def _estimates(count: int, drafter: User, prefix: str) -> list[int]:
     from estimates.models import Plan
     from organization.models import Unit
 
-    plan = Plan.objects.get()
+    plan = Plan.objects.get(number="117/KH-UBND")  # the demo loads the example plan too
     activity = plan.contents.order_by("sort_order")[0].activities.order_by("sort_order")[0]
     unit = Unit.objects.get(code="si-lo-lau")
     return [
