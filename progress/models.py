@@ -151,6 +151,14 @@ class Indicator(models.Model):
         return f"{self.code} {self.name}"
 
     @property
+    def level_label(self) -> Any:
+        """The indicator's level; above the commune, in the words of the plan's area (the
+        stored ``district`` is the area's level whatever its kind)."""
+        if self.level == Level.COMMUNE:
+            return self.get_level_display()
+        return area_word("area_level", self.plan.area.kind)
+
+    @property
     def target_source_label(self) -> Any:
         """Who set the target, in the words of the plan's area (no query when read with
         ``plan__area``)."""

@@ -16,6 +16,7 @@ D, P = UnitKind.DISTRICT, UnitKind.PROVINCE
 #: key → {area kind ("" when no plan is at hand): words}
 WORDS: dict[str, dict[str, Any]] = {
     "area": {"": _("Area"), D: _("District"), P: _("Province")},
+    "area_level": {"": _("Above the commune"), D: _("District level"), P: _("Province level")},
     "area_report": {"": _("The area's report"), D: _("District report"), P: _("Province report")},
     "progress_report": {
         "": _("Progress report of the area"),

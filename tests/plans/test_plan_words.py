@@ -116,3 +116,4 @@ def test_the_progress_words_with_no_plan_name_no_level() -> None:
     assert str(area_word("submit_upward", "province")) == "Submit upward"
     row = transition("submit", "commune", "draft")
     assert row is not None and str(row.label) == "Submit to the Women's Union above the commune"
+    assert str(area_word("area_level", "province")) == "Province level"
