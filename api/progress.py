@@ -302,7 +302,7 @@ class PeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Remind the communes that have not reported",
-        description="The district Women's Union reminds them; each commune once a day.",
+        description="The Women's Union above the commune reminds them; each commune once a day.",
         parameters=[ID_PARAMETER],
         request=None,
         responses={200: RemindedSerializer, **WRITE_ERRORS},
@@ -319,7 +319,8 @@ class PeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Indicators and their targets",
         description=(
             "What is counted under each content and activity, and the target: from the plan "
-            "(`target_source` = plan, cited) or entered by the district Women's Union "
+            "(`target_source` = plan, cited) or entered by the Women's Union above the "
+            "commune, district or province after the plan's area "
             "(`district`); null when not set."
         ),
         responses={200: IndicatorSerializer(many=True), **READ_ERRORS},
@@ -386,7 +387,8 @@ def _report_action(summary: str, request: Any = None) -> Any:
 @extend_schema_view(
     list=extend_schema(
         summary="Progress reports you may see",
-        description="Commune reports and district reports, newest period first.",
+        description="Commune reports and the reports of the plans' areas (district or province), "
+        "newest period first.",
         responses={200: ReportSerializer(many=True), **LIST_ERRORS},
     )
 )
@@ -441,7 +443,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         services.report_update(actor=request.user, report_id=report.pk, data=_report_input(data))
         return self._answer(report.pk)
 
-    @_report_action("Submit to the district Women's Union")
+    @_report_action("Submit to the Women's Union above the commune")
     @action(detail=True, methods=["post"], filter_backends=[])
     def submit(self, request: Request, pk: str) -> Response:
         services.report_submit(actor=request.user, report_id=self._report(pk).pk)
@@ -468,10 +470,11 @@ class ProgressReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._answer(new.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Consolidate the district's report for a period",
+        summary="Consolidate the area's report for a period",
         description=(
-            "Creates or refreshes the district's draft report from the accepted commune "
-            "reports and the ledger; `values` are the district-level indicators' results."
+            "Creates or refreshes the draft report of the plan's area (district or province) "
+            "from the accepted commune reports and the ledger; `values` are the results of "
+            "the indicators above the commune (level `district`)."
         ),
         request=ConsolidateSerializer,
         responses={200: ReportDetailSerializer, **WRITE_ERRORS},
@@ -490,14 +493,14 @@ class ProgressReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return self._answer(report.pk)
 
-    @_report_action("Submit the district's report to the province")
+    @_report_action("Submit the area's report upward (a district's to the province)")
     @action(detail=True, methods=["post"], filter_backends=[], url_path="submit-upward")
     def submit_upward(self, request: Request, pk: str) -> Response:
         services.district_report_submit(actor=request.user, report_id=self._report(pk).pk)
         return self._answer(object_id(pk))
 
     @extend_schema(
-        summary="The district's report as Excel",
+        summary="The area's report as Excel",
         parameters=[ID_PARAMETER],
         responses={
             (200, XLSX): OpenApiTypes.BINARY,
@@ -516,7 +519,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return file_response(content, name, content_type=XLSX)
 
     @extend_schema(
-        summary="The district's report as a PDF (administrative format, with the recipients)",
+        summary="The area's report as a PDF (administrative format, with the recipients)",
         parameters=[ID_PARAMETER],
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
@@ -538,7 +541,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             self.request.user, object_id(pk), queryset=selectors.report_detail_queryset()
         )
         if report.level != "district":
-            raise RuleViolation(_("Only the district report is exported."), field="id")
+            raise RuleViolation(_("Only the area's report is exported."), field="id")
         return report
 
 

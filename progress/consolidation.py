@@ -201,9 +201,10 @@ def consolidate(
         "paid_communes": sum(c["paid_communes"] for c in contents),
         "paid_district": sum(c["paid_district"] for c in contents),
         "allocated_commune": sum(e["allocated"] for e in envelope if e["level"] == Level.COMMUNE),
-        "allocated_district": sum(e["allocated"] for e in envelope if e["level"] == Level.DISTRICT),
+        # "district": the level above the commune, whatever the plan's area (stored key)
+        "allocated_district": sum(e["allocated"] for e in envelope if e["level"] != Level.COMMUNE),
         "disbursed_commune": sum(e["disbursed"] for e in envelope if e["level"] == Level.COMMUNE),
-        "disbursed_district": sum(e["disbursed"] for e in envelope if e["level"] == Level.DISTRICT),
+        "disbursed_district": sum(e["disbursed"] for e in envelope if e["level"] != Level.COMMUNE),
     }
     reporting = getattr(plan, "reporting", None)
     issuer = district.nearest_agency(AgencyType.WOMENS_UNION)

@@ -19,6 +19,7 @@ from reports.decisions import _fonts_dated, _SystemFontsOnly, date_line
 from reports.list_workbooks import Column, ListWorkbook
 
 from .models import ProgressReport, TargetSource
+from .words import area_word
 
 
 def _activities(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
@@ -31,12 +32,16 @@ def _indicators(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**i, "activity": a["code"]} for a in _activities(snapshot) for i in a["indicators"]]
 
 
-def _target_text(row: dict[str, Any]) -> str:
+def _target_text(row: dict[str, Any], area_kind: str = "") -> str:
     if row["target"] is None:
         return str(_("not set"))
     if row["target_source"] == TargetSource.DISTRICT:
-        return f"{row['target']} ({_('entered by the district Women’s Union')})"
+        return f"{row['target']} ({area_word('entered_by', area_kind)})"
     return str(row["target"])
+
+
+#: The PDF's (Vietnamese, administrative) names of the levels.
+LEVELS_VI = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
 
 def _group_count(code: str) -> Any:
@@ -44,12 +49,15 @@ def _group_count(code: str) -> Any:
 
 
 def district_report_workbook(report: ProgressReport) -> tuple[bytes, str]:
+    """The area's report (a district's or a province's, after its plan) as Excel."""
     s = report.snapshot
+    kind = report.area_kind
+    words = report.words
     book = ListWorkbook(
-        title=str(_("District progress report")),
+        title=str(words["progress_report"]),
         filters=[
             (str(_("Period")), s["period"]["label"]),
-            (str(_("District")), s["district"]["name"]),
+            (str(words["area"]), s["district"]["name"]),
             (str(_("Status")), report.get_status_display()),
             (
                 str(_("Communes reported")),
@@ -68,7 +76,7 @@ def district_report_workbook(report: ProgressReport) -> tuple[bytes, str]:
             Column(str(_("Girls")), lambda r: r["girls"], width=10),
             Column(str(_("Men and boys")), lambda r: r["men"], width=10),
             Column(str(_("Paid, communes (đồng)")), lambda r: r["spent_reported"], money=True),
-            Column(str(_("Paid, district (đồng)")), lambda r: r["paid_district"], money=True),
+            Column(f"{words['paid_area']} (đồng)", lambda r: r["paid_district"], money=True),
         ],
         _activities(s),
         heading=str(_("Per content and activity")),
@@ -96,7 +104,7 @@ def district_report_workbook(report: ProgressReport) -> tuple[bytes, str]:
             Column(str(_("Activity")), lambda r: r["activity"], width=9),
             Column(str(_("Indicator")), lambda r: r["name"], width=50),
             Column(str(_("Unit")), lambda r: r["unit"], width=10),
-            Column(str(_("Target")), _target_text, width=24),
+            Column(str(_("Target")), lambda r: _target_text(r, kind), width=24),
             Column(str(_("Result")), lambda r: r["result"], width=10),
         ],
         _indicators(s),
@@ -127,10 +135,12 @@ def district_report_pdf(report: ProgressReport) -> tuple[bytes, str]:
         }
         for a in _activities(s)
     ]
-    indicators = [{**i, "target_text": _target_text(i)} for i in _indicators(s)]
+    kind = report.area_kind
+    indicators = [{**i, "target_text": _target_text(i, kind)} for i in _indicators(s)]
     envelope = [
         {
             **e,
+            "level_vi": LEVELS_VI.get(e["level"], e["level"]),
             "allocated_text": format_vnd(e["allocated"], symbol=False),
             "disbursed_text": format_vnd(e["disbursed"], symbol=False),
         }
@@ -147,6 +157,7 @@ def district_report_pdf(report: ProgressReport) -> tuple[bytes, str]:
             "envelope": envelope,
             "spent_total": format_vnd(s["totals"]["spent_reported"], symbol=False),
             "district_total": format_vnd(s["totals"]["paid_district"], symbol=False),
+            "area_level_vi": LEVELS_VI.get(kind, "Cấp trên xã").lower(),
             "created": at.isoformat(),
         },
     )

@@ -85,7 +85,7 @@ TRANSITIONS: tuple[ReportTransition, ...] = (
         event="report.submitted",
         target=S.SUBMITTED,
         notify=(REVIEWERS,),
-        label=_("Submit to the district Women's Union"),
+        label=_("Submit to the Women's Union above the commune"),
     ),
     _t(
         "accept",
@@ -136,7 +136,7 @@ TRANSITIONS: tuple[ReportTransition, ...] = (
         target=S.SUBMITTED,
         notify=(LEADERS,),
         confirm=True,
-        label=_("Submit to the province"),
+        label=_("Submit upward"),
     ),
 )
 

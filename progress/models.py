@@ -16,6 +16,8 @@ table in ``progress.lifecycle``. A report accepted is final: a correction is a n
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -27,6 +29,7 @@ from core.money import MAX_AMOUNT
 from core.text import LONG_TEXT
 from estimates.models import Activity, Content, Level, Plan
 from organization.models import Unit
+from progress.words import area_word, area_words
 
 
 class PlanReporting(models.Model):
@@ -83,10 +86,16 @@ class Period(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def words(self) -> dict[str, Any]:
+        """The period's words for the level above the commune, after its plan's area (no
+        query when read with ``plan__area``)."""
+        return area_words(self.plan.area.kind)
+
 
 class TargetSource(models.TextChoices):
     PLAN = "plan", _("Set by the plan")
-    DISTRICT = "district", _("Entered by the district Women's Union")
+    DISTRICT = "district", _("Entered by the Women's Union above the commune")
 
 
 class Indicator(models.Model):
@@ -140,6 +149,22 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def level_label(self) -> Any:
+        """The indicator's level; above the commune, in the words of the plan's area (the
+        stored ``district`` is the area's level whatever its kind)."""
+        if self.level == Level.COMMUNE:
+            return self.get_level_display()
+        return area_word("area_level", self.plan.area.kind)
+
+    @property
+    def target_source_label(self) -> Any:
+        """Who set the target, in the words of the plan's area (no query when read with
+        ``plan__area``)."""
+        if self.target_source == TargetSource.DISTRICT:
+            return area_word("target_entered", self.plan.area.kind)
+        return self.get_target_source_display()
 
 
 class ReportStatus(models.TextChoices):
@@ -212,6 +237,17 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.period} · v{self.version}"
+
+    @property
+    def area_kind(self) -> str:
+        """The kind of the plan's area (district, province): the words its pages use (no
+        query when read with ``plan__area``)."""
+        return str(self.plan.area.kind)
+
+    @property
+    def words(self) -> dict[str, Any]:
+        """The report's words for the level above the commune, after its plan's area."""
+        return area_words(self.area_kind)
 
 
 class ReportActivity(models.Model):

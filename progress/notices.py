@@ -37,9 +37,7 @@ def report_message(event: OutboxEvent, recipient: User) -> Message:
         "report.submitted": _("Progress report of %(unit)s for %(period)s is waiting for you"),
         "report.accepted": _("Your progress report for %(period)s was accepted"),
         "report.returned": _("Your progress report for %(period)s was returned for correction"),
-        "report.submitted_upward": _(
-            "The district report of %(unit)s for %(period)s was submitted to the province"
-        ),
+        "report.submitted_upward": _("The report of %(unit)s for %(period)s was submitted upward"),
     }
     title = str(titles.get(event.kind, _("A progress report changed"))) % names
     body = title

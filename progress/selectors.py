@@ -41,7 +41,7 @@ def report_rows_for_user(user: Any) -> QuerySet[ProgressReport]:
 
 def report_detail_queryset() -> QuerySet[ProgressReport]:
     return ProgressReport.objects.select_related(
-        "unit", "period", "plan", "submitted_by", "decided_by", "created_by"
+        "unit", "period", "plan__area", "submitted_by", "decided_by", "created_by"
     ).prefetch_related(
         Prefetch(
             "activities",
@@ -145,7 +145,7 @@ def access_period(user: Any, pk: Any) -> Period:
     if not perms.unit_ids_with(user, perms.REVIEW) and not perms.unit_ids_with(user, perms.DRAFT):
         raise Http404(_("No such period."))
     try:
-        period = Period.objects.select_related("plan").get(pk=int(pk))
+        period = Period.objects.select_related("plan__area").get(pk=int(pk))
     except (Period.DoesNotExist, TypeError, ValueError):
         raise Http404(_("No such period.")) from None
     return period
@@ -178,9 +178,9 @@ def period_overview(user: Any, period: Period) -> dict[str, Any]:
 
 def indicators_for_user(user: Any) -> list[Indicator]:
     return list(
-        Indicator.objects.select_related("content", "activity", "target_set_by").order_by(
-            "plan", "sort_order"
-        )
+        Indicator.objects.select_related(
+            "content", "activity", "target_set_by", "plan__area"
+        ).order_by("plan", "sort_order")
     )
 
 

@@ -579,7 +579,7 @@ def district_report_consolidate(
         )
     unit = Unit.objects.filter(pk=_id(unit_id, "unit"), pk__in=[period.plan.area_id]).first()
     if unit is None or unit.pk not in perms.unit_ids_with(actor, perms.DRAFT):
-        raise RuleViolation(_("You consolidate only for your own district."), field="unit")
+        raise RuleViolation(_("You consolidate only for the area of your own plan."), field="unit")
     with unit_of_work():
         Unit.objects.select_for_update().filter(pk=unit.pk).first()
         report = (
@@ -652,7 +652,7 @@ def reports_remind(
     if actor is not None:
         allowed = perms.unit_ids_with(actor, perms.REVIEW)
         if not allowed & {u.pk for u in missing} and missing:
-            raise Forbidden(_("Only the district Women's Union reminds the communes."))
+            raise Forbidden(_("Only the Women's Union above the commune reminds the communes."))
         missing = [u for u in missing if u.pk in allowed]
     reminded: list[Unit] = []
     for unit in missing:
@@ -715,7 +715,7 @@ def indicator_target_set(*, actor: Any, indicator_id: Any, target: Any) -> Indic
             raise RuleViolation(_("Choose an indicator of the plan."), field="indicator")
         granted = target_setter_grant(actor, indicator.plan.area_id)
         if granted is None:
-            raise Forbidden(_("Only the district Women's Union enters the targets."))
+            raise Forbidden(_("Only the Women's Union above the commune enters the targets."))
         if indicator.target_source == TargetSource.PLAN:
             raise RuleViolation(
                 _("The plan sets this target: it is not changed here."), field="target"

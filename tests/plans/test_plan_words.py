@@ -5,14 +5,19 @@ no district) where a page shows them for an estimate; elsewhere the words name n
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from approvals import services
 from estimates.models import EstimateStatus, Plan, status_label
 from organization.models import Role, Unit, role_label
+from progress.lifecycle import transition
+from progress.models import Period, ProgressReport, TargetSource
+from progress.words import area_word
 from tests.factories import demo_user, estimate_in_status, estimate_input, lines_of
 
 S = EstimateStatus
@@ -57,3 +62,58 @@ def test_the_estimate_page_speaks_the_words_of_its_plan(two_plans: tuple[Plan, P
     html = client.get(url).content.decode()
     assert "(Province Women&#x27;s Union officer" in html
     assert "Awaiting province Women&#x27;s Union review →" in html
+
+
+def test_the_progress_pages_of_a_province_plan_name_the_province(
+    two_plans: tuple[Plan, Plan],
+) -> None:
+    """A province's plan (no district): its period page, its consolidated report and what
+    is said after consolidating name the province, never a district, and the report is
+    submitted upward, not 'to the province' (the area is the province)."""
+    _p117, example = two_plans
+    period = Period.objects.create(
+        plan=example,
+        kind="quarter",
+        label="Quý III/2025",
+        starts_on=dt.date(2025, 7, 1),
+        ends_on=dt.date(2025, 9, 30),
+        due_on=dt.date(2025, 10, 7),
+    )
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(demo_user("hoi.tinh"))
+    html = client.get(reverse("progress:period", args=[period.pk])).content.decode()
+    assert "Province report" in html and "district" not in html.lower()
+    response = client.post(reverse("progress:period_consolidate", args=[period.pk]), follow=True)
+    html = response.content.decode()
+    report = ProgressReport.objects.get(period=period)
+    assert report.level == "district"  # the stored value stays
+    assert "The province report was consolidated." in html
+    assert "Paid, province" in html and "Submit upward" in html
+    assert "district" not in html.lower()
+    assert "Submit to the province" not in html
+    book = client.get(reverse("progress:report_xlsx", args=[report.pk]))
+    assert book.status_code == 200
+    cells = [
+        str(c.value)
+        for row in load_workbook(io.BytesIO(book.content)).active.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert "Province progress report" in cells and "Paid, province (đồng)" in cells
+    assert not [c for c in cells if "district" in c.lower()]
+    assert client.get(reverse("progress:report_pdf", args=[report.pk])).status_code == 200
+    url = reverse("progress:report_submit_upward", args=[report.pk])
+    html = client.post(url, follow=True).content.decode()
+    assert "The province report was submitted upward." in html
+    assert "district" not in html.lower()
+
+
+def test_the_progress_words_with_no_plan_name_no_level() -> None:
+    assert str(TargetSource.DISTRICT.label) == "Entered by the Women's Union above the commune"
+    assert str(area_word("paid_area")) == "Paid, above the commune"
+    assert str(area_word("submit_upward", "district")) == "Submit to the province"
+    assert str(area_word("submit_upward", "province")) == "Submit upward"
+    row = transition("submit", "commune", "draft")
+    assert row is not None and str(row.label) == "Submit to the Women's Union above the commune"
+    assert str(area_word("area_level", "province")) == "Province level"

@@ -238,8 +238,10 @@ def report_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, pk: int, call: Any, done: str) -> HttpResponse:
+    """Run ``call`` on the report; ``done``: the key of the words said after it (in the words
+    of the report's plan, :mod:`progress.words`) or the message itself."""
     user = request_user(request)
-    report = access_report(user, pk)
+    report = access_report(user, pk, queryset=ProgressReport.objects.select_related("plan__area"))
     try:
         result = call(user, report)
     except DomainError as exc:
@@ -247,7 +249,7 @@ def _act(request: HttpRequest, pk: int, call: Any, done: str) -> HttpResponse:
             raise
         messages.error(request, exc.message)
         return redirect("progress:report_detail", report.pk)
-    messages.success(request, done)
+    messages.success(request, report.words.get(done, done))
     return redirect("progress:report_detail", result.pk)
 
 
@@ -257,7 +259,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda u, r: services.report_submit(actor=u, report_id=r.pk),
-        _("The report was submitted to the district Women's Union."),
+        "submitted",
     )
 
 
@@ -315,7 +317,7 @@ def report_consolidate(request: HttpRequest, pk: int) -> HttpResponse:
         lambda u, r: services.district_report_consolidate(
             actor=u, period_id=r.period_id, unit_id=r.unit_id
         ),
-        _("The district report was consolidated again."),
+        "consolidated_again",
     )
 
 
@@ -325,7 +327,7 @@ def report_submit_upward(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda u, r: services.district_report_submit(actor=u, report_id=r.pk),
-        _("The district report was submitted to the province."),
+        "submitted_upward",
     )
 
 
@@ -333,7 +335,7 @@ def report_submit_upward(request: HttpRequest, pk: int) -> HttpResponse:
 def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     report = access_report(request_user(request), pk, queryset=selectors.report_detail_queryset())
     if report.level != "district":
-        raise Forbidden(_("Only the district report is exported."))
+        raise Forbidden(_("Only the area's report is exported."))
     content, name = district_report_workbook(report)
     return file_response(content, name, content_type=XLSX)
 
@@ -342,7 +344,7 @@ def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = access_report(request_user(request), pk, queryset=selectors.report_detail_queryset())
     if report.level != "district":
-        raise Forbidden(_("Only the district report is exported."))
+        raise Forbidden(_("Only the area's report is exported."))
     content, name = district_report_pdf(report)
     return file_response(content, name, content_type="application/pdf", inline=True)
 
@@ -386,7 +388,7 @@ def period_consolidate(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         messages.error(request, exc.message)
         return redirect("progress:period", period.pk)
-    messages.success(request, _("The district report was consolidated."))
+    messages.success(request, period.words["consolidated"])
     return redirect("progress:report_detail", report.pk)
 
 
