@@ -265,8 +265,10 @@ class EstimateViewSet(_TransitionViewSet):
     filterset_class = EstimateFilter
 
     def get_queryset(self) -> QuerySet[Estimate]:
+        # The plan with each row: the actions an estimate offers follow its plan's levels
+        # (who pays and settles at its level), read without a query per plan.
         return estimate_list_for_user(self.request.user).select_related(
-            "unit", "content", "activity"
+            "unit", "content", "activity", "plan"
         )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -692,7 +694,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Estimate]:
         return estimate_inbox_for_user(self.request.user).select_related(
-            "unit", "content", "activity"
+            "unit", "content", "activity", "plan"
         )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -17,6 +17,8 @@ from typing import Any
 #: The statuses copied, in turn (demo estimates exist in each).
 STATUSES = ("draft", "review", "appraisal", "approval", "returned", "withdrawn")
 PREFIX = "BENCH-"
+#: The plan whose demo estimates are copied.
+PLAN = "117/KH-UBND"
 
 
 def base_load() -> None:
@@ -30,7 +32,7 @@ def base_load() -> None:
 
 def communes_add(count: int) -> list[int]:
     """``count`` communes under the demo district (the district roles reach them through
-    ``access_sync``); returns the ids of every commune."""
+    ``access_sync``); returns the ids of every commune of the district."""
     from organization.models import Unit, UnitKind
     from organization.permissions import access_sync
 
@@ -49,8 +51,12 @@ def communes_add(count: int) -> list[int]:
         batch_size=1000,
     )
     access_sync()
+    # The district's communes only: the demo also loads the example plan's communes, under
+    # another province, which the district's roles do not see.
     return list(
-        Unit.objects.filter(kind=UnitKind.COMMUNE).order_by("pk").values_list("pk", flat=True)
+        Unit.objects.filter(kind=UnitKind.COMMUNE, parent=district)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
@@ -99,7 +105,14 @@ def estimates_grow(total: int, commune_ids: list[int]) -> dict[str, Any]:
     offset = Estimate.objects.filter(number__startswith=PREFIX).count()
     templates: list[tuple[str, int, int, int]] = []
     for status in STATUSES:
-        est = Estimate.objects.filter(status=status).exclude(number__startswith=PREFIX).first()
+        # Plan 117's (the demo also loads the example plan, whose estimates are not those of
+        # the communes the copies go to).
+        est = (
+            Estimate.objects.filter(status=status, plan__number=PLAN)
+            .exclude(number__startswith=PREFIX)
+            .order_by("pk")
+            .first()
+        )
         if est is None:
             continue
         process = Process.objects.filter(

@@ -24,6 +24,7 @@ with think time; saturation at least 3 x 14.5 requests/s. Environment: ``BENCH_S
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -95,8 +96,13 @@ def _people(users: int, pool: int) -> dict[str, Any]:
         services.estimate_forward(actor=people["hoi.huyen"], estimate_id=est.pk)
         services.estimate_appraise(actor=people["tckh"], estimate_id=est.pk)
         waiting.append(est.pk)
+    # Estimates of plan 117's area, which the district approvers see (the demo's example
+    # plan is another province's: opening one of its estimates is a 404).
     read = list(
-        Estimate.objects.exclude(pk__in=waiting).order_by("?").values_list("pk", flat=True)[:500]
+        Estimate.objects.filter(plan=plan)
+        .exclude(pk__in=waiting)
+        .order_by("?")
+        .values_list("pk", flat=True)[:500]
     )
     return {"users": accounts, "password": PASSWORD, "approve": waiting, "read": read}
 
@@ -124,6 +130,10 @@ def _stats(timings: list[list[Any]], seconds: float) -> list[list[Any]]:
             ]
         )
     return out
+
+
+#: Failed requests of the runs, by request and error (from locust's failures file).
+FAILURES: dict[str, int] = {}
 
 
 def _locust(
@@ -167,6 +177,12 @@ def _locust(
         stderr=Path(f"{out}-locust.log").open("wb"),  # noqa: SIM115 - closed with the process
         timeout=seconds + 120,
     )
+    failures = Path(f"{out}_failures.csv")
+    if failures.exists():  # locust's own account of the failed requests: what and why
+        with failures.open(encoding="utf-8") as f:
+            for line in csv.DictReader(f):
+                key = f"{line.get('Name')}: {line.get('Error')}"
+                FAILURES[key] = FAILURES.get(key, 0) + int(line.get("Occurrences") or 0)
     timings = json.loads(timings_file.read_text())
     if not timings:
         return [], 0.0
@@ -233,7 +249,11 @@ def run(quick: bool = False) -> dict[str, Any]:
         f"services; {pool - figures['approvals_waiting_left']} approved during the runs "
         "(when the pool is empty a cycle has no approval).",
         f"Errors logged by the server: {figures['server_errors_logged']}.",
+        "Failed requests by request and error: "
+        + ("; ".join(f"{k} × {v}" for k, v in sorted(FAILURES.items())) or "none")
+        + ".",
     ]
+    figures["failures"] = dict(FAILURES)
     if think_row is not None:
         notes.append(
             f"With think time: p95 {think_row[5]:.0f} ms (target ≤ {TARGET_P95_MS} ms): "

@@ -105,12 +105,27 @@ def _measure(client: Any, path: str, repeat: int) -> dict[str, Any]:
             elapsed = time.perf_counter() - started
         status = answer.status_code
         queries = [q["sql"] for q in captured.captured_queries]
+        shown = _rows_shown(answer)
         if n:  # the first is the warm-up
             timings.append(elapsed)
         if elapsed > SLOW_SECONDS:
             timings.append(elapsed)
             break
-    return {"status": status, "queries": queries, "timings": timings}
+    return {"status": status, "queries": queries, "timings": timings, "rows": shown}
+
+
+def _rows_shown(answer: Any) -> int | None:
+    """How many rows the page showed (its page of a list, or the API's ``results``), when
+    it tells: an empty page skips its rows' reads, so it costs fewer queries than a full
+    one whatever the size of the data."""
+    page = (getattr(answer, "context", None) or {}).get("page")
+    if page is not None and hasattr(page, "object_list"):
+        return len(page.object_list)
+    if answer.get("Content-Type", "").startswith("application/json"):
+        data = answer.json()
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            return len(data["results"])
+    return None
 
 
 def _sequential_scans(queries: list[str]) -> int:
@@ -160,6 +175,7 @@ def _round(roles: tuple[str, ...], repeat: int, explain: bool) -> dict[tuple[str
             figures[(path, username)] = {
                 "status": m["status"],
                 "queries": len(m["queries"]),
+                "rows": m["rows"],
                 "median_ms": median(m["timings"]) * 1000,
                 "p95_ms": percentile(m["timings"], 95) * 1000,
                 "seq_scans": _sequential_scans(m["queries"]) if explain else None,

@@ -63,10 +63,17 @@ def test_bench_quick_runs_every_benchmark_on_tiny_sizes(tmp_path: Path) -> None:
     for answer in answers.values():
         assert answer["rows"] and all(len(r) == len(answer["columns"]) for r in answer["rows"])
         assert answer["title"] in done.stdout  # each printed its own table
-    # Every page answered, at both sizes, with the same number of queries.
+    # Every page answered, at both sizes, with the same number of queries (a page that had
+    # no row to show at the small size skips its rows' reads: only those may differ).
     pages = answers["pages"]["figures"]["pages"]
     assert all(p["small"]["status"] in (200, 403) for p in pages), pages
-    assert all(p["small"]["queries"] == p["large"]["queries"] for p in pages)
+    shown = [p for p in pages if p["small"]["rows"] != 0]
+    assert len(shown) > len(pages) // 2
+    assert all(p["small"]["queries"] == p["large"]["queries"] for p in shown), [
+        (p["page"], p["role"], p["small"]["queries"], p["large"]["queries"])
+        for p in shown
+        if p["small"]["queries"] != p["large"]["queries"]
+    ]
     # The load run signed its users in (the second factor too) and approved.
     load = answers["load"]["figures"]
     assert load["server_errors_logged"] == 0
