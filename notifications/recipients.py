@@ -40,7 +40,9 @@ def actor_ids_for(perm_codename: str, unit: Unit) -> list[int]:
         delegate__is_active=True
     )
     holders = perms.holder_ids_query(perm_codename, unit.pk)
-    return sorted(set(holders.union(delegates.values_list("delegate_id", flat=True))))
+    # Unordered parts: SQLite refuses an ORDER BY inside a UNION (a delegation's default one).
+    united = holders.order_by().union(delegates.order_by().values_list("delegate_id", flat=True))
+    return sorted(set(united))
 
 
 def heads_for(perm_codename: str, unit: Unit) -> list[User]:
