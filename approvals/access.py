@@ -57,7 +57,7 @@ def follows_advances(user: AnyUser) -> bool:
 
 def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
     """Every estimate the user may read."""
-    return Estimate.objects.filter(unit_id__in=unit_ids_with(user, perms.VIEW))
+    return Estimate.objects.filter(unit_id__any=unit_ids_with(user, perms.VIEW))
 
 
 def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
@@ -75,7 +75,7 @@ def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
         if unit_ids:
             condition |= Q(status=status, unit_id__in=unit_ids)
     stages = [
-        Q(status=status, estimate__unit_id__in=unit_ids)
+        Q(status=status, estimate__unit_id__any=unit_ids)
         for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items()
         if (unit_ids := unit_ids_with(user, codename))
     ]
@@ -102,7 +102,7 @@ def access_estimate(
     except (TypeError, ValueError):
         raise Http404 from None
     qs = queryset if queryset is not None else Estimate.objects.all()
-    estimate = qs.filter(pk=pk_int, unit_id__in=unit_ids_with(user, perms.VIEW)).first()
+    estimate = qs.filter(pk=pk_int, unit_id__any=unit_ids_with(user, perms.VIEW)).first()
     if estimate is None:
         raise Http404(_("No such estimate."))
     if perm != perms.VIEW and estimate.unit_id not in unit_ids_with(user, perm):

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.core.signals import request_finished
         from django.db.backends.signals import connection_created
 
+        from . import lookups  # noqa: F401 - registers ``field__any``
         from .logs import request_done
         from .search import sqlite_functions
         from .security import security_signals_connect

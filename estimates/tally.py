@@ -121,7 +121,7 @@ def tally_totals(
     """The number of estimates of ``unit_ids`` (under the optional filters) and their
     requested, appraised and approved totals: what ``Estimate``'s aggregate gives, read
     from the tally (one query)."""
-    rows = EstimateTally.objects.filter(unit_id__in=unit_ids)
+    rows = EstimateTally.objects.filter(unit_id__any=unit_ids)
     if plan_id is not None:
         rows = rows.filter(plan_id=plan_id)
     if status:

@@ -19,7 +19,7 @@ from organization.models import Unit
 def _units(request: HttpRequest | None) -> QuerySet[Unit]:
     if request is None:
         return Unit.objects.none()
-    return Unit.objects.filter(pk__in=unit_ids_with(request.user, perms.VIEW)).order_by(
+    return Unit.objects.filter(pk__any=unit_ids_with(request.user, perms.VIEW)).order_by(
         "kind", "sort_order", "name"
     )
 
