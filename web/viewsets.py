@@ -13,11 +13,9 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.functional import cached_property
 from viewflow import viewprop
 from viewflow.workflow import STATUS, chart
 from viewflow.workflow.fields import get_task_ref
@@ -27,6 +25,7 @@ from viewflow.workflow.flow.views import filters as vf_filters
 from viewflow.workflow.models import Task
 
 from approvals.access import estimate_inbox_for_user, estimate_list_for_user, flow_tasks_allowed
+from web.views.lists import BoundedPaginator
 from workflows.flows import VISIBLE_TO, EstimateFlow
 from workflows.models import EstimateProcess
 
@@ -78,29 +77,6 @@ class BoundedCount:
     def count(self) -> int | str:
         found = self.queryset.order_by()[: self.LIMIT + 1].count()
         return f"{self.LIMIT}+" if found > self.LIMIT else found
-
-
-class AtLeast(int):
-    """A count that stopped at its limit: a number for the pager's arithmetic, shown with a
-    "+" ("1000+")."""
-
-    def __str__(self) -> str:
-        return f"{int(self)}+"
-
-
-class BoundedPaginator(Paginator):
-    """The pager of viewflow's lists, counting at most ``LIMIT`` rows (the database stops
-    there): a district role's task list counted every task of 100,000 estimates for its
-    "1-25 of N" (60–115 ms). Above the limit it says "of 1000+" and offers the first 40
-    pages; the filters narrow the rest."""
-
-    LIMIT = 1000
-
-    @cached_property
-    def count(self) -> int:
-        rows: Any = self.object_list  # a queryset: viewflow's lists page querysets
-        found = rows.order_by()[: self.LIMIT + 1].count()
-        return AtLeast(self.LIMIT) if found > self.LIMIT else found
 
 
 def flow_task_choices() -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from bench._scale import estimates_grow
 from estimates.models import Estimate, Plan
 from organization.models import Unit
 from tests.factories import estimates_bulk, estimates_in_status
-from web.viewsets import BoundedPaginator
+from web.views.lists import BoundedPaginator
 
 STATUSES = ("draft", "review", "appraisal", "returned")
 #: Queries of each of viewflow's pages for the district Women's Union officer (who sees
@@ -126,3 +126,19 @@ def test_the_lists_indexes_exist() -> None:
     assert set(found) == set(INDEXES)
     for name, columns in INDEXES.items():
         assert found[name].endswith(columns), found[name]
+
+
+def test_the_inbox_counts_up_to_a_limit(
+    plan: Plan, client: Client, users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (first,) = estimates_in_status(1, plan=plan, drafter=users["hoi.silolau"], statuses=["review"])
+    estimates_bulk(first, 60, ("review",))
+    client.force_login(users["hoi.huyen"])
+    assert client.get("/estimates/inbox/").context["page"].paginator.count == 61
+    monkeypatch.setattr(BoundedPaginator, "LIMIT", 30)
+    page = client.get("/estimates/inbox/").context["page"]
+    assert (page.paginator.count, str(page.paginator.count)) == (30, "30+")
+    assert str(page.paginator.num_pages) == "2+"  # 25 a page
+    assert len(page.object_list) == 25
+    printed = client.get("/estimates/inbox/", {"print": "1"}).context["page"]
+    assert printed.paginator.count == 61  # the printed list holds every row

@@ -252,12 +252,14 @@ def estimate_list(request: HttpRequest) -> HttpResponse:
 
 
 def estimate_inbox(request: HttpRequest) -> HttpResponse:
+    """What waits for the user, oldest first, counted up to 1,000 ("1000+": a district
+    role may have 20,000 waiting, and counting them all cost every visit)."""
     queryset = estimate_inbox_queryset(request)
     return render(
         request,
         "estimates/inbox.html",
         {
-            "page": _page(request, queryset),
+            "page": list_page(request, queryset, PAGE_SIZE, bounded=True),
             "may_draft": _may_draft(request),
             "may_approve": bool(unit_ids_with(request.user, perms.APPROVE)),
         },
