@@ -15,9 +15,9 @@ from approvals import services
 from approvals.services.decisions import decision_issuers_load
 from estimates.models import Estimate, EstimateStatus, Plan
 from estimates.plan_loader import plan_load_file
-from organization.models import Role
+from organization.models import Role, Unit
 from organization.permissions import access_sync
-from tests.factories import demo_user, estimate_in_status, lines_of, member_make
+from tests.factories import demo_user, estimate_in_status, estimate_input, lines_of, member_make
 
 S = EstimateStatus
 EXAMPLE_FILE = Path(settings.BASE_DIR) / "estimates" / "data" / "example-two-tier-2025.yaml"
@@ -88,3 +88,20 @@ def two_plans(plan: Plan, users: dict[str, Any]) -> tuple[Plan, Plan]:
     """Plan 117 with one settlement carrying money over, and the example plan loaded."""
     carried_over_2024(EXAMPLE_CARRIED)
     return plan, example_load()
+
+
+def example_draft(example: Plan, *lines: tuple[str, int]) -> Estimate:
+    """A draft of the example plan's commune Xã Một (``vd-xa-mot``) by its Women's Union
+    officer, for September 2025: one line of 2,000,000 đồng from the current year's source
+    unless ``lines`` (source, amount) say otherwise."""
+    unit = Unit.objects.get(code="vd-xa-mot")
+    data = estimate_input(
+        example,
+        unit,
+        start_date=dt.date(2025, 9, 1),
+        end_date=dt.date(2025, 9, 2),
+        lines=lines_of(*(lines or (("current", 2_000_000),))),
+    )
+    return services.estimate_create(
+        actor=demo_user("hoi.xamot"), plan=example, unit=unit, data=data
+    )

@@ -17,9 +17,8 @@ from core.errors import RuleViolation
 from estimates.models import Estimate, Plan
 from ledger.models import Disbursement, Tranche
 from ledger.selectors import carry_over_reconcile, ledger_reconcile
-from organization.models import Unit
-from tests.factories import EXAMPLE_APPROVED_AT, demo_user, estimate_input, lines_of
-from tests.plans.conftest import EXAMPLE_CARRIED
+from tests.factories import EXAMPLE_APPROVED_AT, demo_user
+from tests.plans.conftest import EXAMPLE_CARRIED, example_draft
 
 
 def test_carry_over_from_2024_into_the_example_plan_reconciles(
@@ -62,16 +61,8 @@ def test_carry_over_from_2024_into_the_example_plan_reconciles(
 
 
 def _approved_with_carried_line(example: Plan) -> Estimate:
-    unit = Unit.objects.get(code="vd-xa-mot")
-    data = estimate_input(
-        example,
-        unit,
-        start_date=dt.date(2025, 9, 1),
-        end_date=dt.date(2025, 9, 2),
-        lines=lines_of(("carried", 5_000_000)),
-    )
     drafter = demo_user("hoi.xamot")
-    estimate = services.estimate_create(actor=drafter, plan=example, unit=unit, data=data)
+    estimate = example_draft(example, ("carried", 5_000_000))
     services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
     services.estimate_forward(actor=demo_user("hoi.tinh"), estimate_id=estimate.pk)
     services.estimate_appraise(actor=demo_user("kinhte.xamot"), estimate_id=estimate.pk)

@@ -6,7 +6,6 @@ README's commands apply it to the seeded demo."""
 
 from __future__ import annotations
 
-import datetime as dt
 from io import StringIO
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from ledger.selectors import ledger_reconcile
 from organization import permissions as perms
 from organization.demo import EXAMPLE_DEMO_USERS
 from organization.models import Membership, Unit
-from tests.factories import demo_user, estimate_input, lines_of
+from tests.factories import demo_user
+from tests.plans.conftest import example_draft
 
 S = EstimateStatus
 EXAMPLE = "VD-01/KH-UBND-2025"
@@ -68,16 +68,8 @@ def test_the_demo_loads_the_example_plan_beside_plan_117(plan: Plan) -> None:
     assert plan_default_for(demo_user("hoi.xamot"), perms.DRAFT) == example
 
     # The example plan can be tried: a commune's estimate goes to the province's review.
-    unit = Unit.objects.get(code="vd-xa-mot")
-    data = estimate_input(
-        example,
-        unit,
-        start_date=dt.date(2025, 9, 1),
-        end_date=dt.date(2025, 9, 2),
-        lines=lines_of(("current", 2_000_000)),
-    )
     drafter = demo_user("hoi.xamot")
-    estimate = services.estimate_create(actor=drafter, plan=example, unit=unit, data=data)
+    estimate = example_draft(example)
     services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
     services.estimate_forward(actor=demo_user("hoi.tinh"), estimate_id=estimate.pk)
     services.estimate_appraise(actor=demo_user("kinhte.xamot"), estimate_id=estimate.pk)

@@ -18,24 +18,16 @@ from approvals.access import estimate_list_for_user
 from estimates.models import Estimate, EstimateStatus, Plan
 from estimates.selectors import plan_default_for, plans_for_user
 from organization.models import Unit
-from tests.factories import demo_user, estimate_in_status, estimate_input, lines_of
+from tests.factories import demo_user, estimate_in_status, estimate_input
+from tests.plans.conftest import example_draft
 
 S = EstimateStatus
 
 
 def _example_estimate(example: Plan, status: str = S.REVIEW) -> Estimate:
-    unit = Unit.objects.get(code="vd-xa-mot")
-    drafter = demo_user("hoi.xamot")
-    data = estimate_input(
-        example,
-        unit,
-        start_date=dt.date(2025, 9, 1),
-        end_date=dt.date(2025, 9, 2),
-        lines=lines_of(("current", 2_000_000)),
-    )
-    estimate = services.estimate_create(actor=drafter, plan=example, unit=unit, data=data)
+    estimate = example_draft(example)
     if status == S.REVIEW:
-        services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
+        services.estimate_submit(actor=demo_user("hoi.xamot"), estimate_id=estimate.pk)
     return Estimate.objects.get(pk=estimate.pk)
 
 

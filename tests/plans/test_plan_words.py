@@ -14,11 +14,12 @@ from openpyxl import load_workbook
 
 from approvals import services
 from estimates.models import EstimateStatus, Plan, status_label
-from organization.models import Role, Unit, role_label
+from organization.models import Role, role_label
 from progress.lifecycle import transition
 from progress.models import Period, ProgressReport, TargetSource
 from progress.words import area_word
-from tests.factories import demo_user, estimate_in_status, estimate_input, lines_of
+from tests.factories import demo_user, estimate_in_status
+from tests.plans.conftest import example_draft
 
 S = EstimateStatus
 
@@ -42,16 +43,8 @@ def test_the_estimate_page_speaks_the_words_of_its_plan(two_plans: tuple[Plan, P
     html = client.get(reverse("estimates:detail", args=[in_review.pk])).content.decode()
     assert "Awaiting district Women&#x27;s Union review" in html
 
-    unit = Unit.objects.get(code="vd-xa-mot")
-    data = estimate_input(
-        example,
-        unit,
-        start_date=dt.date(2025, 9, 1),
-        end_date=dt.date(2025, 9, 2),
-        lines=lines_of(("current", 2_000_000)),
-    )
     drafter = demo_user("hoi.xamot")
-    estimate = services.estimate_create(actor=drafter, plan=example, unit=unit, data=data)
+    estimate = example_draft(example)
     services.estimate_submit(actor=drafter, estimate_id=estimate.pk)
     client.force_login(demo_user("hoi.tinh"))
     url = reverse("estimates:detail", args=[estimate.pk])
