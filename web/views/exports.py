@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from delegations.models import Delegation
 from delegations.selectors import delegations_for_user
 from notifications.selectors import notifications_for
 from organization.selectors import TreeNode, unit_tree
-from reports.exports import Prepared, export_is_long, export_kind_register, export_prepare
+from reports.exports import Prepared, export_kind_register
 from reports.list_workbooks import XLSX, Column, ListWorkbook
 from reports.models import ExportKind
 from reports.responses import file_response
@@ -34,6 +33,7 @@ from web.views.estimates import (
     estimate_list_totals,
 )
 from web.views.money import envelope_access, envelope_figures
+from web.views.reports import export_answer
 
 #: Rows read from the database at a time for the long lists (the security log, estimates).
 CHUNK = 2000
@@ -97,32 +97,14 @@ export_kind_register(ExportKind.ESTIMATES, _list_prepared)
 export_kind_register(ExportKind.INBOX, _inbox_prepared)
 
 
-def _list_export(request: HttpRequest, kind: str) -> HttpResponse:
-    """The file at once; a list longer than ``REPORTS_EXPORT_ASYNC_ROWS`` rows is offered
-    to be produced in the background instead (writing 20,000 rows takes seconds), like
-    the reports' long exports."""
-    prepared = export_prepare(user=request.user, kind=kind, params=request.GET)
-    if export_is_long(prepared):
-        return render(
-            request,
-            "reports/export_long.html",
-            {
-                "kind": kind,
-                "rows": prepared.rows,
-                "filters": [(k, v) for k, values in request.GET.lists() for v in values],
-            },
-        )
-    return file_response(prepared.write(), prepared.filename, content_type=XLSX)
-
-
 def estimate_list_export(request: HttpRequest) -> HttpResponse:
-    """The estimate list under its filters; a refused filter is a 400 naming the filter,
-    and no file."""
-    return _list_export(request, ExportKind.ESTIMATES)
+    """The estimate list under its filters (in the background when long, like the
+    reports'); a refused filter is a 400 naming the filter, and no file."""
+    return export_answer(request, ExportKind.ESTIMATES)
 
 
 def estimate_inbox_export(request: HttpRequest) -> HttpResponse:
-    return _list_export(request, ExportKind.INBOX)
+    return export_answer(request, ExportKind.INBOX)
 
 
 # ---------------------------------------------------------------------------------------

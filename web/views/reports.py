@@ -77,13 +77,12 @@ def decisions(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, kind: str, page: Any) -> HttpResponse:
-    """The workbook at once, or, for a long selection, the page that offers to produce it
-    in the background. A bad filter answers the report's page with the message."""
-    try:
-        prepared = export_prepare(user=request.user, kind=kind, params=request.GET)
-    except RuleViolation:
-        return page(request)
+def export_answer(request: HttpRequest, kind: str) -> HttpResponse:
+    """The workbook of ``kind`` under the request's filters at once, or, for a selection
+    longer than ``REPORTS_EXPORT_ASYNC_ROWS`` rows, the page that offers to produce it in
+    the background (the reports and the list pages' exports alike). A refused filter is
+    the ``RuleViolation`` naming it."""
+    prepared = export_prepare(user=request.user, kind=kind, params=request.GET)
     if export_is_long(prepared):
         return render(
             request,
@@ -95,6 +94,14 @@ def _export(request: HttpRequest, kind: str, page: Any) -> HttpResponse:
             },
         )
     return file_response(prepared.write(), prepared.filename, content_type=XLSX)
+
+
+def _export(request: HttpRequest, kind: str, page: Any) -> HttpResponse:
+    """``export_answer``; a bad filter answers the report's page with the message."""
+    try:
+        return export_answer(request, kind)
+    except RuleViolation:
+        return page(request)
 
 
 @require_GET
