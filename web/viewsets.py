@@ -25,7 +25,7 @@ from viewflow.workflow.flow.views import filters as vf_filters
 from viewflow.workflow.models import Task
 
 from approvals.access import estimate_inbox_for_user, estimate_list_for_user, flow_tasks_allowed
-from web.views.lists import BoundedPaginator
+from web.views.lists import BoundedPaginator, count_up_to
 from workflows.flows import VISIBLE_TO, EstimateFlow
 from workflows.models import EstimateProcess
 
@@ -74,9 +74,8 @@ class BoundedCount:
     def __init__(self, queryset: QuerySet[Any]) -> None:
         self.queryset = queryset
 
-    def count(self) -> int | str:
-        found = self.queryset.order_by()[: self.LIMIT + 1].count()
-        return f"{self.LIMIT}+" if found > self.LIMIT else found
+    def count(self) -> int:
+        return count_up_to(self.queryset, self.LIMIT)
 
 
 def flow_task_choices() -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from estimates.models import status_label as estimate_status_label
 from organization import permissions as perms
 from organization.models import role_label as organization_role_label
 from reports.access import follows_money
+from web.views.lists import count_up_to
 
 register = template.Library()
 
@@ -30,14 +31,14 @@ BADGE_MAX = 99
 @register.simple_tag(takes_context=True)
 def inbox_count(context: dict[str, Any]) -> int:
     """How many estimates wait for the user (for the menu), counted up to ``BADGE_MAX``
-    + 1 (a bounded count: the database stops at the limit)."""
+    (``web.views.lists.count_up_to``: shown "99+" above it)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
     cached: int | None = getattr(request, "_inbox_count", None)
     if cached is None:
-        cached = estimate_inbox_for_user(user).order_by()[: BADGE_MAX + 1].count()
+        cached = count_up_to(estimate_inbox_for_user(user), BADGE_MAX)
         request._inbox_count = cached  # type: ignore[union-attr]
     return cached
 

@@ -25,6 +25,13 @@ class AtLeast(int):
         return f"{int(self)}+"
 
 
+def count_up_to(rows: Any, limit: int) -> int:
+    """The number of ``rows`` (a queryset), counted up to ``limit``: above it,
+    ``AtLeast(limit)`` ("99+", "1000+"); the database stops reading there."""
+    found = int(rows.order_by()[: limit + 1].count())
+    return AtLeast(limit) if found > limit else found
+
+
 class BoundedPaginator(Paginator):
     """A pager counting at most ``LIMIT`` rows (the database stops there): a district
     role's inbox or viewflow's task list counted every row of 100,000 estimates for its
@@ -35,9 +42,7 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        rows: Any = self.object_list  # a queryset: the lists page querysets
-        found = rows.order_by()[: self.LIMIT + 1].count()
-        return AtLeast(self.LIMIT) if found > self.LIMIT else found
+        return count_up_to(self.object_list, self.LIMIT)
 
     @cached_property
     def num_pages(self) -> int:
