@@ -33,6 +33,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import _scale
 from bench._support import ROOT, django_database, percentile, result, tiny
 
 USERS = 50
@@ -70,7 +71,7 @@ def _people(users: int, pool: int) -> dict[str, Any]:
     access_sync()
 
     people = {u.username: u for u in get_user_model().objects.all()}
-    plan = Plan.objects.get(number="117/KH-UBND")  # the demo loads the example plan too
+    plan = Plan.objects.get(number=_scale.PLAN)  # the demo loads the example plan too
     activity = next(
         a
         for c in plan.contents.order_by("sort_order")
@@ -192,7 +193,6 @@ def _locust(
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    from bench import _scale
     from bench.web import _free_port, _server, _stop
 
     seconds = int(os.environ.get("BENCH_SECONDS", "15" if tiny() else "10" if quick else "60"))

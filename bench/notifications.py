@@ -31,6 +31,7 @@ from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
+from bench import _scale
 from bench._support import RedisServer, Worker, django_database, percentile, publishing_to
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _estimates(count: int, drafter: User, prefix: str) -> list[int]:
     from estimates.models import Plan
     from organization.models import Unit
 
-    plan = Plan.objects.get(number="117/KH-UBND")  # the demo loads the example plan too
+    plan = Plan.objects.get(number=_scale.PLAN)  # the demo loads the example plan too
     activity = plan.contents.order_by("sort_order")[0].activities.order_by("sort_order")[0]
     unit = Unit.objects.get(code="si-lo-lau")
     return [

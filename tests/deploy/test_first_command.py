@@ -29,6 +29,18 @@ def _setup_steps() -> list[list[str]]:
     return steps
 
 
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
 @pytest.mark.integration
 def test_setup_and_the_demo_pages_work_on_sqlite(tmp_path: Path) -> None:
     env = {
@@ -39,15 +51,7 @@ def test_setup_and_the_demo_pages_work_on_sqlite(tmp_path: Path) -> None:
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     env["MEDIA_ROOT"] = str(tmp_path / "media")
     for step in _setup_steps():
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", *step],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        done = _manage(env, *step)
         assert done.returncode == 0, (step, done.stderr[-3000:])
     script = """
 from django.test import Client
@@ -63,15 +67,7 @@ for username, paths in [
         answer = client.get(path)
         print(username, path, answer.status_code)
 """
-    pages = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    pages = _manage(env, "shell", "-c", script)
     assert pages.returncode == 0, pages.stderr[-3000:]
     answers = [line.split() for line in pages.stdout.splitlines() if line.startswith("hoi.")]
     assert len(answers) == 8, pages.stdout
