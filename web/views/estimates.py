@@ -54,6 +54,7 @@ from ledger.norms import NormFinding, norm_check_line
 from ledger.selectors import estimate_funding, estimate_money, estimate_settlement
 from organization import permissions as perms
 from organization.models import Unit
+from reports.exports import params_lists
 from web.filters import EstimateFilter, filter_summary
 from web.forms import (
     AppraiseForm,
@@ -182,10 +183,10 @@ def estimate_list_filtered_for(user: Any, params: Any) -> tuple[EstimateFilter, 
 
 
 def _as_query(params: Any) -> QueryDict:
+    """The filters as a query string, from one or from those kept with an export."""
     query = QueryDict(mutable=True)
-    lists = params.lists() if hasattr(params, "lists") else params.items()
-    for key, values in lists:
-        query.setlist(key, [values] if isinstance(values, str) else list(values))
+    for key, values in params_lists(params).items():
+        query.setlist(key, values)
     return query
 
 
