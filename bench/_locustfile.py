@@ -28,6 +28,8 @@ THINK = [float(x) for x in os.environ.get("BENCH_LOAD_THINK", "1,5").split(",")]
 ACCOUNTS = itertools.cycle(PEOPLE["users"])
 #: Every request of the user cycles (sign-in apart): kind, milliseconds, failed, when.
 TIMINGS: list[tuple[str, float, bool, float]] = []
+#: When each user had signed in (``time.time()``): the steady state starts after the last.
+SIGNED_IN: list[float] = []
 SIGN_IN = ("sign in", "second factor")
 
 
@@ -40,7 +42,7 @@ def _record(request_type: str, name: str, response_time: float, exception: Any, 
 @events.quitting.add_listener
 def _write(**_: Any) -> None:
     with open(os.environ["BENCH_LOAD_TIMINGS"], "w") as out:
-        json.dump(TIMINGS, out)
+        json.dump({"timings": TIMINGS, "signed_in": SIGNED_IN}, out)
 
 
 TO_APPROVE: list[int] = list(PEOPLE["approve"])
@@ -85,6 +87,7 @@ class Approver(HttpUser):
                 {"csrfmiddlewaretoken": token.group(1), "code": _code(account["key"])},
                 name="second factor",
             )
+        SIGNED_IN.append(time.time())
 
     @task
     def cycle(self) -> None:

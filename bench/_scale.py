@@ -143,7 +143,7 @@ def estimates_grow(total: int, commune_ids: list[int]) -> dict[str, Any]:
                     "updated_at": "now() - g * interval '1 minute'",
                     "status_changed_at": "now() - g * interval '1 minute'",
                 },
-                "generate_series(%s, %s) AS g",
+                "generate_series(%s::int, %s::int) AS g",
                 est_pk,
                 [commune_ids, commune_ids, first, offset],
             )

@@ -184,12 +184,25 @@ def _locust(
             for line in csv.DictReader(f):
                 key = f"{line.get('Name')}: {line.get('Error')}"
                 FAILURES[key] = FAILURES.get(key, 0) + int(line.get("Occurrences") or 0)
-    timings = json.loads(timings_file.read_text())
+    recorded = json.loads(timings_file.read_text())
+    timings, signed_in = recorded["timings"], recorded["signed_in"]
     if not timings:
-        return [], 0.0
-    # Throughput over the time the cycles ran (the ramp-up's sign-ins excluded).
-    span = max(t[3] for t in timings) - min(t[3] for t in timings)
-    return _stats(timings, max(span, 1.0)), span
+        return [], 0.0, {}
+    # The steady state: requests started once every user had signed in. While the users
+    # sign in (10 a second, each password checked by a deliberately slow hash) the two cores
+    # are busy with the sign-ins, and the first cycles wait behind them: reported apart.
+    steady_from = max(signed_in, default=min(t[3] for t in timings))
+    steady = [t for t in timings if t[3] - t[1] / 1000 >= steady_from]
+    ramp = [t[1] for t in timings if t[3] - t[1] / 1000 < steady_from]
+    # Throughput over the time the steady cycles ran.
+    span = max((t[3] for t in steady), default=steady_from) - steady_from
+    ramp_up = {
+        "seconds": steady_from - min(t[3] - t[1] / 1000 for t in timings),
+        "requests": len(ramp),
+        "p95_ms": percentile(ramp, 95) if ramp else None,
+        "p95_ms_all": percentile([t[1] for t in timings], 95),
+    }
+    return _stats(steady, max(span, 1.0)), span, ramp_up
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -221,7 +234,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             for n, (label, think) in enumerate(runs):
                 people["users"] = accounts[n * users : (n + 1) * users]
                 people["approve"] = _waiting(pool_ids)
-                stats, span = _locust(
+                stats, span, ramp_up = _locust(
                     f"http://127.0.0.1:{port}",
                     people,
                     Path(tmp),
@@ -230,7 +243,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                     think,
                     Path(tmp) / f"run{n}",
                 )
-                figures[label] = {"rows": stats, "seconds": span}
+                figures[label] = {"rows": stats, "seconds": span, "ramp_up": ramp_up}
                 rows += [[label, *row] for row in stats]
         finally:
             _stop(server)
@@ -243,8 +256,8 @@ def run(quick: bool = False) -> dict[str, Any]:
     notes = [
         f"{users} users, {seconds} s per run, gunicorn with {workers} processes, "
         f"{built['estimates']:,} estimates. Each user signs in first (password, then the "
-        "authenticator code: not counted); every request of the cycles is counted, "
-        "requests/s over the time the cycles ran.",
+        "authenticator code: not counted). The figures are the steady state: the requests "
+        "of the cycles started once every user had signed in, requests/s over that time.",
         f"Approvals: a pool of {pool} estimates waiting for approval, made through the "
         f"services; {pool - figures['approvals_waiting_left']} approved during the runs "
         "(when the pool is empty a cycle has no approval).",
@@ -254,6 +267,15 @@ def run(quick: bool = False) -> dict[str, Any]:
         + ".",
     ]
     figures["failures"] = dict(FAILURES)
+    for label in ("think time 1-5 s", "saturation, no think time"):
+        ramp = figures.get(label, {}).get("ramp_up")
+        if ramp and ramp["requests"]:
+            notes.append(
+                f"{label}: while the users signed in ({ramp['seconds']:.1f} s, each password "
+                f"checked by the slow hash) {ramp['requests']} requests of the first cycles "
+                f"waited behind the sign-ins: p95 {ramp['p95_ms']:.0f} ms (not in the table; "
+                f"p95 {ramp['p95_ms_all']:.0f} ms with them)."
+            )
     if think_row is not None:
         notes.append(
             f"With think time: p95 {think_row[5]:.0f} ms (target ≤ {TARGET_P95_MS} ms): "

@@ -103,8 +103,25 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+
+def database_from_env(default: str) -> dict:
+    """The database of ``DATABASE_URL``. On PostgreSQL the parameters are bound by the
+    server and a statement run twice on a connection is prepared there
+    (``DATABASE_PREPARE_THRESHOLD``; 0 turns it off, as a transaction-pooling proxy in
+    front of PostgreSQL needs): the product's statements join several tables, and planning
+    them again at every call cost more than running them (docs/benchmarks.md)."""
+    database = env.db("DATABASE_URL", default=default)
+    database["ATOMIC_REQUESTS"] = False
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=2)
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", threshold or None)
+    return database
+
+
+DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

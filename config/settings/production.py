@@ -6,7 +6,7 @@ Behind a reverse proxy that terminates TLS (docker/Caddyfile) and sets X-Forward
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import BASE_DIR, env
+from .base import BASE_DIR, database_from_env, env
 
 DEBUG = False
 DEMO_ENABLED = False
@@ -15,8 +15,7 @@ OTP_REQUIRED = True
 # Read here again (not taken from base), so that this module gives the same answer
 # whenever it is loaded.
 SECRET_KEY = env("SECRET_KEY", default="")
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 # Rotation: the new key in SECRET_KEY, the old ones here (comma-separated) until the

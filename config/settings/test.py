@@ -1,14 +1,12 @@
 """Tests: always PostgreSQL and the real Redis of the machine; never a silent SQLite."""
 
 from .base import *
-from .base import env
+from .base import database_from_env, env
 
 SECRET_KEY = "test-only-secret-key"
 AUDIT_HMAC_KEY = "test-only-audit-key"
 DEBUG = False
-DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/project8")
-}
+DATABASES = {"default": database_from_env("postgres://postgres@127.0.0.1:5432/project8")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("The tests run on PostgreSQL only: set DATABASE_URL to a postgres:// URL.")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
