@@ -73,7 +73,7 @@ def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
     for status, codename in lifecycle.STATUS_PERMISSIONS.items():
         unit_ids = unit_ids_with(user, codename)
         if unit_ids:
-            condition |= Q(status=status, unit_id__in=unit_ids)
+            condition |= Q(status=status, unit_id__any=unit_ids)
     stages = [
         Q(status=status, estimate__unit_id__any=unit_ids)
         for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items()
