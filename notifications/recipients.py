@@ -12,6 +12,7 @@ only through a role.
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,17 +33,59 @@ def actors_for(perm_codename: str, unit: Unit) -> list[User]:
     )
 
 
+#: ``actors_for``'s ids in one hand-written statement. Every transition runs it for its
+#: recipients, and compiling the same question from querysets (the holders united with the
+#: delegations in force, each with its subqueries) cost more Python than the rest of the
+#: recipients' work; ``tests/notifications/test_recipients_sql.py`` holds it equal to
+#: ``actors_for`` (the querysets of ``organization.permissions`` and ``delegations``).
+_ACTOR_IDS_SQL = """
+SELECT ug.user_id
+  FROM auth_user_groups ug
+  JOIN auth_user u ON u.id = ug.user_id AND u.is_active
+  JOIN guardian_groupobjectpermission gop ON gop.group_id = ug.group_id
+  JOIN auth_permission p ON p.id = gop.permission_id
+ WHERE gop.content_type_id = %s AND gop.object_pk = %s AND p.codename = %s
+UNION
+SELECT d.delegate_id
+  FROM delegations_delegation d
+  JOIN auth_user delegate ON delegate.id = d.delegate_id AND delegate.is_active
+  JOIN auth_user delegator ON delegator.id = d.delegator_id AND delegator.is_active
+  JOIN organization_membership m ON m.id = d.membership_id AND m.is_active
+  JOIN organization_unit mu ON mu.id = m.unit_id
+  JOIN auth_group g ON g.name = m.role || '@' || mu.code
+  JOIN guardian_groupobjectpermission gop ON gop.group_id = g.id
+  JOIN auth_permission p ON p.id = gop.permission_id
+ WHERE d.revoked_at IS NULL AND d.starts_on <= %s AND d.ends_on >= %s
+   AND gop.content_type_id = %s AND gop.object_pk = %s AND p.codename = %s
+   AND EXISTS (
+       SELECT 1 FROM organization_membership dm
+         JOIN auth_user du ON du.id = dm.user_id AND du.is_active
+        WHERE dm.is_active AND dm.role = m.role AND dm.unit_id = m.unit_id
+          AND dm.user_id = d.delegate_id)
+"""
+
+
 def actor_ids_for(perm_codename: str, unit: Unit) -> list[int]:
-    """The ids of ``actors_for``, in order (one query: the holders' ids from the group
-    memberships, ``organization.permissions.holder_ids_query``, united with the active
-    delegates acting for them today; no user rows read)."""
-    delegates = delegate_ids_for(perm_codename, unit, timezone.localdate()).filter(
-        delegate__is_active=True
-    )
-    holders = perms.holder_ids_query(perm_codename, unit.pk)
-    # Unordered parts: SQLite refuses an ORDER BY inside a UNION (a delegation's default one).
-    united = holders.order_by().union(delegates.order_by().values_list("delegate_id", flat=True))
-    return sorted(set(united))
+    """The ids of ``actors_for``, in order: the active holders of the permission on the
+    unit and the active delegates acting for one of them today (one statement, no user
+    rows read)."""
+    unit_ct = perms.unit_content_type_id()
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ACTOR_IDS_SQL,
+            [
+                unit_ct,
+                str(unit.pk),
+                perm_codename,
+                today,
+                today,
+                unit_ct,
+                str(unit.pk),
+                perm_codename,
+            ],
+        )
+        return sorted({row[0] for row in cursor.fetchall()})
 
 
 def heads_for(perm_codename: str, unit: Unit) -> list[User]:
