@@ -104,24 +104,25 @@ TEMPLATES = [
 ]
 
 
-
 def database_from_env(default: str) -> dict:
-    """The database of ``DATABASE_URL``. On PostgreSQL the parameters are bound by the
-    server and a statement run twice on a connection is prepared there
-    (``DATABASE_PREPARE_THRESHOLD``; 0 turns it off, as a transaction-pooling proxy in
-    front of PostgreSQL needs): the product's statements join several tables, and planning
-    them again at every call cost more than running them (docs/benchmarks.md)."""
+    """The database of ``DATABASE_URL``; on PostgreSQL the server binds the parameters, so
+    that a change of state can run its statements prepared (``DATABASE_PREPARE_THRESHOLD``,
+    ``core.transactions.unit_of_work``)."""
     database = env.db("DATABASE_URL", default=default)
     database["ATOMIC_REQUESTS"] = False
     if database["ENGINE"] == "django.db.backends.postgresql":
-        threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=2)
-        options = database.setdefault("OPTIONS", {})
-        options.setdefault("server_side_binding", True)
-        options.setdefault("prepare_threshold", threshold or None)
+        database.setdefault("OPTIONS", {}).setdefault("server_side_binding", True)
     return database
 
 
 DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Inside a change of state (``core.transactions.unit_of_work``), a statement run this many
+# times on a connection is prepared by PostgreSQL, which then plans it once: the
+# transitions' statements join several tables and planning them cost more than running
+# them (docs/benchmarks.md). 0 turns it off, as a transaction-pooling proxy (PgBouncer in
+# transaction mode) needs. Pages are not prepared: a plan made once for every user would
+# serve a commune's officer and a district's, or one search word and another, alike.
+DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
