@@ -50,6 +50,7 @@ from attachments.selectors import attachment_for_user, attachment_response, esti
 from core.errors import RuleViolation
 from estimates.models import Amendment, Estimate, EstimateLine, EstimateVersion, Plan, Source
 from estimates.selectors import plan_communes, plan_contents, plan_default_for
+from estimates.tally import tally_available, tally_totals
 from ledger import models as ledger_models
 from ledger.selectors import carry_over_reconcile, cell_balances
 from organization import permissions as perms
@@ -228,6 +229,8 @@ def _transition(summary: str, description: str, request: Any = None) -> Any:
 
 #: Query parameters of a list that are not filters: pagination and DRF's format.
 LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
+#: The estimate list's filters the tally can count (``EstimateViewSet.list_count``).
+TALLY_FILTERS = frozenset({"plan", "commune", "status"})
 
 
 @extend_schema_view(
@@ -270,6 +273,26 @@ class EstimateViewSet(_TransitionViewSet):
         return estimate_list_for_user(self.request.user).select_related(
             "unit", "content", "activity", "plan"
         )
+
+    def list_count(self) -> int | None:
+        """The list's count read from the estimates' tally when only the plan, the commune
+        and the status choose (exact, without counting a district's 100,000 rows); None
+        otherwise, and the pager counts."""
+        if self.action != "list":  # the estimate's history, versions...: their own rows
+            return None
+        chosen = set(self.request.query_params) - LIST_PARAMETERS - {"ordering"}
+        if not tally_available() or not chosen <= TALLY_FILTERS:
+            return None
+        filterset = EstimateFilter(self.request.query_params, queryset=Estimate.objects.none())
+        if not filterset.is_valid():
+            return None
+        data = filterset.form.cleaned_data
+        return tally_totals(
+            unit_ids_with(self.request.user, perms.VIEW),
+            plan_id=data.get("plan"),
+            status=data.get("status") or None,
+            unit_id=data.get("commune"),
+        )["count"]
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action == "list":

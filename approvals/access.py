@@ -8,7 +8,7 @@ estimate needs a role that grants it, and segregation of duties binds everybody.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
@@ -60,10 +60,13 @@ def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
     return Estimate.objects.filter(unit_id__any=unit_ids_with(user, perms.VIEW))
 
 
-def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
+def estimate_inbox_for_user(
+    user: AnyUser, statuses: Collection[str] | None = None
+) -> QuerySet[Estimate]:
     """Estimates waiting for something the user may do, the estimate itself or its open
     amendment (one query per permission, and one for the amendments waiting in the user's
-    stages).
+    stages); with ``statuses``, only those in one of them (the others' conditions left out,
+    so that the database is not asked to scan for estimates no condition can give).
 
     The amendments are read first, as a list of estimate ids: an ``EXISTS`` inside the
     ``OR`` of the stages cannot use an index, so PostgreSQL would test every estimate the
@@ -72,7 +75,7 @@ def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
     condition = Q(pk__in=[])
     for status, codename in lifecycle.STATUS_PERMISSIONS.items():
         unit_ids = unit_ids_with(user, codename)
-        if unit_ids:
+        if unit_ids and (statuses is None or status in statuses):
             condition |= Q(status=status, unit_id__any=unit_ids)
     stages = [
         Q(status=status, estimate__unit_id__any=unit_ids)
@@ -81,10 +84,13 @@ def estimate_inbox_for_user(user: AnyUser) -> QuerySet[Estimate]:
     ]
     if stages:
         amending = reduce(operator.or_, stages)
+        if statuses is not None:
+            amending &= Q(estimate__status__in=list(statuses))
         amended = list(Amendment.objects.filter(amending).values_list("estimate_id", flat=True))
         if amended:
             condition |= Q(pk__in=amended)
-    return Estimate.objects.filter(condition)
+    queryset = Estimate.objects.filter(condition)
+    return queryset if statuses is None else queryset.filter(status__in=list(statuses))
 
 
 def access_estimate(

@@ -460,6 +460,13 @@ class Estimate(models.Model):
             # page of 25 is read from the index, not sorted out of every visible row.
             models.Index(fields=["-created_at", "-id"], name="estimate_newest"),
             models.Index(fields=["status_changed_at", "id"], name="estimate_waiting_since"),
+            # The same two orders within one status (the list and the API filtered by
+            # status; approving several): a district's page of one status was read by
+            # walking every estimate newest first past the other statuses.
+            models.Index(fields=["status", "-created_at", "-id"], name="estimate_status_newest"),
+            models.Index(
+                fields=["status", "status_changed_at", "id"], name="estimate_status_waiting"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -18,6 +18,7 @@ which at a demo's size costs nothing (``tally_available``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -115,17 +116,19 @@ def tally_totals(
     unit_ids: Any,
     *,
     plan_id: int | None = None,
-    status: str | None = None,
+    status: str | Iterable[str] | None = None,
     unit_id: int | None = None,
 ) -> dict[str, int]:
-    """The number of estimates of ``unit_ids`` (under the optional filters) and their
-    requested, appraised and approved totals: what ``Estimate``'s aggregate gives, read
-    from the tally (one query)."""
+    """The number of estimates of ``unit_ids`` (under the optional filters: ``status`` one
+    status or several) and their requested, appraised and approved totals: what
+    ``Estimate``'s aggregate gives, read from the tally (one query)."""
     rows = EstimateTally.objects.filter(unit_id__any=unit_ids)
     if plan_id is not None:
         rows = rows.filter(plan_id=plan_id)
-    if status:
+    if isinstance(status, str):
         rows = rows.filter(status=status)
+    elif status:
+        rows = rows.filter(status__in=list(status))
     if unit_id is not None:
         rows = rows.filter(unit_id=unit_id)
     sums = rows.aggregate(

@@ -195,6 +195,46 @@ def test_pages_are_stable_and_complete(api: Client, plan: Plan, people: People) 
     assert client.get("/api/v1/estimates/?page=99").status_code == 404
 
 
+def test_the_count_of_a_list_filtered_by_plan_commune_and_status_is_exact_without_counting(
+    api: Client, three: dict[str, Estimate], plan: Plan, people: People
+) -> None:
+    """Those filters are counted from the estimates' tally (kept by triggers); any other
+    filter counts the rows. Either way the count is the rows'."""
+    unit = Unit.objects.get(code="si-lo-lau")
+    for _ in range(3):
+        services.estimate_create(
+            actor=people["hoi.silolau"], plan=plan, unit=unit, data=club_input(plan)
+        )
+    client = api("hoi.huyen")  # sees every estimate of the plan
+    every = Estimate.objects.all()
+    queries = {
+        "": every,
+        f"?plan={plan.pk}": every.filter(plan=plan),
+        "?status=draft": every.filter(status="draft"),
+        "?status=draft&status=review": every.filter(status__in=["draft", "review"]),
+        f"?commune={unit.pk}&status=draft": every.filter(unit=unit, status="draft"),
+        f"?commune={unit.pk}&status=draft&ordering=total_amount": every.filter(
+            unit=unit, status="draft"
+        ),
+        "?status=approval": every.filter(status="approval"),
+        "?q=sì lở lầu&status=draft": every.filter(unit=unit, status="draft"),
+        "?level=commune": every.filter(level="commune"),
+    }
+    assert every.count() == 6 and every.filter(unit=unit, status="draft").count() == 3
+    for query, rows in queries.items():
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(f"/api/v1/estimates/{query}&page_size=2".replace("/&", "/?")).json()
+        expected = rows.count()
+        assert body["count"] == expected, query
+        counted_rows = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if 'COUNT(*) AS "__count" FROM "estimates_estimate"' in q["sql"]
+        ]
+        tallied = "q=" not in query and "level=" not in query
+        assert bool(counted_rows) is not tallied, query
+
+
 @pytest.mark.parametrize(
     ("username", "expected"),
     [

@@ -39,8 +39,7 @@ def _approvable(user: Any) -> list[Estimate]:
     (a subquery read from the inbox's index), then their lines added up: not the lines of
     every estimate waiting at a district."""
     oldest = (
-        estimate_inbox_for_user(user)
-        .filter(status__in=lifecycle.sources_of("approve"))
+        estimate_inbox_for_user(user, statuses=lifecycle.sources_of("approve"))
         .order_by("status_changed_at", "pk")
         .values("pk")[:MAX_BULK]
     )
