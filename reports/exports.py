@@ -46,6 +46,9 @@ class Prepared:
     sheet: Sheet | None
     filename: str
     writer: Callable[[Callable[[int], None] | None], bytes] | None = None
+    #: The exact count, for the progress of a background export, where ``rows`` was only
+    #: counted far enough to tell a long export (``web.views.lists.AtLeast``).
+    exact_rows: Callable[[], int] | None = None
 
     def write(self, progress: Callable[[int], None] | None = None) -> bytes:
         if self.writer is not None:
@@ -149,7 +152,7 @@ def export_run(export_id: int) -> None:
             prepared = export_prepare(
                 user=export.user, kind=export.kind, params=export.params.get("filters", {})
             )
-            total = max(prepared.rows, 1)
+            total = max(prepared.exact_rows() if prepared.exact_rows else prepared.rows, 1)
             queryset.update(rows_total=total, rows_done=0)
 
             def progress(n: int) -> None:

@@ -150,7 +150,12 @@ def test_a_long_list_export_is_produced_in_the_background_with_its_filters(
     waiting = Estimate.objects.filter(status="review")
     assert sorted(r[0] for r in data) == sorted(waiting.values_list("number", flat=True))
     assert totals[0] == "Total (7 rows)"
-    # The inbox too, for its owner only.
+    # The inbox too, for its owner only: the offer counts only far enough to tell it is
+    # long; the background export counts its rows exactly for its progress.
+    inbox_offer = client.get(reverse("estimates:inbox_export"))
+    assert inbox_offer["Content-Type"].startswith("text/html")
+    assert inbox_offer.context["rows_more_than"] == 1
+    assert offer.context["rows_more_than"] is None  # the list's count is exact (the tally)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reports:export_create"), {"kind": "inbox"})
     inbox = ReportExport.objects.get(kind="inbox")

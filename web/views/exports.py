@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from web.views.estimates import (
     estimate_list_filtered_for,
     estimate_list_totals,
 )
+from web.views.lists import count_up_to
 from web.views.money import envelope_access, envelope_figures
 from web.views.reports import export_answer
 
@@ -87,10 +89,19 @@ def _list_prepared(user: Any, params: Any) -> Prepared:
 
 
 def _inbox_prepared(user: Any, params: Any) -> Prepared:
+    """What waits for ``user``, counted only as far as telling a long export (a district's
+    inbox holds tens of thousands: counting them all cost every export); the background
+    export counts them exactly for its progress."""
     queryset = estimate_inbox_queryset_for(user, params)
     book = ListWorkbook(_("Waiting for me"))
     book.table(_estimate_columns(), _rows(queryset))
-    return Prepared(queryset.count(), None, book.filename("inbox"), writer=book.content)
+    return Prepared(
+        count_up_to(queryset, settings.REPORTS_EXPORT_ASYNC_ROWS + 1),
+        None,
+        book.filename("inbox"),
+        writer=book.content,
+        exact_rows=queryset.count,
+    )
 
 
 export_kind_register(ExportKind.ESTIMATES, _list_prepared)

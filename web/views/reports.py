@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from reports.listings import decision_list_for_user, totals_of
 from reports.models import ExportKind, ExportStatus, ReportExport
 from reports.responses import file_response
 from reports.xlsx import XLSX
+from web.views.lists import AtLeast
 from web.views.money import advances_overdue_list
 
 #: Decisions shown per page (the Excel file holds them all).
@@ -90,6 +92,12 @@ def export_answer(request: HttpRequest, kind: str) -> HttpResponse:
             {
                 "kind": kind,
                 "rows": prepared.rows,
+                # Counted only far enough to tell it is long ("5001+").
+                "rows_more_than": (
+                    settings.REPORTS_EXPORT_ASYNC_ROWS
+                    if isinstance(prepared.rows, AtLeast)
+                    else None
+                ),
                 "filters": [(k, v) for k, values in request.GET.lists() for v in values],
             },
         )
