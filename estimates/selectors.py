@@ -10,6 +10,7 @@ from django.db.models.functions import Concat
 
 from core.search import folded
 from core.search import words as search_words
+from organization.models import Unit
 from organization.permissions import CommuneRule
 
 from .models import STAGES, Content, Estimate, Plan, PlanCommune, Scope
@@ -85,10 +86,31 @@ def plan_contents(plan: Plan) -> QuerySet[Content]:
 
 def estimates_matching(queryset: QuerySet[Estimate], text: str) -> QuerySet[Estimate]:
     """The estimates whose number, title, purpose or unit holds every word of ``text``,
-    ignoring accents and case (``core.search``)."""
+    ignoring accents and case (``core.search``).
+
+    A word found in a unit's name is looked for among the units (a subquery run once, over
+    the units' names) before the estimates' own text: searching a commune's name ("xa", in
+    every commune's) folded the name again for each of a district's 100,000 estimates."""
     wanted = search_words(text)
     if not wanted:
         return queryset
+    queryset = queryset.alias(
+        searched=folded(
+            Concat(
+                "number",
+                Value(" "),
+                "title",
+                Value(" "),
+                "purpose",
+                output_field=TextField(),
+            )
+        )
+    )
+    units = Unit.objects.alias(folded_name=folded("name"))
+    for word in wanted:
+        named = units.filter(folded_name__contains=word).values("pk")
+        queryset = queryset.filter(Q(unit_id__in=named) | Q(searched__contains=word))
+    return queryset
     queryset = queryset.alias(
         searched=folded(
             Concat(
