@@ -60,6 +60,34 @@ def estimate_list_for_user(user: AnyUser) -> QuerySet[Estimate]:
     return Estimate.objects.filter(unit_id__any=unit_ids_with(user, perms.VIEW))
 
 
+def inbox_stages(
+    user: AnyUser, statuses: Collection[str] | None = None
+) -> dict[str, frozenset[int]]:
+    """The statuses in which the user acts (among ``statuses``), each with the units where
+    they do (from the cached grants: no query)."""
+    return {
+        status: unit_ids
+        for status, codename in lifecycle.STATUS_PERMISSIONS.items()
+        if (unit_ids := unit_ids_with(user, codename)) and (statuses is None or status in statuses)
+    }
+
+
+def inbox_amended_ids(user: AnyUser, statuses: Collection[str] | None = None) -> list[int]:
+    """The estimates (in one of ``statuses``) whose open amendment waits in one of the
+    user's stages: one query when the user has such a stage, none otherwise."""
+    stages = [
+        Q(status=status, estimate__unit_id__any=unit_ids)
+        for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items()
+        if (unit_ids := unit_ids_with(user, codename))
+    ]
+    if not stages:
+        return []
+    amending = reduce(operator.or_, stages)
+    if statuses is not None:
+        amending &= Q(estimate__status__in=list(statuses))
+    return list(Amendment.objects.filter(amending).values_list("estimate_id", flat=True))
+
+
 def estimate_inbox_for_user(
     user: AnyUser, statuses: Collection[str] | None = None
 ) -> QuerySet[Estimate]:
@@ -72,25 +100,20 @@ def estimate_inbox_for_user(
     ``OR`` of the stages cannot use an index, so PostgreSQL would test every estimate the
     user may see (a district role's inbox counted 100,000 rows in 39 ms; with the ids, a
     bitmap of the indexes in 7 ms). Open amendments are few."""
-    condition = Q(pk__in=[])
-    for status, codename in lifecycle.STATUS_PERMISSIONS.items():
-        unit_ids = unit_ids_with(user, codename)
-        if unit_ids and (statuses is None or status in statuses):
-            condition |= Q(status=status, unit_id__any=unit_ids)
-    stages = [
-        Q(status=status, estimate__unit_id__any=unit_ids)
-        for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items()
-        if (unit_ids := unit_ids_with(user, codename))
-    ]
-    if stages:
-        amending = reduce(operator.or_, stages)
-        if statuses is not None:
-            amending &= Q(estimate__status__in=list(statuses))
-        amended = list(Amendment.objects.filter(amending).values_list("estimate_id", flat=True))
-        if amended:
-            condition |= Q(pk__in=amended)
+    condition = inbox_condition(inbox_stages(user, statuses), inbox_amended_ids(user, statuses))
     queryset = Estimate.objects.filter(condition)
     return queryset if statuses is None else queryset.filter(status__in=list(statuses))
+
+
+def inbox_condition(stages: dict[str, frozenset[int]], amended: list[int]) -> Q:
+    """The estimates of the user's ``stages`` (``inbox_stages``) and ``amended``
+    (``inbox_amended_ids``), as one condition."""
+    condition = Q(pk__in=[])
+    for status, unit_ids in stages.items():
+        condition |= Q(status=status, unit_id__any=unit_ids)
+    if amended:
+        condition |= Q(pk__in=amended)
+    return condition
 
 
 def access_estimate(

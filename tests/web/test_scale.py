@@ -64,18 +64,21 @@ def test_the_queue_lists_the_tasks_the_gate_offers(
     drafter = users["hoi.silolau"]
     review = estimates_in_status(3, plan=plan, drafter=drafter, statuses=["review"])
     appraisal = estimates_in_status(2, plan=plan, drafter=drafter, statuses=["appraisal"])
+    approval = estimates_in_status(2, plan=plan, drafter=drafter, statuses=["approval"])
 
     def queued(username: str) -> set[int]:
         client.force_login(users[username])
         page = client.get("/workflow/estimate/queue/").content.decode()
         return {
             e.pk
-            for e in [*review, *appraisal]
+            for e in [*review, *appraisal, *approval]
             if f"#{Process.objects.get(artifact_object_id=e.pk).pk}/" in page
         }
 
     assert queued("hoi.huyen") == {e.pk for e in review}  # the reviewer's
     assert queued("tckh") == {e.pk for e in appraisal}  # Finance-Planning's
+    # The approver acts at one stage: the queue names its node (the index's fast path).
+    assert queued("pho.chutich") == {e.pk for e in approval}
     assert queued("hoi.silolau") == set()  # the drafter waits on nobody's queue
 
 
