@@ -139,7 +139,7 @@ FAILURES: dict[str, int] = {}
 
 def _locust(
     host: str, people: dict[str, Any], tmp: Path, users: int, seconds: int, think: str, out: Path
-) -> tuple[list[list[Any]], float]:
+) -> tuple[list[list[Any]], float, dict[str, Any]]:
     people_file = tmp / "people.json"
     people_file.write_text(json.dumps(people))
     timings_file = Path(f"{out}-timings.json")
