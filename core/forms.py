@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import RuleViolation
@@ -58,7 +58,14 @@ class LongSelect(forms.Select):
         if self.label is not None and hasattr(self.choices, "queryset"):
             final_attrs = self.build_attrs(self.attrs, attrs)
             values = self.format_value(value)
-            options = format_html_join("", '<option value="{}"{}>{}</option>', self._pairs(values))
+            # Each option written directly, its text escaped as ``format_html`` would: the
+            # values are ids and the marks constants (format_html cost 7 ms a page here).
+            options = mark_safe(  # noqa: S308 - every part is escaped or a constant
+                "".join(
+                    f'<option value="{escape(pk)}"{selected}>{escape(text)}</option>'
+                    for pk, selected, text in self._pairs(values)
+                )
+            )
             return format_html(
                 '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options
             )

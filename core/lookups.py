@@ -25,8 +25,24 @@ def _any(lookup: In, compiler: Any, connection: Any) -> Any:
     return f"{lhs} = ANY(%s)", [*lhs_params, values]
 
 
+class _PreparedIds:
+    """Ids given as plain ints are what preparing them would give: skip preparing each of
+    a thousand (Django prepares every element of an ``IN`` list when the query is built,
+    whatever the database: 3 ms a page for a district role's grants)."""
+
+    rhs: Any
+
+    def get_prep_lookup(self) -> Any:
+        values = self.rhs
+        if isinstance(values, set | frozenset | list | tuple) and all(
+            type(v) is int for v in values
+        ):
+            return list(values)
+        return super().get_prep_lookup()  # type: ignore[misc]
+
+
 @Field.register_lookup
-class AnyOf(In):
+class AnyOf(_PreparedIds, In):
     lookup_name = "any"
 
     def as_postgresql(self, compiler: Any, connection: Any) -> Any:
@@ -34,7 +50,7 @@ class AnyOf(In):
 
 
 @ForeignObject.register_lookup
-class RelatedAnyOf(RelatedIn):
+class RelatedAnyOf(_PreparedIds, RelatedIn):
     """The same on a foreign key (``unit_id__any``, ``estimate__unit_id__any``)."""
 
     lookup_name = "any"
