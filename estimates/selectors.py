@@ -111,20 +111,3 @@ def estimates_matching(queryset: QuerySet[Estimate], text: str) -> QuerySet[Esti
         named = units.filter(folded_name__contains=word).values("pk")
         queryset = queryset.filter(Q(unit_id__in=named) | Q(searched__contains=word))
     return queryset
-    queryset = queryset.alias(
-        searched=folded(
-            Concat(
-                "number",
-                Value(" "),
-                "title",
-                Value(" "),
-                "purpose",
-                Value(" "),
-                "unit__name",
-                output_field=TextField(),
-            )
-        )
-    )
-    for word in wanted:
-        queryset = queryset.filter(searched__contains=word)
-    return queryset
