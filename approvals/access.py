@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden
+from core.transactions import prepared
 from delegations.selectors import (
     acting_for_in,
     acting_for_options,
@@ -131,7 +132,9 @@ def access_estimate(
     except (TypeError, ValueError):
         raise Http404 from None
     qs = queryset if queryset is not None else Estimate.objects.all()
-    estimate = qs.filter(pk=pk_int, unit_id__any=unit_ids_with(user, perms.VIEW)).first()
+    # Prepared: a read by key of up to ten joined tables took 3.6 ms to plan, 0.25 to run.
+    with prepared():
+        estimate = qs.filter(pk=pk_int, unit_id__any=unit_ids_with(user, perms.VIEW)).first()
     if estimate is None:
         raise Http404(_("No such estimate."))
     if perm != perms.VIEW and estimate.unit_id not in unit_ids_with(user, perm):

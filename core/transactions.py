@@ -25,7 +25,7 @@ def unit_of_work() -> Iterator[None]:
     """The transaction of one change of state; nested ``step()`` blocks join it. On
     PostgreSQL its statements are prepared once run ``DATABASE_PREPARE_THRESHOLD`` times on
     the connection (single-row reads and writes by key, whose one plan fits every call)."""
-    with transaction.atomic(), _prepared():
+    with transaction.atomic(), prepared():
         token = _unit_of_work.set(True)
         try:
             yield
@@ -34,8 +34,14 @@ def unit_of_work() -> Iterator[None]:
 
 
 @contextmanager
-def _prepared() -> Iterator[None]:
+def prepared() -> Iterator[None]:
+    """Within the block, PostgreSQL prepares a statement run ``DATABASE_PREPARE_THRESHOLD``
+    times on the connection and reuses its plan: for statements whose one plan fits every
+    call (reads and writes by key), not for lists whose best plan depends on the user's
+    units or the words searched."""
     threshold = settings.DATABASE_PREPARE_THRESHOLD
+    if threshold and connection.vendor == "postgresql":
+        connection.ensure_connection()
     raw = connection.connection if connection.vendor == "postgresql" else None
     if not threshold or raw is None:
         yield
