@@ -86,7 +86,8 @@ def inbox_amended_ids(user: AnyUser, statuses: Collection[str] | None = None) ->
     amending = reduce(operator.or_, stages)
     if statuses is not None:
         amending &= Q(estimate__status__in=list(statuses))
-    return list(Amendment.objects.filter(amending).values_list("estimate_id", flat=True))
+    with prepared():  # the few open amendments, then their estimates by key
+        return list(Amendment.objects.filter(amending).values_list("estimate_id", flat=True))
 
 
 def estimate_inbox_for_user(

@@ -16,6 +16,7 @@ from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
+from core.transactions import prepared
 from organization import permissions as perms
 from organization.models import Membership, Unit
 from organization.permissions import group_name
@@ -40,7 +41,8 @@ def _in_force(on: datetime.date) -> QuerySet[Delegation]:
 
 def delegations_active_for(delegate: User, on: datetime.date) -> list[Delegation]:
     """The delegations ``delegate`` may act under on ``on``."""
-    return list(_in_force(on).filter(delegate_id=delegate.pk).order_by("starts_on", "pk"))
+    with prepared():  # by delegate: one plan fits every call
+        return list(_in_force(on).filter(delegate_id=delegate.pk).order_by("starts_on", "pk"))
 
 
 def delegations_for_user(user: User) -> dict[str, list[Delegation]]:

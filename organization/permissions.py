@@ -26,6 +26,7 @@ from django.db.models.functions import Concat, StrIndex, Substr
 from guardian.models import GroupObjectPermission
 
 from core.aggregates import CommaList
+from core.transactions import prepared
 
 from .models import Membership, Role, Unit, UnitKind
 from .selectors import successor_map
@@ -311,7 +312,9 @@ def _grants(user: Any) -> Grants:
             .order_by("name")
             .values_list("name", "agency_name", "held")
         )
-        for group, agency_name, pairs in rows:
+        with prepared():  # by user: one plan fits every call
+            found = list(rows)
+        for group, agency_name, pairs in found:
             by_codename: dict[str, set[int]] = defaultdict(set)
             for pair in pairs.split(",") if pairs else ():
                 codename, _sep, unit_pk = pair.partition(":")
