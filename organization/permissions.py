@@ -376,23 +376,6 @@ def holders(codename: str, unit_id: int) -> Any:
     )
 
 
-def holder_ids_query(codename: str, unit_id: int) -> Any:
-    """The ids of the active users holding ``codename`` on the unit: what ``holders``
-    selects, read from the group memberships joined to the permission rows (a plain join:
-    planning ``holders`` as a subquery took PostgreSQL longer than running it, on every
-    transition's recipients)."""
-    return (
-        get_user_model()
-        .groups.through.objects.filter(
-            user__is_active=True,
-            group__groupobjectpermission__permission__codename=codename,
-            group__groupobjectpermission__content_type_id=unit_content_type_id(),
-            group__groupobjectpermission__object_pk=str(unit_id),
-        )
-        .values_list("user_id", flat=True)
-    )
-
-
 def groups_holding_query(codename: str, unit_id: int) -> Any:
     """The names of the role groups holding ``codename`` on the unit, as a subquery."""
     return GroupObjectPermission.objects.filter(
