@@ -24,7 +24,6 @@ from viewflow.workflow.flow import views as vf_views
 from viewflow.workflow.flow.views import filters as vf_filters
 from viewflow.workflow.models import Task
 
-from approvals import lifecycle
 from approvals.access import (
     estimate_list_for_user,
     flow_tasks_allowed,
@@ -34,6 +33,7 @@ from approvals.access import (
 )
 from estimates.models import Estimate
 from web.views.lists import BoundedPaginator, count_up_to
+from workflows.engine import STATUS_NODES
 from workflows.flows import VISIBLE_TO, EstimateFlow
 from workflows.models import EstimateProcess
 
@@ -60,23 +60,20 @@ def task_queue(user: Any) -> QuerySet[Any]:
     and the newest of them come from an index (``flow_task_node_newest``) instead of every
     open task newest first (a district approver's queue walked 60,000). With several
     stages PostgreSQL plans that ``OR`` worse than the plain list of inbox estimates."""
-    tasks = EstimateFlow.task_class._default_manager.filter(
-        process__flow_class=EstimateFlow, flow_task_type="HUMAN", status=STATUS.NEW
-    )
     stages = inbox_stages(user)
     amended = inbox_amended_ids(user)
+    inbox = Estimate.objects.filter(inbox_condition(stages, amended)).values("pk")
+    tasks = EstimateFlow.task_class._default_manager.filter(
+        process__flow_class=EstimateFlow,
+        flow_task_type="HUMAN",
+        status=STATUS.NEW,
+        process__artifact_object_id__in=inbox,
+    )
     if len(stages) == 1 and not amended:
-        ((status, unit_ids),) = stages.items()
-        node = lifecycle.STATUS_NODES.get(status)
+        node = STATUS_NODES.get(next(iter(stages)))
         if node is not None:
-            return tasks.filter(
-                flow_task=getattr(EstimateFlow.instance, node),
-                process__artifact_object_id__in=Estimate.objects.filter(
-                    status=status, unit_id__any=unit_ids
-                ).values("pk"),
-            )
-    inbox = Estimate.objects.filter(inbox_condition(stages, amended))
-    return tasks.filter(process__artifact_object_id__in=inbox.values("pk"))
+            tasks = tasks.filter(flow_task=node)
+    return tasks
 
 
 def task_inbox(user: Any) -> QuerySet[Any]:
