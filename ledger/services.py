@@ -27,7 +27,7 @@ from django.db.models import FilteredRelation, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.db import row_save
+from core.db import row_save, rows_update
 from core.errors import Problems, RuleViolation
 from core.money import format_vnd
 from core.transactions import step
@@ -259,18 +259,18 @@ def _save(
 ) -> None:
     """Write the changed balance rows (the constraints check them) and the entries: one
     statement per table, whatever the number of sources."""
-    CellAccount.objects.bulk_update([c.account for c in locked.values()], CELL_BALANCES)
+    rows_update([c.account for c in locked.values()], CELL_BALANCES)
     subs = [c.sub for c in locked.values() if c.sub is not None]
     if subs:
         now = timezone.now()
         for sub in subs:
             sub.updated_at = now
-        SubEnvelope.objects.bulk_update(subs, SUB_BALANCES)
+        rows_update(subs, SUB_BALANCES)
     accounts = list(accounts)
     new = [a for a in accounts if a.pk is None]
     held = [a for a in accounts if a.pk is not None]
     if held:
-        EstimateAccount.objects.bulk_update(held, ESTIMATE_BALANCES)
+        rows_update(held, ESTIMATE_BALANCES)
     if new:
         EstimateAccount.objects.bulk_create(new)
     written = [e for e in entries if e.amount]

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.db import rows_update
 from core.errors import Conflict, RuleViolation
 from core.money import MAX_AMOUNT, format_vnd
 from estimates.models import (
@@ -363,7 +364,7 @@ def amendment_approve(
             line.quantity, line.unit_price, line.times = al.quantity, al.unit_price, al.times
             line.amount = line.appraised_amount = line.approved_amount = al.amount
         if factors:
-            EstimateLine.objects.bulk_update(
+            rows_update(
                 [line for line in lines if line.pk in factors],
                 [
                     "quantity",

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.db import rows_update
 from core.errors import Problems, RuleViolation
 from core.money import MAX_AMOUNT
 from core.text import field_limit, text_clean
@@ -313,7 +314,7 @@ def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = 
         # Move kept lines out of the way so positions can be renumbered without clashes.
         for offset, row in enumerate(kept, start=1):
             row.position = 100_000 + offset
-        EstimateLine.objects.bulk_update(kept, ["position"])
+        rows_update(kept, ["position"])
     created: list[EstimateLine] = []
     for position, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1):
         row = (
@@ -324,7 +325,7 @@ def _write_lines(estimate: Estimate, lines: Sequence[LineInput], *, new: bool = 
         if line.line_id is None:
             created.append(row)
     if kept:
-        EstimateLine.objects.bulk_update(kept, LINE_FIELDS)
+        rows_update(kept, LINE_FIELDS)
     if created:
         EstimateLine.objects.bulk_create(created)
     return total

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.db import rows_update
 from core.errors import Problems, RuleViolation
 from core.money import format_vnd
 from core.text import field_limit, text_clean
@@ -146,7 +147,7 @@ def estimate_appraise(
                 if change:
                     changes.append(change)
         problems.raise_any()
-        EstimateLine.objects.bulk_update(lines.values(), ["appraised_amount", "appraisal_note"])
+        rows_update(lines.values(), ["appraised_amount", "appraisal_note"])
         estimate.appraised_amount = sum(line.appraised_amount or 0 for line in lines.values())
         if estimate.appraised_amount == 0:
             raise RuleViolation(
@@ -191,7 +192,7 @@ def estimate_approve(
         lines = list(estimate.lines.order_by("position"))
         for line in lines:
             line.approved_amount = line.appraised_amount
-        EstimateLine.objects.bulk_update(lines, ["approved_amount"])
+        rows_update(lines, ["approved_amount"])
         estimate.approved_amount = sum(line.approved_amount or 0 for line in lines)
         by_source = {
             source: sum(line.approved_amount or 0 for line in lines if line.source == source)

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 
+from core.db import CompiledQueries
 from core.errors import Conflict, Forbidden, RuleViolation
 from core.text import field_limit, text_clean
 from core.transactions import unit_of_work
@@ -34,6 +36,10 @@ from ..audit import audit_record
 from ..lifecycle import Transition
 from ..models import AuditEntry
 
+#: The lock's statement, compiled once per connection and shape (``core.db``): building
+#: and compiling it cost about 1 ms a transition, running it 0.2 ms.
+_LOCKS = CompiledQueries()
+
 
 def lock_estimate(
     estimate_id: int,
@@ -45,15 +51,24 @@ def lock_estimate(
     that bars them from each of ``stages`` (segregation of duties), in the same query;
     ``related`` names more rows to read with it (never locked: the estimate's lock covers
     them)."""
-    qs = Estimate.objects.select_for_update(of=("self",)).select_related(
-        "unit", "plan__issuer", "content", "activity", *related
-    )
-    if people and stages:
-        qs = qs.annotate(**access.conflict_annotations(people, stages))
+    who = sorted(people) if people and stages else []
+    wanted = tuple(sorted(set(stages))) if who else ()
+
+    def build(pk: int, *persons: int) -> QuerySet[Estimate]:
+        qs = Estimate.objects.select_for_update(of=("self",)).select_related(
+            "unit", "plan__issuer", "content", "activity", *related
+        )
+        if persons:
+            qs = qs.annotate(**access.conflict_annotations(set(persons), wanted))
+        return qs.filter(pk=pk)
+
     try:
-        return qs.get(pk=estimate_id)
-    except (Estimate.DoesNotExist, TypeError, ValueError):
-        raise RuleViolation(_("No such estimate.")) from None
+        found = _LOCKS.fetch((tuple(related), wanted, len(who)), build, [estimate_id, *who])
+    except (TypeError, ValueError):
+        found = []
+    if not found:
+        raise RuleViolation(_("No such estimate."))
+    return found[0]
 
 
 def moved_on(estimate: Estimate) -> Conflict:
