@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
+
+from core.db import CompiledQueries
 
 from .models import AuditChainHead, AuditEntry
 
@@ -74,6 +77,14 @@ def _display(user: AbstractBaseUser | None) -> str:
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
+#: The chain head's lock, compiled once per connection (``core.db``).
+_HEAD = CompiledQueries()
+
+
+def _head_locked() -> QuerySet[AuditChainHead]:
+    return AuditChainHead.objects.select_for_update().filter(pk=1)
+
+
 def audit_record(
     *,
     action: str,
@@ -93,7 +104,8 @@ def audit_record(
     records commits or rolls back with it)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    found = _HEAD.fetch("head", _head_locked, [])
+    head = found[0] if found else AuditChainHead.objects.select_for_update().get_or_create(id=1)[0]
     entry = AuditEntry(
         seq=head.last_seq + 1,
         created_at=timezone.now(),

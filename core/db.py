@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.transaction import TransactionManagementError
 
@@ -42,9 +43,10 @@ def rows_update(rows: Iterable[models.Model], fields: Iterable[str]) -> None:
         model._default_manager.bulk_update(rows, fields)
 
 
-#: The values a shape is compiled with, standing in for the caller's: integers no key,
-#: count or amount of this product takes (amounts are at most 10^15).
-_MARKER = -(2**62)
+#: The values a shape is compiled with, standing in for the caller's: the largest integers
+#: every integer column takes (Django finds nothing for a value out of a column's range),
+#: far above any key or constant the product's statements hold.
+_MARKER = 2**31 - 1
 
 
 class CompiledQueries:
@@ -60,7 +62,9 @@ class CompiledQueries:
     same SQL, and Django builds the model instances, related rows and annotations from the
     row as it always does. When a value does not land as a parameter of its own (a list, a
     converted value) the shape is never cached: ``build(*values)`` runs as usual. Values
-    must be integers (keys)."""
+    must be integers (keys); whatever else the statement holds is fixed for the life of
+    the process (names, statuses: never a key read from the database, such as a content
+    type's id, which must be one of the values)."""
 
     def __init__(self) -> None:
         self._by_connection: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = (
@@ -89,8 +93,8 @@ class CompiledQueries:
                 "select_for_update cannot be used outside of a transaction."
             )
         params = list(params)
-        for position, index in slots:
-            params[position] = values[index]
+        for position, index, kind in slots:
+            params[position] = kind(values[index])
         bound = copy.copy(compiler)
         bound.as_sql = lambda *args, **kwargs: (sql, tuple(params))
         return list(models.QuerySet(model=model, query=_Compiled(bound), using=using))
@@ -102,14 +106,17 @@ class CompiledQueries:
             queryset = build(*markers).using(using)
             compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
-        except (ArithmeticError, TypeError, ValueError):  # a marker the shape cannot take
+        except (ArithmeticError, EmptyResultSet, TypeError, ValueError):
+            # a marker the shape cannot take
             return False
+        # A parameter may come wrapped in the driver's integer type (psycopg's ``Int4``
+        # for a 32-bit column): the value put there later is wrapped the same way.
         slots = [
-            (position, markers.index(p))
+            (position, markers.index(int(p)), type(p))
             for position, p in enumerate(params)
-            if type(p) is int and p in markers
+            if isinstance(p, int) and not isinstance(p, bool) and int(p) in markers
         ]
-        if {index for _, index in slots} != set(range(count)) or any(
+        if {index for _, index, _ in slots} != set(range(count)) or any(
             isinstance(p, (list, tuple)) for p in params
         ):
             return False

@@ -23,11 +23,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import FilteredRelation, Max, Q
+from django.db.models import FilteredRelation, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.db import row_save, rows_update
+from core.db import CompiledQueries, row_save, rows_update
 from core.errors import Problems, RuleViolation
 from core.money import format_vnd
 from core.transactions import step
@@ -158,6 +158,10 @@ def _lock_cells(
     return locked
 
 
+#: The ledger's locks, compiled once per connection and shape (``core.db``).
+_LOCKS = CompiledQueries()
+
+
 def _lock_accounts(
     plan: Plan, level: str, sources: list[str], commune: Unit | None = None
 ) -> list[CellAccount]:
@@ -166,18 +170,23 @@ def _lock_accounts(
 
     The sub-envelope rows are not locked themselves: every change of a sub-envelope is
     made here, after its cell's balance row is locked, so that lock covers them."""
-    qs = CellAccount.objects.select_for_update(of=("self", "cell")).select_related(
-        "cell", "cell__plan"
-    )
-    if commune is not None:
-        qs = qs.annotate(
-            commune_sub=FilteredRelation(
-                "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=commune)
-            )
-        ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
-    return list(
-        qs.filter(cell__plan=plan, cell__level=level, cell__source__in=sources).order_by("cell_id")
-    )
+
+    def build(plan_id: int, *communes: int) -> QuerySet[CellAccount]:
+        qs = CellAccount.objects.select_for_update(of=("self", "cell")).select_related(
+            "cell", "cell__plan"
+        )
+        if communes:
+            qs = qs.annotate(
+                commune_sub=FilteredRelation(
+                    "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=communes[0])
+                )
+            ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
+        return qs.filter(cell__plan=plan_id, cell__level=level, cell__source__in=sources).order_by(
+            "cell_id"
+        )
+
+    values = [plan.pk] + ([commune.pk] if commune is not None else [])
+    return _LOCKS.fetch(("cells", level, tuple(sources), len(values)), build, values)
 
 
 def _sync_allocation(cell: EnvelopeCell, account: CellAccount, actor: Any, *, strict: bool) -> None:
@@ -306,20 +315,26 @@ def _accounts_with_cells(
     one query. A balance row of an estimate is only ever made after its cell's (in
     ``_lock_cells``), so every one of them is found."""
     commune = _commune_of(estimate)
-    qs = (
-        EstimateAccount.objects.select_for_update(of=("self", "cell", "cell__account"))
-        .select_related("cell__account", "cell__plan")
-        .filter(estimate=estimate, cell__account__isnull=False)
-    )
-    if commune is not None:
-        qs = qs.annotate(
-            commune_sub=FilteredRelation(
-                "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=commune)
-            )
-        ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
+
+    def build(estimate_id: int, *communes: int) -> QuerySet[EstimateAccount]:
+        qs = (
+            EstimateAccount.objects.select_for_update(of=("self", "cell", "cell__account"))
+            .select_related("cell__account", "cell__plan")
+            .filter(estimate=estimate_id, cell__account__isnull=False)
+        )
+        if communes:
+            qs = qs.annotate(
+                commune_sub=FilteredRelation(
+                    "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=communes[0])
+                )
+            ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
+        return qs.order_by("cell_id")
+
+    values = [estimate.pk] + ([commune.pk] if commune is not None else [])
+    held = _LOCKS.fetch(("estimate accounts", len(values)), build, values)
     accounts: dict[str, EstimateAccount] = {}
     locked: dict[str, _Cell] = {}
-    for account in qs.order_by("cell_id"):
+    for account in held:
         cell = account.cell
         _sync_allocation(cell, cell.account, actor, strict=grows)
         accounts[account.source] = account

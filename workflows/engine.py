@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import PROCESS, STATUS
 from viewflow.workflow.models import Task
 
 from approvals.lifecycle import STATUS_NODES as STATUS_NODE_NAMES
+from core.db import CompiledQueries
 from estimates.models import Estimate
 
 from .flows import EstimateFlow
@@ -40,23 +42,29 @@ def flow_start(estimate: Estimate) -> EstimateProcess:
     return process
 
 
+#: The waiting task's read, compiled once per connection and status (``core.db``).
+_TASKS = CompiledQueries()
+
+
 def flow_complete(estimate: Estimate, from_status: str, user: Any) -> None:
     """Complete the task that waited while the estimate was in ``from_status``; the
     flow's gateways then route on the estimate's new status. The caller holds the
     estimate's row lock (``workflows.locking``): the task is read once, with its process,
     and completed by the actor, who becomes its owner."""
     node = STATUS_NODES[from_status]
-    task = (
-        Task.objects.select_related("process")
-        .filter(
+
+    def build(estimate_id: int, content_type_id: int) -> QuerySet[Task]:
+        return Task.objects.select_related("process").filter(
             process__flow_class=EstimateFlow,
-            process__artifact_content_type=ContentType.objects.get_for_model(Estimate),
-            process__artifact_object_id=estimate.pk,
+            process__artifact_content_type=content_type_id,
+            process__artifact_object_id=estimate_id,
             flow_task=node,
             status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        )
-        .first()
-    )
+        )[:1]
+
+    artifact_type = ContentType.objects.get_for_model(Estimate).pk
+    found = _TASKS.fetch(("waiting", from_status), build, [estimate.pk, artifact_type])
+    task = found[0] if found else None
     if task is None:
         raise StaleTask(from_status)
     try:
