@@ -994,6 +994,7 @@ def settlement_submit(
     settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
     if settlement is not None and settlement.status == SettlementStatus.VERIFIED:
         raise RuleViolation(_("This settlement is already verified and closed."))
+    replaced = settlement is not None
     settlement = settlement or Settlement(estimate=estimate)
     settlement.status = SettlementStatus.PENDING
     settlement.spent = total_spent
@@ -1020,7 +1021,8 @@ def settlement_submit(
             "submitted_at",
         ],
     )
-    settlement.lines.all().delete()
+    if replaced:  # a new settlement has no lines yet
+        settlement.lines.all().delete()
     SettlementLine.objects.bulk_create(
         [
             SettlementLine(settlement=settlement, line_id=line_id, spent=spent, note=note)

@@ -34,7 +34,7 @@ PINNED = {
     "withdraw": 14,  # + which of its beneficiaries it releases (none here: no update)
     "disburse": 12,
     "clear-advance": 10,
-    "settle": 19,
+    "settle": 18,  # a first settlement has no lines to replace
     "verify-settlement": 19,
     "return-settlement": 12,
 }
