@@ -111,3 +111,16 @@ def estimates_matching(queryset: QuerySet[Estimate], text: str) -> QuerySet[Esti
         named = units.filter(folded_name__contains=word).values("pk")
         queryset = queryset.filter(Q(unit_id__in=named) | Q(searched__contains=word))
     return queryset
+
+
+def units_named_by(unit_ids: Any, text: str) -> list[int]:
+    """Of ``unit_ids``, the units whose name holds every word of ``text`` (as
+    ``estimates_matching`` folds them): every estimate of such a unit matches the search,
+    whatever its own text (none when ``text`` has no word)."""
+    wanted = search_words(text)
+    if not wanted:
+        return []
+    units = Unit.objects.filter(pk__any=unit_ids).alias(folded_name=folded("name"))
+    for word in wanted:
+        units = units.filter(folded_name__contains=word)
+    return sorted(units.values_list("pk", flat=True))

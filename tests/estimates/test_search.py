@@ -85,3 +85,36 @@ def test_the_api_searches_and_refuses_an_unknown_filter(
     assert refused.status_code == 400
     assert "communes" in refused.content.decode()
     assert client.get("/api/v1/estimates/", {"page": 1, "page_size": 5}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "nam xe"},  # a commune's name: every estimate of it, from the tally
+        {"q": "duong"},  # an estimate's own text only
+        {"q": "a"},  # in many units' names and in texts
+        {"q": "nam xe duong"},  # the unit's name and the text together
+        {"q": "si lo lau", "status": "draft"},
+        {"q": "khong co dau"},  # nothing
+    ],
+)
+def test_a_search_s_totals_add_up_what_it_lists(
+    client: Client, users: dict[str, Any], two: tuple[Estimate, Estimate], params: dict[str, str]
+) -> None:
+    """The footer of a search: the units whose name holds every word counted from the
+    tally, the other units' matching estimates added up: the same as adding up what the
+    search finds."""
+    estimate_in_status("approved", plan=two[0].plan, drafter=users["hoi.namxe"])
+    client.force_login(users["hoi.huyen"])
+    totals = client.get("/estimates/", params).context["totals"]
+    selection = estimates_matching(Estimate.objects.all(), params["q"])
+    if "status" in params:
+        selection = selection.filter(status=params["status"])
+    listed = list(selection)
+    assert totals == {
+        "count": len(listed),
+        "requested": sum(e.total_amount for e in listed),
+        "appraised": sum(e.appraised_amount or 0 for e in listed),
+        "approved": sum(e.approved_amount or 0 for e in listed),
+    }
+    assert (totals["count"] > 0) is (params["q"] != "khong co dau")

@@ -48,7 +48,7 @@ from estimates.models import (
     EstimateVersion,
     Source,
 )
-from estimates.selectors import plan_chosen
+from estimates.selectors import plan_chosen, units_named_by
 from estimates.tally import tally_available, tally_totals
 from ledger.norms import NormFinding, norm_check_line
 from ledger.selectors import estimate_funding, estimate_money, estimate_settlement
@@ -223,20 +223,43 @@ def estimate_list_totals(
     user: Any, filterset: EstimateFilter, queryset: QuerySet[Estimate]
 ) -> dict[str, int]:
     """The list's count and totals: from the tally (``estimates.tally``, a row per unit and
-    status) when only the plan, status and commune filters apply, else the aggregate of
-    the selection (a text search or a content picks estimates the tally cannot tell)."""
+    status) when only the plan, status and commune filters apply; with a text search, from
+    the tally for the units whose name holds every word and the aggregate of the other
+    units' matching estimates; else (a content picks estimates the tally cannot tell) the
+    aggregate of the selection."""
     if filterset.is_bound and not filterset.is_valid():
         return estimate_totals(queryset)  # the selection is empty: no query
     data = filterset.form.cleaned_data if filterset.is_bound else {}
-    if not tally_available() or data.get("q") or data.get("content"):
+    if not tally_available() or data.get("content"):
         return estimate_totals(queryset)
     plan, unit = data.get("plan"), data.get("unit")
-    return tally_totals(
-        unit_ids_with(user, perms.VIEW),
-        plan_id=plan.pk if plan else None,
-        status=data.get("status") or None,
-        unit_id=unit.pk if unit else None,
+    visible = unit_ids_with(user, perms.VIEW)
+    if not data.get("q"):
+        return tally_totals(
+            visible,
+            plan_id=plan.pk if plan else None,
+            status=data.get("status") or None,
+            unit_id=unit.pk if unit else None,
+        )
+    # A search: the estimates of the units whose name holds every word all match (from the
+    # tally: a commune's name searched by a district role is 100 of its estimates, "xa"
+    # every one of them); the others are added up from their own rows.
+    named = units_named_by(visible, data["q"])
+    totals = (
+        tally_totals(
+            named,
+            plan_id=plan.pk if plan else None,
+            status=data.get("status") or None,
+            unit_id=unit.pk if unit else None,
+        )
+        if named
+        else estimate_totals(queryset.none())
     )
+    rest = sorted(set(visible) - set(named))
+    if rest:
+        more = estimate_totals(queryset.filter(unit_id__any=rest))
+        totals = {key: value + more[key] for key, value in totals.items()}
+    return totals
 
 
 def estimate_list(request: HttpRequest) -> HttpResponse:
