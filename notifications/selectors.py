@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.models import GroupObjectPermission
 
 from approvals import lifecycle
+from core.pagination import BoundedPaginator, counts_up_to
 from delegations.selectors import delegations_active_for
 from estimates.models import Estimate, EstimateStatus
 from organization.models import Unit
@@ -92,6 +93,10 @@ def _stage_units(user: User, on: datetime.date) -> dict[str, set[int]]:
     return found
 
 
+#: A stage's tab counts its late estimates up to this ("1000+").
+COUNT_UP_TO = BoundedPaginator.LIMIT
+
+
 @dataclass(frozen=True)
 class OverdueStage:
     status: str
@@ -113,11 +118,14 @@ class OverdueWork:
 
     def stages(self) -> list[OverdueStage]:
         """The stages where the user acts, in lifecycle order, each with its number of
-        late estimates (one query)."""
+        late estimates counted up to ``COUNT_UP_TO`` (one query)."""
         if not self.where:
             return []
-        counts = Estimate.objects.aggregate(
-            **{status: Count("pk", filter=q) for status, q in self.where.items()}
+        # Each stage's count walks the index on (status, entered) and stops at the tabs'
+        # limit ("1000+"): a district's 20,000 late estimates were counted every visit.
+        counts = counts_up_to(
+            {status: Estimate.objects.filter(q) for status, q in self.where.items()},
+            COUNT_UP_TO,
         )
         return [
             OverdueStage(status, str(EstimateStatus(status).label), counts[status] or 0)
@@ -163,7 +171,7 @@ def overdue_work(user: User, today: datetime.date | None = None) -> OverdueWork:
         if rule is None:
             continue
         before = start_of_day(last_late_entry(rule, today, holidays) + datetime.timedelta(days=1))
-        where[stage] = Q(status=stage, unit_id__in=unit_ids, status_changed_at__lt=before)
+        where[stage] = Q(status=stage, unit_id__any=sorted(unit_ids), status_changed_at__lt=before)
     return OverdueWork(today, rules, holidays, where)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.auth import request_user
+from core.pagination import BoundedPaginator
 
 from . import selectors, services
 from .forms import PreferencesForm
@@ -65,7 +66,8 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 
 def overdue_list(request: HttpRequest) -> HttpResponse:
     """What is late where the user acts: a tab per stage with its count, the chosen stage's
-    late estimates a page at a time, most late first."""
+    late estimates a page at a time, most late first. A count stops at 1,000 ("1000+"; its
+    first 20 pages are offered, the printed list holds every late estimate)."""
     work = selectors.overdue_work(request_user(request))
     stages = work.stages()
     chosen = next((s for s in stages if s.status == request.GET.get("stage")), None)
@@ -73,9 +75,11 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         chosen = next((s for s in stages if s.count), stages[0] if stages else None)
     page = None
     if chosen is not None:
-        size = PRINT_ROWS if request.GET.get("print") else OVERDUE_PAGE
-        paginator = Paginator(work.estimates(chosen.status), size)
-        paginator.count = chosen.count  # counted with the tabs: not counted again
+        if request.GET.get("print"):  # every late estimate of the stage, counted exactly
+            paginator = Paginator(work.estimates(chosen.status), PRINT_ROWS)
+        else:
+            paginator = BoundedPaginator(work.estimates(chosen.status), OVERDUE_PAGE)
+            paginator.count = chosen.count  # counted with the tabs ("1000+"): not again
         page = paginator.get_page(request.GET.get("page"))
     context = {
         "stages": stages,

@@ -106,6 +106,31 @@ def test_overdue_page(plan: Plan, people: People, client: Client) -> None:
     assert estimate.number not in client.get("/notifications/overdue/").content.decode()
 
 
+def test_overdue_counts_stop_at_the_limit_and_printing_lists_every_one(
+    plan: Plan, people: People, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stage's count stops at ``COUNT_UP_TO`` ("1000+" at scale; 2 here); its pages walk
+    on, and the printed list holds every late estimate."""
+    from notifications import selectors, views
+
+    monkeypatch.setattr(selectors, "COUNT_UP_TO", 2)
+    monkeypatch.setattr(views, "OVERDUE_PAGE", 1)
+    late = [in_review_since(30, plan, people) for _ in range(3)]
+    client.force_login(people.reviewer)
+    page = client.get("/notifications/overdue/").content.decode()
+    assert "2+ dự toán trễ hạn" in page
+    assert [e.number in page for e in late] == [True, False, False]  # the most late first
+    assert "page=2" in page and "2+" in page
+    second = client.get("/notifications/overdue/", {"page": 2}).content.decode()
+    assert [e.number in second for e in late] == [False, True, False]
+    printed = client.get("/notifications/overdue/", {"print": 1}).content.decode()
+    assert all(e.number in printed for e in late)
+    work = selectors.overdue_work(people.reviewer)
+    assert [(s.status, str(s.count)) for s in work.stages()] == [("review", "2+")]
+    monkeypatch.setattr(selectors, "COUNT_UP_TO", 3)
+    assert [(s.status, s.count) for s in work.stages()] == [("review", 3)]
+
+
 def _queries(client: Client, url: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

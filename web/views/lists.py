@@ -7,7 +7,10 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
-from django.utils.functional import cached_property
+
+from core.pagination import AtLeast, BoundedPaginator, count_up_to
+
+__all__ = ["PRINT_ROWS", "AtLeast", "BoundedPaginator", "count_up_to", "list_page", "print_mode"]
 
 #: The rows of a printed list: all of them, like the Excel export.
 PRINT_ROWS = 1_000_000
@@ -15,39 +18,6 @@ PRINT_ROWS = 1_000_000
 
 def print_mode(request: HttpRequest) -> bool:
     return bool(request.GET.get("print"))
-
-
-class AtLeast(int):
-    """A count that stopped at its limit: a number for the pager's arithmetic, shown with a
-    "+" ("1000+")."""
-
-    def __str__(self) -> str:
-        return f"{int(self)}+"
-
-
-def count_up_to(rows: Any, limit: int) -> int:
-    """The number of ``rows`` (a queryset), counted up to ``limit``: above it,
-    ``AtLeast(limit)`` ("99+", "1000+"); the database stops reading there."""
-    found = int(rows.order_by()[: limit + 1].count())
-    return AtLeast(limit) if found > limit else found
-
-
-class BoundedPaginator(Paginator):
-    """A pager counting at most ``LIMIT`` rows (the database stops there): a district
-    role's inbox or viewflow's task list counted every row of 100,000 estimates for its
-    "page 1 of N". Above the limit it says "1000+" rows and "40+" pages and offers the
-    first 40 pages; the filters narrow the rest."""
-
-    LIMIT = 1000
-
-    @cached_property
-    def count(self) -> int:
-        return count_up_to(self.object_list, self.LIMIT)
-
-    @cached_property
-    def num_pages(self) -> int:
-        pages = super().num_pages
-        return AtLeast(pages) if isinstance(self.count, AtLeast) else pages
 
 
 def list_page(
