@@ -77,7 +77,7 @@ def test_the_queue_lists_the_tasks_the_gate_offers(
 
     assert queued("hoi.huyen") == {e.pk for e in review}  # the reviewer's
     assert queued("tckh") == {e.pk for e in appraisal}  # Finance-Planning's
-    # The approver acts at one stage: the queue names its node (the index's fast path).
+    # Each queue names its stages' nodes (the approver's one: the index's fast path).
     assert queued("pho.chutich") == {e.pk for e in approval}
     assert queued("hoi.silolau") == set()  # the drafter waits on nobody's queue
 
