@@ -37,10 +37,16 @@ def rows_update(rows: Iterable[models.Model], fields: Iterable[str]) -> None:
     if len(rows) == 1:
         row = rows[0]
         model._default_manager.filter(pk=row.pk).update(
-            **{name: getattr(row, model._meta.get_field(name).attname) for name in fields}
+            **{name: getattr(row, _attname(model, name)) for name in fields}
         )
     else:
         model._default_manager.bulk_update(rows, fields)
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    """The attribute holding column ``name``'s value (``unit_id`` for ``unit``)."""
+    field = model._meta.get_field(name)
+    return str(getattr(field, "attname", name))
 
 
 #: The values a shape is compiled with, standing in for the caller's: the largest integers
@@ -97,7 +103,9 @@ class CompiledQueries:
             params[position] = kind(values[index])
         bound = copy.copy(compiler)
         bound.as_sql = lambda *args, **kwargs: (sql, tuple(params))
-        return list(models.QuerySet(model=model, query=_Compiled(bound), using=using))
+        # ``_Compiled`` stands in for the query: all ``ModelIterable`` asks of it.
+        compiled = _Compiled(bound)
+        return list(models.QuerySet(model=model, query=compiled, using=using))  # type: ignore[arg-type]
 
     @staticmethod
     def _compile(build: Callable[..., models.QuerySet], count: int, using: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.functional import cached_property
 
 
@@ -51,7 +51,7 @@ def counts_up_to(selections: dict[str, Any], limit: int) -> dict[str, int]:
         return {}
     parts: list[str] = []
     params: list[Any] = []
-    using = None
+    using = DEFAULT_DB_ALIAS
     for rows in selections.values():
         sql, more = rows.order_by().values("pk")[: limit + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 - Django's SQL
