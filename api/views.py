@@ -41,6 +41,7 @@ from approvals.access import (
     amendment_actions_allowed,
     estimate_inbox_for_user,
     estimate_list_for_user,
+    inbox_count,
     unit_ids_with,
 )
 from approvals.models import AuditEntry
@@ -718,6 +719,24 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Estimate]:
         return estimate_inbox_for_user(self.request.user).select_related(
             "unit", "content", "activity", "plan"
+        )
+
+    def list_count(self) -> int | None:
+        """The list's count from the estimates' tally when only the plan, the commune and
+        the status choose (``approvals.access.inbox_count``); None otherwise, and the pager
+        counts."""
+        chosen = set(self.request.query_params) - LIST_PARAMETERS - {"ordering"}
+        if not chosen <= TALLY_FILTERS:
+            return None
+        filterset = EstimateFilter(self.request.query_params, queryset=Estimate.objects.none())
+        if not filterset.is_valid():
+            return None
+        data = filterset.form.cleaned_data
+        return inbox_count(
+            self.request.user,
+            plan_id=data.get("plan"),
+            status=data.get("status") or None,
+            unit_id=data.get("commune"),
         )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

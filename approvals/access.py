@@ -27,6 +27,7 @@ from delegations.selectors import (
     delegations_active_for,
 )
 from estimates.models import Amendment, Estimate
+from estimates.tally import tally_available, tally_count_waiting
 from organization import permissions as perms
 from organization.models import Role
 from organization.permissions import unit_grants_of
@@ -105,6 +106,33 @@ def estimate_inbox_for_user(
     condition = inbox_condition(inbox_stages(user, statuses), inbox_amended_ids(user, statuses))
     queryset = Estimate.objects.filter(condition)
     return queryset if statuses is None else queryset.filter(status__in=list(statuses))
+
+
+def inbox_count(
+    user: AnyUser,
+    *,
+    plan_id: int | None = None,
+    status: str | None = None,
+    unit_id: int | None = None,
+) -> int | None:
+    """The exact number of estimates in the user's inbox (``estimate_inbox_for_user``, with
+    the optional filters), from the estimates' tally: a district role's 20,000 waiting
+    are not read to be counted. The estimates whose open amendment waits for the user
+    and that are not already waiting in one of their stages are counted by key. None
+    where the tally is not kept (SQLite): count the inbox itself."""
+    if not tally_available():
+        return None
+    stages = inbox_stages(user, [status] if status else None)
+    counted = tally_count_waiting(stages, plan_id=plan_id, unit_id=unit_id)
+    amended = inbox_amended_ids(user, [status] if status else None)
+    if amended:
+        more = Estimate.objects.filter(pk__in=amended).exclude(inbox_condition(stages, []))
+        if plan_id is not None:
+            more = more.filter(plan_id=plan_id)
+        if unit_id is not None:
+            more = more.filter(unit_id=unit_id)
+        counted += more.count()
+    return counted
 
 
 def inbox_condition(stages: dict[str, frozenset[int]], amended: list[int]) -> Q:

@@ -18,11 +18,11 @@ which at a demo's size costs nothing (``tally_available``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from .models import EstimateTally
 
@@ -138,3 +138,22 @@ def tally_totals(
         approved=Sum("approved_amount"),
     )
     return {key: value or 0 for key, value in sums.items()}
+
+
+def tally_count_waiting(
+    stages: Mapping[str, Iterable[int]],
+    *,
+    plan_id: int | None = None,
+    unit_id: int | None = None,
+) -> int:
+    """The number of estimates in each of ``stages``' statuses among its units (an inbox's
+    estimates, ``approvals.access.inbox_stages``), read from the tally (one query)."""
+    condition = Q(pk__in=[])
+    for status, unit_ids in stages.items():
+        condition |= Q(status=status, unit_id__any=sorted(unit_ids))
+    rows = EstimateTally.objects.filter(condition)
+    if plan_id is not None:
+        rows = rows.filter(plan_id=plan_id)
+    if unit_id is not None:
+        rows = rows.filter(unit_id=unit_id)
+    return int(rows.aggregate(n=Sum("count"))["n"] or 0)

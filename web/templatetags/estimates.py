@@ -13,12 +13,15 @@ from approvals.access import (
     follows_advances,
     unit_ids_with,
 )
+from approvals.access import (
+    inbox_count as waiting_count,
+)
 from estimates.models import Source
 from estimates.models import status_label as estimate_status_label
 from organization import permissions as perms
 from organization.models import role_label as organization_role_label
 from reports.access import follows_money
-from web.views.lists import count_up_to
+from web.views.lists import AtLeast, count_up_to
 
 register = template.Library()
 
@@ -30,15 +33,23 @@ BADGE_MAX = 99
 
 @register.simple_tag(takes_context=True)
 def inbox_count(context: dict[str, Any]) -> int:
-    """How many estimates wait for the user (for the menu), counted up to ``BADGE_MAX``
-    (``web.views.lists.count_up_to``: shown "99+" above it)."""
+    """How many estimates wait for the user (for the menu): from the estimates' tally
+    (``approvals.access.inbox_count``), else counted up to ``BADGE_MAX``; shown "99+"
+    above it."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
     cached: int | None = getattr(request, "_inbox_count", None)
     if cached is None:
-        cached = count_up_to(estimate_inbox_for_user(user), BADGE_MAX)
+        # The inbox page counted the same already (``_inbox_exact``, its unfiltered count).
+        exact = getattr(request, "_inbox_exact", None)
+        if exact is None:
+            exact = waiting_count(user)
+        if exact is None:
+            cached = count_up_to(estimate_inbox_for_user(user), BADGE_MAX)
+        else:
+            cached = AtLeast(BADGE_MAX) if exact > BADGE_MAX else exact
         request._inbox_count = cached  # type: ignore[union-attr]
     return cached
 

@@ -26,6 +26,7 @@ from approvals.access import (
     access_estimate,
     estimate_inbox_for_user,
     estimate_list_for_user,
+    inbox_count,
     unit_ids_with,
 )
 from approvals.lifecycle import EDITABLE_STATUSES, MONEY_STATUSES
@@ -276,14 +277,21 @@ def estimate_list(request: HttpRequest) -> HttpResponse:
 
 
 def estimate_inbox(request: HttpRequest) -> HttpResponse:
-    """What waits for the user, oldest first, counted up to 1,000 ("1000+": a district
-    role may have 20,000 waiting, and counting them all cost every visit)."""
+    """What waits for the user, oldest first, counted exactly from the estimates' tally (a
+    district role may have 20,000 waiting: counting their rows cost every visit); where no
+    tally is kept, counted up to 1,000 ("1000+")."""
     queryset = estimate_inbox_queryset(request)
+    count = None
+    if not queryset.query.is_empty():  # an unknown plan asked for: no rows, no count
+        raw = _as_query(request.GET).get("plan")
+        count = inbox_count(request.user, plan_id=int(raw) if raw else None)
+        if not raw:
+            request._inbox_exact = count  # type: ignore[attr-defined]  # the menu's badge
     return render(
         request,
         "estimates/inbox.html",
         {
-            "page": list_page(request, queryset, PAGE_SIZE, bounded=True),
+            "page": list_page(request, queryset, PAGE_SIZE, count=count, bounded=True),
             "may_draft": _may_draft(request),
             "may_approve": bool(unit_ids_with(request.user, perms.APPROVE)),
         },
