@@ -234,6 +234,24 @@ LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
 TALLY_FILTERS = frozenset({"plan", "commune", "status"})
 
 
+def tally_filters(request: Any) -> dict[str, Any] | None:
+    """The estimate filters of a list request as the tally takes them (``plan_id``,
+    ``status``, ``unit_id``) when only those choose; None when another does (a search, a
+    content, an ordering) or one is invalid: then the pager counts the rows."""
+    chosen = set(request.query_params) - LIST_PARAMETERS - {"ordering"}
+    if not chosen <= TALLY_FILTERS:
+        return None
+    filterset = EstimateFilter(request.query_params, queryset=Estimate.objects.none())
+    if not filterset.is_valid():
+        return None
+    data = filterset.form.cleaned_data
+    return {
+        "plan_id": data.get("plan"),
+        "status": data.get("status") or None,
+        "unit_id": data.get("commune"),
+    }
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Estimates you may see",
@@ -279,21 +297,12 @@ class EstimateViewSet(_TransitionViewSet):
         """The list's count read from the estimates' tally when only the plan, the commune
         and the status choose (exact, without counting a district's 100,000 rows); None
         otherwise, and the pager counts."""
-        if self.action != "list":  # the estimate's history, versions...: their own rows
+        if self.action != "list" or not tally_available():  # history, versions...: their own rows
             return None
-        chosen = set(self.request.query_params) - LIST_PARAMETERS - {"ordering"}
-        if not tally_available() or not chosen <= TALLY_FILTERS:
+        chosen = tally_filters(self.request)
+        if chosen is None:
             return None
-        filterset = EstimateFilter(self.request.query_params, queryset=Estimate.objects.none())
-        if not filterset.is_valid():
-            return None
-        data = filterset.form.cleaned_data
-        return tally_totals(
-            unit_ids_with(self.request.user, perms.VIEW),
-            plan_id=data.get("plan"),
-            status=data.get("status") or None,
-            unit_id=data.get("commune"),
-        )["count"]
+        return tally_totals(unit_ids_with(self.request.user, perms.VIEW), **chosen)["count"]
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action == "list":
@@ -725,19 +734,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """The list's count from the estimates' tally when only the plan, the commune and
         the status choose (``approvals.access.inbox_count``); None otherwise, and the pager
         counts."""
-        chosen = set(self.request.query_params) - LIST_PARAMETERS - {"ordering"}
-        if not chosen <= TALLY_FILTERS:
-            return None
-        filterset = EstimateFilter(self.request.query_params, queryset=Estimate.objects.none())
-        if not filterset.is_valid():
-            return None
-        data = filterset.form.cleaned_data
-        return inbox_count(
-            self.request.user,
-            plan_id=data.get("plan"),
-            status=data.get("status") or None,
-            unit_id=data.get("commune"),
-        )
+        chosen = tally_filters(self.request)
+        return None if chosen is None else inbox_count(self.request.user, **chosen)
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)

@@ -253,6 +253,22 @@ def test_tasks_waiting_for_each_role(
     got = {by_id[row["id"]]: row["actions"] for row in rows}
     wanted = {key: actions for key, actions in expected.items() if actions is not None}
     assert got == wanted
+    # The count (from the estimates' tally when only plan, commune and status choose; else
+    # counted) is the rows', with each filter, on a page of one row as on the whole list.
+    client = api(username)
+    silolau = three[SILOLAU]
+    for query in [
+        {},
+        {"status": "review"},
+        {"status": "draft"},
+        {"commune": silolau.unit_id},
+        {"plan": silolau.plan_id, "status": "draft"},
+        {"q": "xa"},
+        {"status": "closed"},
+    ]:
+        whole = client.get("/api/v1/tasks/", query).json()
+        one = client.get("/api/v1/tasks/", {**query, "page_size": 1}).json()
+        assert whole["count"] == one["count"] == len(whole["results"]), (username, query)
 
 
 def test_list_queries_do_not_grow_with_the_data(api: Client, plan: Plan, people: People) -> None:
