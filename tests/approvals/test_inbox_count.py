@@ -25,9 +25,7 @@ def _counted(user: Any, **filters: Any) -> int:
     return rows.count()
 
 
-def test_the_inbox_count_from_the_tally_is_the_inbox_s(
-    plan: Plan, users: dict[str, Any]
-) -> None:
+def test_the_inbox_count_from_the_tally_is_the_inbox_s(plan: Plan, users: dict[str, Any]) -> None:
     made = [
         estimate_in_status(status, plan=plan, drafter=users[drafter])
         for status, drafter in [
