@@ -86,7 +86,8 @@ beat: $(STAMP)
 ## bench/results/<time>.json and (the full run) into docs/benchmarks.md; they assert
 ## nothing about time. `make bench` is aimed at under 15 minutes, `make bench-quick` at 2
 ## (smaller sizes, docs left as they are). Set DATABASE_URL (the server: each benchmark
-## makes and drops a database bench_<name>) and CELERY_BROKER_URL (Redis).
+## makes and drops a database bench_<name>, copied from a kept bench_template_<hash>) and
+## CELERY_BROKER_URL (Redis).
 bench: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m bench
 bench-quick: $(STAMP)
