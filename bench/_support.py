@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
@@ -58,17 +59,20 @@ def django_database(label: str) -> Iterator[str]:
         teardown_databases(old, verbosity=0)
 
 
-# ``make bench`` migrates one database, kept as a template named after the migrations it
-# ran, and copies it for each benchmark (``CREATE DATABASE … TEMPLATE``: about a second,
-# against eight to migrate each). The test suite's runs (``BENCH_DB_PREFIX``) migrate
-# their own and leave nothing behind.
-TEMPLATE_PREFIX = "bench_template_"
+# A run migrates one database, kept as a template named after the migrations it ran, and
+# copies it for each benchmark (``CREATE DATABASE … TEMPLATE``: about a second, against
+# eight to migrate each). ``make bench`` keeps its template for the next run; a run with
+# its own ``BENCH_DB_PREFIX`` (the test suite's) drops its template when it ends.
+
+
+def _template_prefix() -> str:
+    return f"{prefixed('template')}_"
 
 
 def _from_template() -> bool:
     from django.db import connections
 
-    return not os.environ.get("BENCH_DB_PREFIX") and connections["default"].vendor == "postgresql"
+    return connections["default"].vendor == "postgresql"
 
 
 def _migrations_fingerprint() -> str:
@@ -96,10 +100,10 @@ def _template_ensure() -> str:
     from django.db import connections
     from django.test.utils import setup_databases
 
-    name = f"{TEMPLATE_PREFIX}{_migrations_fingerprint()}"
+    name = f"{_template_prefix()}{_migrations_fingerprint()}"
     with _server_cursor() as cursor:
         cursor.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{TEMPLATE_PREFIX}%"]
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{_template_prefix()}%"]
         )
         existing = {row[0] for row in cursor.fetchall()}
     for stale in sorted(existing - {name}):
@@ -117,6 +121,8 @@ def _template_ensure() -> str:
         raise
     connections.close_all()
     _database_use(original)
+    if os.environ.get("BENCH_DB_PREFIX"):  # a run of its own: nothing left behind
+        atexit.register(_database_drop, name)
     return name
 
 
