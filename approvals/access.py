@@ -27,7 +27,7 @@ from delegations.selectors import (
     delegations_active_for,
 )
 from estimates.models import Amendment, Estimate
-from estimates.tally import tally_available, tally_count_waiting
+from estimates.tally import tally_available, tally_count
 from organization import permissions as perms
 from organization.models import Role
 from organization.permissions import unit_grants_of
@@ -122,11 +122,12 @@ def inbox_count(
     where the tally is not kept (SQLite): count the inbox itself."""
     if not tally_available():
         return None
-    stages = inbox_stages(user, [status] if status else None)
-    counted = tally_count_waiting(stages, plan_id=plan_id, unit_id=unit_id)
-    amended = inbox_amended_ids(user, [status] if status else None)
+    statuses = [status] if status else None
+    waiting = inbox_condition(inbox_stages(user, statuses), [])
+    counted = tally_count(waiting, plan_id=plan_id, unit_id=unit_id)
+    amended = inbox_amended_ids(user, statuses)
     if amended:
-        more = Estimate.objects.filter(pk__in=amended).exclude(inbox_condition(stages, []))
+        more = Estimate.objects.filter(pk__in=amended).exclude(waiting)
         if plan_id is not None:
             more = more.filter(plan_id=plan_id)
         if unit_id is not None:

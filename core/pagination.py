@@ -27,10 +27,10 @@ def count_up_to(rows: Any, limit: int) -> int:
 
 
 class BoundedPaginator(Paginator):
-    """A pager counting at most ``LIMIT`` rows (the database stops there): a district
-    role's inbox or viewflow's task list counted every row of 100,000 estimates for its
-    "page 1 of N". Above the limit it says "1000+" rows and "40+" pages and offers the
-    first 40 pages; the filters narrow the rest."""
+    """A pager counting at most ``LIMIT`` rows (the database stops there): viewflow's task
+    lists counted every row of 100,000 estimates for their "page 1 of N" (the inbox is
+    counted from the tally where one is kept). Above the limit it says "1000+" rows and
+    "40+" pages and offers the first 40 pages; the filters narrow the rest."""
 
     LIMIT = 1000
 

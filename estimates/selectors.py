@@ -106,11 +106,18 @@ def estimates_matching(queryset: QuerySet[Estimate], text: str) -> QuerySet[Esti
             )
         )
     )
-    units = Unit.objects.alias(folded_name=folded("name"))
     for word in wanted:
-        named = units.filter(folded_name__contains=word).values("pk")
+        named = _units_naming(Unit.objects.all(), [word]).values("pk")
         queryset = queryset.filter(Q(unit_id__in=named) | Q(searched__contains=word))
     return queryset
+
+
+def _units_naming(units: QuerySet[Unit], words: list[str]) -> QuerySet[Unit]:
+    """Of ``units``, those whose name, folded, holds every one of ``words``."""
+    units = units.alias(folded_name=folded("name"))
+    for word in words:
+        units = units.filter(folded_name__contains=word)
+    return units
 
 
 def units_named_by(unit_ids: Any, text: str) -> list[int]:
@@ -120,7 +127,5 @@ def units_named_by(unit_ids: Any, text: str) -> list[int]:
     wanted = search_words(text)
     if not wanted:
         return []
-    units = Unit.objects.filter(pk__any=unit_ids).alias(folded_name=folded("name"))
-    for word in wanted:
-        units = units.filter(folded_name__contains=word)
+    units = _units_naming(Unit.objects.filter(pk__any=unit_ids), wanted)
     return sorted(units.values_list("pk", flat=True))

@@ -18,7 +18,7 @@ which at a demo's size costs nothing (``tally_available``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -140,17 +140,9 @@ def tally_totals(
     return {key: value or 0 for key, value in sums.items()}
 
 
-def tally_count_waiting(
-    stages: Mapping[str, Iterable[int]],
-    *,
-    plan_id: int | None = None,
-    unit_id: int | None = None,
-) -> int:
-    """The number of estimates in each of ``stages``' statuses among its units (an inbox's
-    estimates, ``approvals.access.inbox_stages``), read from the tally (one query)."""
-    condition = Q(pk__in=[])
-    for status, unit_ids in stages.items():
-        condition |= Q(status=status, unit_id__any=sorted(unit_ids))
+def tally_count(condition: Q, *, plan_id: int | None = None, unit_id: int | None = None) -> int:
+    """The number of estimates meeting ``condition`` (on their status and unit: an inbox's,
+    ``approvals.access.inbox_condition``), read from the tally (one query)."""
     rows = EstimateTally.objects.filter(condition)
     if plan_id is not None:
         rows = rows.filter(plan_id=plan_id)

@@ -162,6 +162,16 @@ def _lock_cells(
 _LOCKS = CompiledQueries()
 
 
+def _with_commune_sub(qs: QuerySet[Any], cell: str, commune_id: int) -> QuerySet[Any]:
+    """``qs`` reading, as ``commune_sub``, the commune's sub-envelope of the envelope cell
+    at ``cell`` (None where the commune has no share of it), in the same query."""
+    return qs.annotate(
+        commune_sub=FilteredRelation(
+            f"{cell}__subenvelopes", condition=Q(**{f"{cell}__subenvelopes__commune": commune_id})
+        )
+    ).select_related("commune_sub")
+
+
 def _lock_accounts(
     plan: Plan, level: str, sources: list[str], commune: Unit | None = None
 ) -> list[CellAccount]:
@@ -176,11 +186,7 @@ def _lock_accounts(
             "cell", "cell__plan"
         )
         if communes:
-            qs = qs.annotate(
-                commune_sub=FilteredRelation(
-                    "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=communes[0])
-                )
-            ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
+            qs = _with_commune_sub(qs, "cell", communes[0])
         return qs.filter(cell__plan=plan_id, cell__level=level, cell__source__in=sources).order_by(
             "cell_id"
         )
@@ -323,11 +329,7 @@ def _accounts_with_cells(
             .filter(estimate=estimate_id, cell__account__isnull=False)
         )
         if communes:
-            qs = qs.annotate(
-                commune_sub=FilteredRelation(
-                    "cell__subenvelopes", condition=Q(cell__subenvelopes__commune=communes[0])
-                )
-            ).select_related("commune_sub")  # type: ignore[misc]  # the stubs know no FilteredRelation
+            qs = _with_commune_sub(qs, "cell", communes[0])
         return qs.order_by("cell_id")
 
     values = [estimate.pk] + ([commune.pk] if commune is not None else [])

@@ -209,14 +209,21 @@ def estimate_inbox_queryset(request: HttpRequest) -> QuerySet[Estimate]:
     return estimate_inbox_queryset_for(request.user, request.GET)
 
 
+def _inbox_plan_id(params: Any) -> int | None:
+    """The inbox's ``?plan=<id>``; ValueError when it is not a number."""
+    raw = _as_query(params).get("plan") if params else None
+    return int(raw) if raw else None
+
+
 def estimate_inbox_queryset_for(user: Any, params: Any) -> QuerySet[Estimate]:
     queryset = estimate_inbox_for_user(user)
-    raw = _as_query(params).get("plan") if params else None
-    if raw:
-        try:
-            queryset = queryset.filter(plan_id=int(raw))
-        except ValueError:
-            queryset = queryset.none()
+    try:
+        plan_id = _inbox_plan_id(params)
+    except ValueError:
+        queryset = queryset.none()
+    else:
+        if plan_id is not None:
+            queryset = queryset.filter(plan_id=plan_id)
     return queryset.select_related("unit", "content").order_by("status_changed_at", "pk")
 
 
@@ -234,28 +241,19 @@ def estimate_list_totals(
     if not tally_available() or data.get("content"):
         return estimate_totals(queryset)
     plan, unit = data.get("plan"), data.get("unit")
+    filters = {
+        "plan_id": plan.pk if plan else None,
+        "status": data.get("status") or None,
+        "unit_id": unit.pk if unit else None,
+    }
     visible = unit_ids_with(user, perms.VIEW)
     if not data.get("q"):
-        return tally_totals(
-            visible,
-            plan_id=plan.pk if plan else None,
-            status=data.get("status") or None,
-            unit_id=unit.pk if unit else None,
-        )
+        return tally_totals(visible, **filters)
     # A search: the estimates of the units whose name holds every word all match (from the
     # tally: a commune's name searched by a district role is 100 of its estimates, "xa"
     # every one of them); the others are added up from their own rows.
     named = units_named_by(visible, data["q"])
-    totals = (
-        tally_totals(
-            named,
-            plan_id=plan.pk if plan else None,
-            status=data.get("status") or None,
-            unit_id=unit.pk if unit else None,
-        )
-        if named
-        else estimate_totals(queryset.none())
-    )
+    totals = tally_totals(named, **filters) if named else estimate_totals(queryset.none())
     rest = sorted(set(visible) - set(named))
     if rest:
         more = estimate_totals(queryset.filter(unit_id__any=rest))
@@ -283,9 +281,9 @@ def estimate_inbox(request: HttpRequest) -> HttpResponse:
     queryset = estimate_inbox_queryset(request)
     count = None
     if not queryset.query.is_empty():  # an unknown plan asked for: no rows, no count
-        raw = _as_query(request.GET).get("plan")
-        count = inbox_count(request.user, plan_id=int(raw) if raw else None)
-        if not raw:
+        plan_id = _inbox_plan_id(request.GET)
+        count = inbox_count(request.user, plan_id=plan_id)
+        if plan_id is None:
             request._inbox_exact = count  # type: ignore[attr-defined]  # the menu's badge
     return render(
         request,
