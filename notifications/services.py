@@ -3,10 +3,10 @@
 The path of a notice::
 
     transition (approvals.services)          ── one transaction ──
-      └─ event_emit()  → OutboxEvent row + on_commit(kick)
-    kick: right after commit, publish that event (publish_claimed: it was written marked
-      as published; marked pending again if the broker refuses it)
-    relay: by beat every few seconds (and after every commit in eager mode: relay_now)
+      └─ event_emit()  → OutboxEvent row; its commit sends NOTIFY notifications_outbox
+    relay: each worker's listener, woken by that commit (notifications.relay), and the beat
+      every few seconds for what nobody listened to (in eager mode: after every commit,
+      relay_now)
       └─ outbox_relay() → SELECT … FOR UPDATE SKIP LOCKED, publish to Redis, mark published
     worker
       └─ event_handle() → Delivery unique on (event, recipient, channel): in-app, e-mail
@@ -97,31 +97,6 @@ def relay_now(event_ids: list[int]) -> None:
         )
 
 
-def publish_claimed(event_ids: list[int]) -> None:
-    """After commit, publish events written already marked as published (``_outbox_write``
-    with a broker): no transaction of its own, no query when the broker takes them. If it
-    does not, they are marked pending again (one UPDATE) for the beat's relay. Never
-    raises. Should this process die between its commit and here, the relay publishes them
-    again after ``NOTIFICATIONS_REPUBLISH_AFTER``: late, never lost."""
-    from .tasks import publish_event
-
-    for done, pk in enumerate(event_ids):
-        try:
-            publish_event(pk)
-        except Exception as exc:
-            failed = event_ids[done:]
-            log.warning("Could not publish events %s now; the periodic relay will", failed)
-            try:
-                OutboxEvent.objects.filter(pk__in=failed, processed_at__isnull=True).update(
-                    published_at=None,
-                    publish_count=F("publish_count") - 1,
-                    last_error=str(exc)[:2000],
-                )
-            except Exception:  # the relay republishes them after NOTIFICATIONS_REPUBLISH_AFTER
-                log.warning("Could not mark events %s pending again", failed, exc_info=True)
-            return
-
-
 def _outbox_write(
     *,
     kind: str,
@@ -134,10 +109,6 @@ def _outbox_write(
 ) -> OutboxEvent:
     from .tasks import event_deliver
 
-    # With a broker, the event is written as published by the kick that follows the commit
-    # (``publish_claimed``): the beat's relay leaves it alone, and the kick needs no
-    # transaction of its own. In eager mode the kick is the relay itself (``relay_now``).
-    kick = not event_deliver.app.conf.task_always_eager
     event = OutboxEvent.objects.create(
         kind=kind,
         estimate=estimate,
@@ -147,10 +118,12 @@ def _outbox_write(
         comment=comment,
         data=data or {},
         recipients=list(recipients),
-        published_at=timezone.now() if kick else None,
-        publish_count=1 if kick else 0,
     )
-    transaction.on_commit(partial(publish_claimed if kick else relay_now, [event.pk]))
+    # With a broker, the committing process leaves the event to the workers' listening
+    # relay (woken by the commit itself: ``notifications.relay``) and never waits for the
+    # broker. Without one (eager mode, the embedded default) the commit relays it.
+    if event_deliver.app.conf.task_always_eager:
+        transaction.on_commit(partial(relay_now, [event.pk]))
     return event
 
 

@@ -288,6 +288,9 @@ AUDIT_ANCHOR_INTERVAL = env.int("AUDIT_ANCHOR_INTERVAL", default=3600)
 # stopped worker never finds a pile of stale relay runs; nothing is scheduled with a long
 # ETA or countdown: reminders are database rows found by the reminder job.
 NOTIFICATIONS_RELAY_INTERVAL = env.float("NOTIFICATIONS_RELAY_INTERVAL", default=5.0)
+# Each worker also listens for events as they commit and publishes them at once
+# (``notifications.relay``, PostgreSQL only); false leaves publishing to the beat's relay.
+NOTIFICATIONS_LISTEN = env.bool("NOTIFICATIONS_LISTEN", default=True)
 NOTIFICATIONS_REMINDER_INTERVAL = env.float("NOTIFICATIONS_REMINDER_INTERVAL", default=600.0)
 CELERY_BEAT_SCHEDULE = {
     "notifications-relay": {

@@ -131,8 +131,11 @@ class RedisServer:
 class Worker:
     """``celery -A config worker -B`` against the test database, in its own process group."""
 
-    def __init__(self, *, database: str, broker: str, workdir: Path) -> None:
+    def __init__(
+        self, *, database: str, broker: str, workdir: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.database = database
+        self.extra_env = env or {}
         self.broker = broker
         self.workdir = workdir
         self.mailbox = workdir / "mailbox"
@@ -152,6 +155,7 @@ class Worker:
             "NOTIFICATIONS_RELAY_INTERVAL": "1",
             "NOTIFICATIONS_REPUBLISH_AFTER": "3",
             "PYTHONPATH": str(ROOT),
+            **self.extra_env,
         }
 
     def start(self) -> None:

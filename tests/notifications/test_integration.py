@@ -59,7 +59,7 @@ def emails_by_address(worker: Worker, event: OutboxEvent) -> Counter[str]:
 
 def submit(estimate: Estimate, people: People) -> OutboxEvent:
     """The drafter submits through the service (which commits: these tests are
-    transactional); the commit kicks the relay."""
+    transactional); its commit wakes the worker's listening relay."""
     approvals.estimate_submit(actor=people.drafter, estimate_id=estimate.pk)
     return event_of(estimate, EventKind.SUBMITTED)
 
@@ -87,6 +87,32 @@ def test_a_transition_delivers_once_per_recipient_and_channel(
     assert_delivered_once(event, worker, people.names("reviewer", "reviewer2"))
     event.refresh_from_db()
     assert event.publish_count == 1
+
+
+def test_the_workers_listener_delivers_without_waiting_for_the_beat(
+    tmp_path: Path, estimate: Estimate, people: People
+) -> None:
+    """With the beat's relay an hour apart, only the worker's listener, woken by the
+    commit, can have published the event."""
+    hourly = Worker(
+        database=connection.settings_dict["NAME"],
+        broker=REDIS_URL,
+        workdir=tmp_path,
+        env={"NOTIFICATIONS_RELAY_INTERVAL": "3600"},
+    )
+    hourly.start()
+    try:
+        with publishing_to(REDIS_URL):
+            event = submit(estimate, people)
+        processed(event, timeout=20)
+        wait_for(
+            lambda: len(emails_by_address(hourly, event)) == 2,
+            timeout=20,
+            what="both e-mails to be written",
+        )
+        assert_delivered_once(event, hourly, people.names("reviewer", "reviewer2"))
+    finally:
+        hourly.stop()
 
 
 def test_a_message_delivered_twice_delivers_once(
