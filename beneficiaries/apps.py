@@ -14,8 +14,14 @@ class BeneficiariesConfig(AppConfig):
         # sits below.
         from approvals.services import drafting
 
-        from .services import register_lines_for, register_participants_for, register_release
+        from .services import (
+            REGISTER_ACTIVITY_ANNOTATION,
+            register_lines_for,
+            register_participants_for,
+            register_release,
+        )
 
         drafting.register_lines = register_lines_for
         drafting.register_participants = register_participants_for
         drafting.register_release = register_release
+        drafting.activity_annotations.update(REGISTER_ACTIVITY_ANNOTATION)

@@ -108,26 +108,37 @@ def register_of(activity: Activity) -> RegisterActivity | None:
     return RegisterActivity.objects.filter(activity_id=activity.pk).first()
 
 
+#: Read with the activity of a draft (``approvals.services.drafting.activity_annotations``):
+#: whether it is a register activity, so a new draft's lines need no query of their own.
+REGISTER_ACTIVITY_ANNOTATION = {
+    "is_register_activity": Exists(RegisterActivity.objects.filter(activity=OuterRef("pk")))
+}
+
+
 def register_lines_for(estimate: Estimate | None, activity: Activity) -> list[LineInput] | None:
     """The hook of ``approvals.services.drafting.register_lines``: the lines an estimate of
     a register activity holds, one per (component, norm, unit price, days) of its
     beneficiaries' payments (quantities added, the norm's item and citation as the
     description); None for another activity. An estimate
     that lists beneficiaries cannot move to an activity without a register."""
-    listed: Any = (
-        Exists(Beneficiary.objects.filter(estimate=estimate))
-        if estimate is not None
-        else Value(False)
-    )
-    registered, has_list = (
-        Activity.objects.filter(pk=activity.pk)
-        .annotate(
-            registered=Exists(RegisterActivity.objects.filter(activity=OuterRef("pk"))),
-            listed=listed,
+    known = getattr(activity, "is_register_activity", None)
+    if estimate is None and known is not None:
+        registered, has_list = known, False  # a new draft lists nobody yet
+    else:
+        listed: Any = (
+            Exists(Beneficiary.objects.filter(estimate=estimate))
+            if estimate is not None
+            else Value(False)
         )
-        .values_list("registered", "listed")
-        .get()
-    )
+        registered, has_list = (
+            Activity.objects.filter(pk=activity.pk)
+            .annotate(
+                registered=Exists(RegisterActivity.objects.filter(activity=OuterRef("pk"))),
+                listed=listed,
+            )
+            .values_list("registered", "listed")
+            .get()
+        )
     # Read once per activity object: ``register_participants_for`` (the next hook the
     # drafting service calls with the same activity) answers from it.
     activity._is_register = registered  # type: ignore[attr-defined]

@@ -993,7 +993,12 @@ def settlement_submit(
             },
             field="returned",
         )
-    settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
+    # Read with the estimate's row lock when the caller asked for it (``transition(...,
+    # related=("settlement",))``), else locked here, as ``_pending_settlement`` does.
+    if Estimate.settlement.is_cached(estimate):
+        settlement = getattr(estimate, "settlement", None)
+    else:
+        settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
     if settlement is not None and settlement.status == SettlementStatus.VERIFIED:
         raise RuleViolation(_("This settlement is already verified and closed."))
     replaced = settlement is not None

@@ -78,6 +78,11 @@ def _no_register(estimate: Estimate | None, activity: Activity) -> list[LineInpu
 #: approvals sits below it.
 register_lines: Callable[[Estimate | None, Activity], list[LineInput] | None] = _no_register
 
+#: What the beneficiaries app reads with the activity of an estimate being drafted
+#: (annotations by name: whether it is a register activity), so that ``register_lines``
+#: answers a new draft without a query of its own.
+activity_annotations: dict[str, Any] = {}
+
 
 def _no_count(estimate: Estimate | None, activity: Activity) -> int | None:
     return None
@@ -210,6 +215,7 @@ def _check_input(
 ) -> tuple[Activity, list[Unit]]:
     activity = (
         Activity.objects.select_related("content")
+        .annotate(**activity_annotations)
         .filter(pk=data.activity_id, content__plan=plan)
         .first()
     )
@@ -234,7 +240,11 @@ def _check_input(
         value = getattr(data, name)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
             raise RuleViolation(_("Enter a number of people from 0 to 1,000,000."), field=name)
-    villages = list(Unit.objects.filter(pk__in=list(data.village_ids), kind=UnitKind.VILLAGE))
+    villages = (
+        list(Unit.objects.filter(pk__in=list(data.village_ids), kind=UnitKind.VILLAGE))
+        if data.village_ids
+        else []
+    )
     if len(villages) != len(set(data.village_ids)) or any(v.parent_id != unit.pk for v in villages):
         raise RuleViolation(
             _("Choose villages of %(unit)s only.") % {"unit": unit.name}, field="villages"
@@ -414,7 +424,7 @@ def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) 
                 [Estimate.villages.through(estimate=estimate, unit=v) for v in villages]
             )
         estimate.total_amount = _write_lines(estimate, data.lines, new=True)
-        estimate.save(update_fields=["number", "total_amount"])
+        rows_update([estimate], ["number", "total_amount"])
         authority = access.authority_check(
             actor=actor, estimate=estimate, codename=perms.DRAFT, stage=Stage.DRAFT, earlier=set()
         )

@@ -147,7 +147,13 @@ def estimate_settle(
     """The spending unit reports what it actually spent per line; the rest is returned or
     carried over. Spent + returned + carried must equal what was disbursed. The settlement
     is dated ``settled_on`` (default today), never before the last payment."""
-    with transition("settle", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
+    with transition(
+        "settle",
+        actor=actor,
+        estimate_id=estimate_id,
+        acting_for=acting_for,
+        related=("settlement",),
+    ) as step:
         comment = step.comment(comment)
         settlement = ledger.settlement_submit(
             estimate=step.estimate,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from core.db import CompiledQueries
+from core.db import CompiledQueries, rows_update
 from core.errors import Conflict, Forbidden, RuleViolation
 from core.text import field_limit, text_clean
 from core.transactions import unit_of_work
@@ -108,6 +108,16 @@ def lock_open_amendment(estimate: Estimate) -> Amendment | None:
     )
 
 
+def _estimate_write(estimate: Estimate, fields: Sequence[str]) -> None:
+    """Write the named columns of the locked estimate (one UPDATE by key, as ``save`` with
+    ``update_fields`` would, for about half its Python); ``updated_at`` is stamped now when
+    named, as its ``auto_now`` would be."""
+    names = list(dict.fromkeys(fields))
+    if "updated_at" in names:
+        estimate.updated_at = timezone.now()
+    rows_update([estimate], names)
+
+
 @dataclass
 class Step:
     """A transition in progress: the locked estimate, the table's row for its status, and
@@ -160,14 +170,14 @@ class Step:
         if self.row.subject == lifecycle.AMENDMENT:
             self._finish_amendment(to_status, comment=comment, amount=amount, data=data)
             if fields:
-                estimate.save(update_fields=list(dict.fromkeys(["updated_at", *fields])))
+                _estimate_write(estimate, ["updated_at", *fields])
             return
         if self.row.changes_status:
             estimate.status = to_status or self.target()
             estimate.status_changed_at = timezone.now()
             fields = ["status", "status_changed_at", "updated_at", *fields]
         if fields:
-            estimate.save(update_fields=list(dict.fromkeys(fields)))
+            _estimate_write(estimate, fields)
         audit_record(
             action=self.row.event,
             actor=self.authority.actor,
