@@ -7,14 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.db import rows_update
+from core.db import CompiledQueries, rows_update
 from core.errors import Problems, RuleViolation
 from core.money import MAX_AMOUNT
 from core.text import field_limit, text_clean
+from core.transactions import unit_of_work
 from estimates.models import (
     Activity,
     Estimate,
@@ -210,15 +211,36 @@ def _cleaned(data: EstimateInput) -> EstimateInput:
     )
 
 
+#: The activity's read, compiled once per connection (``core.db``).
+_ACTIVITIES = CompiledQueries()
+
+
+def _activity_read(plan: Plan, activity_id: Any) -> Activity | None:
+    """The plan's activity ``activity_id`` with its content (and what the apps above read
+    with it: ``activity_annotations``), or None."""
+    if isinstance(activity_id, bool):
+        return None
+    try:
+        pk = int(activity_id)
+    except (TypeError, ValueError):
+        return None
+
+    def build(pk: int, plan_id: int) -> QuerySet[Activity]:
+        return (
+            Activity.objects.select_related("content")
+            .annotate(**activity_annotations)
+            .filter(pk=pk, content__plan=plan_id)
+            .order_by("pk")[:1]
+        )
+
+    found = _ACTIVITIES.fetch(tuple(activity_annotations), build, [pk, plan.pk])
+    return found[0] if found else None
+
+
 def _check_input(
     plan: Plan, unit: Unit, level: str, data: EstimateInput
 ) -> tuple[Activity, list[Unit]]:
-    activity = (
-        Activity.objects.select_related("content")
-        .annotate(**activity_annotations)
-        .filter(pk=data.activity_id, content__plan=plan)
-        .first()
-    )
+    activity = _activity_read(plan, data.activity_id)
     if activity is None:
         raise RuleViolation(_("Choose an activity of the plan's catalogue."), field="activity")
     if not activity.allows_level(level):
@@ -382,8 +404,9 @@ def _header_values(activity: Activity, data: EstimateInput) -> dict[str, Any]:
 
 def estimate_create(*, actor: Any, plan: Plan, unit: Unit, data: EstimateInput) -> Estimate:
     """A commune (or the district Women's Union, for district-level activities) starts a
-    draft for its own unit."""
-    with transaction.atomic():
+    draft for its own unit. One unit of work, as every change of state (its statements
+    prepared once run often enough on the connection)."""
+    with unit_of_work():
         if unit.pk not in access.unit_ids_with(actor, perms.DRAFT):
             raise RuleViolation(_("You may draft estimates for your own unit only."), field="unit")
         level = plan.level_for_unit(unit)

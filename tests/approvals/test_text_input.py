@@ -53,3 +53,30 @@ def test_an_edit_cannot_slip_one_in(make_estimate: Make, plan: Plan, people: Peo
     est.refresh_from_db()
     assert "\u202e" not in est.title
     assert AuditEntry.objects.count() == audited
+
+
+@pytest.mark.parametrize("activity_id", ["abc", None, True, 10**20, -1, "unknown"])
+def test_an_activity_not_of_the_catalogue_is_refused_by_the_service(
+    plan: Plan, people: People, activity_id: object
+) -> None:
+    """Whatever a client sends as the activity (a word, nothing, a number of no activity),
+    the service names the field in words and writes nothing."""
+    unit = Unit.objects.get(code="si-lo-lau")
+    data = replace(estimate_input(plan, unit), activity_id=activity_id)
+    with pytest.raises(RuleViolation, match="activity of the plan's catalogue") as refused:
+        services.estimate_create(actor=people["hoi.silolau"], plan=plan, unit=unit, data=data)
+    assert refused.value.field == "activity"
+    assert not Estimate.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_an_activity_is_read_in_its_own_plan_only(plan: Plan) -> None:
+    from approvals.services.drafting import _activity_read
+    from estimates.models import Activity
+
+    activity = Activity.objects.filter(content__plan=plan).order_by("pk")[0]
+    assert _activity_read(plan, activity.pk) == activity
+    assert _activity_read(plan, str(activity.pk)) == activity  # as a form posts it
+    another = Plan(pk=plan.pk + 1000)  # the same activity id asked of another plan
+    assert _activity_read(another, activity.pk) is None
+    assert _activity_read(plan, activity.pk) == activity
