@@ -8,12 +8,13 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
+from core.db import CompiledQueries
 from core.search import folded
 from core.search import words as search_words
 from organization.models import Unit
 from organization.permissions import CommuneRule
 
-from .models import STAGES, Content, Estimate, Plan, PlanCommune, Scope
+from .models import STAGES, Content, Estimate, EstimateLine, Plan, PlanCommune, Scope
 
 
 def plan_get_default() -> Plan | None:
@@ -129,3 +130,22 @@ def units_named_by(unit_ids: Any, text: str) -> list[int]:
         return []
     units = _units_naming(Unit.objects.filter(pk__any=unit_ids), wanted)
     return sorted(units.values_list("pk", flat=True))
+
+
+#: An estimate's lines, compiled once per connection (``core.db``): the transitions that
+#: read them all (submit, appraise, approve, settle) each did the queryset's work anew.
+_LINES = CompiledQueries()
+
+
+def estimate_lines(estimate: Estimate, *, with_norm: bool = False) -> list[EstimateLine]:
+    """The estimate's lines in order of position (with their norm when asked), each
+    knowing its estimate, as ``estimate.lines`` gives them."""
+
+    def build(estimate_id: int) -> QuerySet[EstimateLine]:
+        rows = EstimateLine.objects.filter(estimate_id=estimate_id).order_by("position")
+        return rows.select_related("norm") if with_norm else rows
+
+    lines: list[EstimateLine] = _LINES.fetch(with_norm, build, [estimate.pk])
+    for line in lines:
+        line.estimate = estimate
+    return lines

@@ -40,6 +40,7 @@ from estimates.models import (
     PlanCommune,
     Source,
 )
+from estimates.selectors import estimate_lines
 from organization.models import Unit
 
 from .inputs import amount_clean as _amount
@@ -908,10 +909,7 @@ def settlement_submit(
             % {"end": estimate.plan.period_end.strftime("%d/%m/%Y")},
             field="carried_use_by",
         )
-    approved_lines = {
-        line.pk: line
-        for line in EstimateLine.objects.filter(estimate=estimate).order_by("position")
-    }
+    approved_lines = {line.pk: line for line in estimate_lines(estimate)}
     reported: dict[int, tuple[int, str]] = {}
     problems = Problems()  # every line's refusal at once
     for n, item in enumerate(lines):

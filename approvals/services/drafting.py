@@ -27,6 +27,7 @@ from estimates.models import (
     PlanCommune,
     Source,
 )
+from estimates.selectors import estimate_lines
 from ledger import services as ledger
 from organization import permissions as perms
 from organization.models import Unit, UnitKind
@@ -553,7 +554,7 @@ def estimate_submit(
     with transition("submit", actor=actor, estimate_id=estimate_id, acting_for=acting_for) as step:
         estimate = step.estimate
         comment = step.comment(comment)
-        lines = list(estimate.lines.order_by("position"))
+        lines = estimate_lines(estimate)
         if not lines:
             raise RuleViolation(_("Add at least one cost line before submitting."), field="lines")
         estimate.version += 1

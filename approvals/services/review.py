@@ -15,6 +15,7 @@ from core.errors import Problems, RuleViolation
 from core.money import format_vnd
 from core.text import field_limit, text_clean
 from estimates.models import Estimate, EstimateLine, EstimateStatus, Source
+from estimates.selectors import estimate_lines
 from ledger import norms
 from ledger import services as ledger
 from ledger.models import NormOverride
@@ -131,7 +132,7 @@ def estimate_appraise(
             max_length=field_limit(NormOverride, "reason"),
             multiline=True,
         )
-        lines = {line.pk: line for line in estimate.lines.select_related("norm")}
+        lines = {line.pk: line for line in estimate_lines(estimate, with_norm=True)}
         by_line: dict[int, LineCut] = {}
         for given in cuts:
             if given.line_id not in lines:
@@ -189,7 +190,7 @@ def estimate_approve(
     ) as step:
         estimate = step.estimate
         comment = step.comment(comment)
-        lines = list(estimate.lines.order_by("position"))
+        lines = estimate_lines(estimate)
         for line in lines:
             line.approved_amount = line.appraised_amount
         rows_update(lines, ["approved_amount"])
