@@ -4,13 +4,15 @@ approve still reads which figure is what. Screenshots are written as test artifa
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright import sync_api
 
-from estimates.models import Plan
+from estimates.models import Estimate, Plan
 from tests.e2e.conftest import PHONE, assert_vietnamese, session_cookie
 from tests.factories import estimate_in_status
 
@@ -40,4 +42,36 @@ def test_the_approve_many_table_keeps_its_headings_on_a_phone(
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]  # no sideways scroll
     assert_vietnamese(page)
     page.screenshot(path=str(screenshots / "approve-many-phone.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_overdue_list_turns_into_cards_on_a_phone(
+    chromium: sync_api.Browser,
+    live_server: Any,
+    plan: Plan,
+    users: dict[str, Any],
+    screenshots: Path,
+) -> None:
+    """The district Women's Union's late reviews: every figure, the working days late
+    included, within the phone's width (no sideways scrolling), each named."""
+    late = [estimate_in_status("review", plan=plan, drafter=users["hoi.silolau"]) for _ in range(2)]
+    Estimate.objects.filter(pk__in=[e.pk for e in late]).update(
+        status_changed_at=timezone.now() - dt.timedelta(days=60)
+    )
+    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
+    context.add_cookies([session_cookie(live_server, "hoi.huyen")])
+    page = context.new_page()
+    page.goto(live_server.url + "/notifications/overdue/")
+    assert page.locator("table.list thead").is_hidden()
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() == 2
+    days = rows.first.locator("td.num").last
+    assert days.evaluate("td => getComputedStyle(td, '::before').content") == (
+        '"Số ngày làm việc quá hạn: "'
+    )
+    box = days.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    assert_vietnamese(page)
+    page.screenshot(path=str(screenshots / "overdue-phone.png"), full_page=True)
     context.close()
