@@ -19,6 +19,15 @@ from tests.factories import estimate_in_status
 pytestmark = [pytest.mark.browser]
 
 
+def _on_a_phone(chromium: sync_api.Browser, live_server: Any, username: str, path: str) -> Any:
+    """``path`` as ``username`` sees it on a phone, in Vietnamese."""
+    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
+    context.add_cookies([session_cookie(live_server, username)])
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    return page
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_approve_many_table_keeps_its_headings_on_a_phone(
     chromium: sync_api.Browser,
@@ -29,10 +38,7 @@ def test_the_approve_many_table_keeps_its_headings_on_a_phone(
 ) -> None:
     for _ in range(2):
         estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
-    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
-    context.add_cookies([session_cookie(live_server, "pho.chutich")])
-    page = context.new_page()
-    page.goto(live_server.url + "/estimates/approve-many/")
+    page = _on_a_phone(chromium, live_server, "pho.chutich", "/estimates/approve-many/")
     assert page.locator("table.list thead").is_hidden()
     cell = page.locator("table.list tbody tr").first.locator("td.num").last
     label = cell.evaluate("td => getComputedStyle(td, '::before').content")
@@ -42,7 +48,7 @@ def test_the_approve_many_table_keeps_its_headings_on_a_phone(
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]  # no sideways scroll
     assert_vietnamese(page)
     page.screenshot(path=str(screenshots / "approve-many-phone.png"), full_page=True)
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,10 +65,7 @@ def test_the_overdue_list_turns_into_cards_on_a_phone(
     Estimate.objects.filter(pk__in=[e.pk for e in late]).update(
         status_changed_at=timezone.now() - dt.timedelta(days=60)
     )
-    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
-    context.add_cookies([session_cookie(live_server, "hoi.huyen")])
-    page = context.new_page()
-    page.goto(live_server.url + "/notifications/overdue/")
+    page = _on_a_phone(chromium, live_server, "hoi.huyen", "/notifications/overdue/")
     assert page.locator("table.list thead").is_hidden()
     rows = page.locator("table.list tbody tr")
     assert rows.count() == 2
@@ -74,4 +77,4 @@ def test_the_overdue_list_turns_into_cards_on_a_phone(
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
     assert_vietnamese(page)
     page.screenshot(path=str(screenshots / "overdue-phone.png"), full_page=True)
-    context.close()
+    page.context.close()

@@ -3,7 +3,7 @@ with a past."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -41,3 +41,20 @@ def lived(
         return estimate
 
     return make
+
+
+@pytest.fixture
+def with_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """A broker, not eager mode: what the relay publishes is collected here instead of
+    reaching Redis."""
+    from config.celery import app
+    from notifications import tasks
+
+    published: list[int] = []
+    monkeypatch.setattr(tasks, "publish_event", published.append)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield published
+    finally:
+        app.conf.task_always_eager = eager

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
@@ -468,23 +468,6 @@ def test_a_notice_handled_after_a_later_event_is_overtaken_at_once(
     assert Notification.objects.filter(event=submitted).count() == 2
     assert unread_count(people.reviewer2) == 0
     assert unread_count(people.appraiser) == 1
-
-
-@pytest.fixture
-def with_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The committing process publishes to a broker (not eagerly); what it publishes is
-    collected here instead of reaching Redis."""
-    from config.celery import app
-    from notifications import tasks
-
-    published: list[int] = []
-    monkeypatch.setattr(tasks, "publish_event", published.append)
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        yield published
-    finally:
-        app.conf.task_always_eager = eager
 
 
 def test_with_a_broker_the_commit_leaves_its_event_to_the_relay(

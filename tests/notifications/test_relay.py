@@ -22,22 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """A broker (not eager) whose messages are collected here instead of reaching Redis."""
-    from config.celery import app
-    from notifications import tasks
-
-    sent: list[int] = []
-    monkeypatch.setattr(tasks, "publish_event", sent.append)
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        yield sent
-    finally:
-        app.conf.task_always_eager = eager
-
-
-@pytest.fixture
 def listener() -> Iterator[OutboxListener]:
     thread = OutboxListener(interval=3600)
     yield thread
@@ -51,12 +35,12 @@ def submitted(estimate: Estimate, people: People) -> OutboxEvent:
 
 
 def test_the_commit_wakes_the_listener_which_publishes_the_event_once(
-    estimate: Estimate, people: People, published: list[int], listener: OutboxListener
+    estimate: Estimate, people: People, with_broker: list[int], listener: OutboxListener
 ) -> None:
     listener.start()
     assert listener.listening.wait(10)
     event = submitted(estimate, people)
-    wait_for(lambda: event.pk in published, timeout=10, what="the listener to publish")
+    wait_for(lambda: event.pk in with_broker, timeout=10, what="the listener to publish")
     # Marked published when the relay's transaction commits, just after the broker took it.
     wait_for(
         lambda: (
@@ -69,22 +53,22 @@ def test_the_commit_wakes_the_listener_which_publishes_the_event_once(
     )
     approvals.estimate_forward(actor=people.reviewer, estimate_id=estimate.pk)
     forwarded = event_of(estimate, EventKind.FORWARDED)
-    wait_for(lambda: forwarded.pk in published, timeout=10, what="the second event")
-    assert published == [event.pk, forwarded.pk]
+    wait_for(lambda: forwarded.pk in with_broker, timeout=10, what="the second event")
+    assert with_broker == [event.pk, forwarded.pk]
 
 
 def test_what_was_written_while_nobody_listened_is_published_when_it_starts(
-    estimate: Estimate, people: People, published: list[int], listener: OutboxListener
+    estimate: Estimate, people: People, with_broker: list[int], listener: OutboxListener
 ) -> None:
     event = submitted(estimate, people)
-    assert published == []  # the commit itself publishes nothing
+    assert with_broker == []  # the commit itself publishes nothing
     listener.start()
-    wait_for(lambda: event.pk in published, timeout=10, what="the listener to publish")
-    assert published == [event.pk]
+    wait_for(lambda: event.pk in with_broker, timeout=10, what="the listener to publish")
+    assert with_broker == [event.pk]
 
 
 def test_a_listener_that_loses_its_connection_listens_again(
-    estimate: Estimate, people: People, published: list[int], listener: OutboxListener
+    estimate: Estimate, people: People, with_broker: list[int], listener: OutboxListener
 ) -> None:
     listener.start()
     assert listener.listening.wait(10)
@@ -93,7 +77,7 @@ def test_a_listener_that_loses_its_connection_listens_again(
         assert cursor.fetchall() == [(True,)]
     wait_for(lambda: not listener.listening.is_set(), timeout=10, what="the loss to be seen")
     event = submitted(estimate, people)
-    wait_for(lambda: event.pk in published, timeout=15, what="the listener to come back")
+    wait_for(lambda: event.pk in with_broker, timeout=15, what="the listener to come back")
     assert listener.is_alive()
 
 
