@@ -114,3 +114,29 @@ def test_the_application_role_owns_nothing_and_still_does_its_work(
         conn.execute("UPDATE approvals_auditchainhead SET last_seq = last_seq + 1")
         conn.execute("UPDATE estimates_estimate SET title = title WHERE false")
         conn.rollback()
+
+
+def test_the_application_role_wakes_the_relay_when_it_commits_an_event(
+    app_role: dict[str, Any],
+) -> None:
+    """The outbox's trigger runs for the application's role, and its NOTIFY reaches a
+    listener (a worker's relay, notifications.relay) at the commit, not before."""
+    with (
+        psycopg.connect(**app_role, autocommit=True) as listener,
+        psycopg.connect(**app_role) as writer,
+    ):
+        listener.execute("LISTEN notifications_outbox")
+        (pk,) = writer.execute(
+            "INSERT INTO notifications_outboxevent (kind, status, comment, data, recipients, "
+            "created_at, publish_count, handled_count, last_error) VALUES "
+            "('estimate.submitted', '', '', '{}', '[]', now(), 0, 0, '') RETURNING id"
+        ).fetchone()  # type: ignore[misc]
+        try:
+            assert list(listener.notifies(timeout=0.5)) == []  # not before the commit
+            writer.commit()
+            heard = [n.payload for n in listener.notifies(timeout=10, stop_after=1)]
+            assert heard == [str(pk)]
+        finally:
+            writer.rollback()
+            writer.execute("DELETE FROM notifications_outboxevent WHERE id = %s", [pk])
+            writer.commit()
