@@ -101,7 +101,7 @@ class OutboxListenerStep(bootsteps.StartStopStep):
     """The worker's bootstep: starts the listener after the pool (its processes are forked
     before the thread opens its connection), stops it when the worker stops."""
 
-    requires = {"celery.worker.components:Pool"}
+    requires = ("celery.worker.components:Pool",)
 
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
