@@ -18,7 +18,7 @@ Two runs, each bounded in time: ``USERS`` users with 1-5 s think time between re
 then the same users without think time (saturation). Printed per request kind and in all:
 requests, requests/s, p50/p95/p99 in ms, errors. Targets (issue 13): p95 at most 150 ms
 with think time; saturation at least 3 x 14.5 requests/s. Environment: ``BENCH_SECONDS``
-(per run; default 60, quick 10), ``BENCH_LOAD_USERS`` (50, quick 10), ``BENCH_LOAD_POOL``
+(per run; default 60, quick 6), ``BENCH_LOAD_USERS`` (50, quick 10), ``BENCH_LOAD_POOL``
 (estimates to approve; default 250, quick 20), ``WEB_WORKERS``.
 """
 
@@ -208,7 +208,7 @@ def _locust(
 def run(quick: bool = False) -> dict[str, Any]:
     from bench.web import _free_port, _server, _stop
 
-    seconds = int(os.environ.get("BENCH_SECONDS", "15" if tiny() else "10" if quick else "60"))
+    seconds = int(os.environ.get("BENCH_SECONDS", "15" if tiny() else "6" if quick else "60"))
     users = int(os.environ.get("BENCH_LOAD_USERS", "3" if tiny() else 10 if quick else USERS))
     pool = int(os.environ.get("BENCH_LOAD_POOL", "6" if tiny() else "20" if quick else "250"))
     size = 300 if tiny() else 2_000 if quick else 100_000

@@ -4,7 +4,7 @@ The production settings (JSON logs, the security middleware, PostgreSQL, Redis) 
 gunicorn with ``docker/gunicorn.conf.py``, against a database ``bench_web`` (created,
 loaded with the plan, the demo users and demo estimates, dropped). Signed-in clients, each
 its own session, read the estimate list (25 a page) and an estimate's page as fast as they
-can for ``BENCH_SECONDS`` (default 10) per configuration; printed per number of gunicorn
+can for ``BENCH_SECONDS`` (default 10; quick 2) per configuration; printed per number of gunicorn
 processes and clients: pages per second, median and 95th-percentile latency, errors.
 Everything (PostgreSQL, Redis, the clients) shares this machine's CPUs, as on a one-machine
 deployment. Environment: ``BENCH_SECONDS``, ``BENCH_WEB_WORKERS`` (default ``1,2,4``),
@@ -189,7 +189,7 @@ def _measure(
 def run(quick: bool = False) -> dict[str, Any]:
     from bench._support import result, tiny
 
-    default_seconds = "3" if tiny() or quick else "10"
+    default_seconds = "3" if tiny() else "2" if quick else "10"
     seconds = float(os.environ.get("BENCH_SECONDS", default_seconds))
     default_workers = "2" if tiny() or quick else "1,2,4"
     configurations = [
