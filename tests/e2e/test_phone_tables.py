@@ -28,6 +28,13 @@ def _on_a_phone(chromium: sync_api.Browser, live_server: Any, username: str, pat
     return page
 
 
+def _named_within_the_screen(cell: Any, label: str) -> None:
+    """The headings are hidden: the cell names its column itself, and fits the phone."""
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") == f'"{label}: "'
+    box = cell.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]  # no sideways scroll
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_approve_many_table_keeps_its_headings_on_a_phone(
     chromium: sync_api.Browser,
@@ -40,12 +47,9 @@ def test_the_approve_many_table_keeps_its_headings_on_a_phone(
         estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
     page = _on_a_phone(chromium, live_server, "pho.chutich", "/estimates/approve-many/")
     assert page.locator("table.list thead").is_hidden()
-    cell = page.locator("table.list tbody tr").first.locator("td.num").last
-    label = cell.evaluate("td => getComputedStyle(td, '::before').content")
-    assert label == '"Số phê duyệt: "', label
-    assert cell.get_attribute("data-label")
-    box = cell.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= PHONE["width"]  # no sideways scroll
+    _named_within_the_screen(
+        page.locator("table.list tbody tr").first.locator("td.num").last, "Số phê duyệt"
+    )
     assert_vietnamese(page)
     page.screenshot(path=str(screenshots / "approve-many-phone.png"), full_page=True)
     page.context.close()
@@ -69,12 +73,7 @@ def test_the_overdue_list_turns_into_cards_on_a_phone(
     assert page.locator("table.list thead").is_hidden()
     rows = page.locator("table.list tbody tr")
     assert rows.count() == 2
-    days = rows.first.locator("td.num").last
-    assert days.evaluate("td => getComputedStyle(td, '::before').content") == (
-        '"Số ngày làm việc quá hạn: "'
-    )
-    box = days.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    _named_within_the_screen(rows.first.locator("td.num").last, "Số ngày làm việc quá hạn")
     assert_vietnamese(page)
     page.screenshot(path=str(screenshots / "overdue-phone.png"), full_page=True)
     page.context.close()
