@@ -4,11 +4,11 @@ transactions commit, so that a transition never waits for the broker.
 Every event written fires ``NOTIFY notifications_outbox`` at its commit (a trigger,
 ``notifications.0008_outbox_notify``). A thread of the worker's main process listens on
 its own database connection and, when woken (or every ``NOTIFICATIONS_RELAY_INTERVAL``
-seconds), runs the relay (``services.outbox_relay``: rows claimed with ``SKIP LOCKED``, so
-two workers never publish one event twice) until nothing is pending. The beat's periodic
-relay stays: it publishes what was written while no worker listened, and what a broker
-refused. If the database goes away the thread logs it, waits and listens again; it never
-stops the worker.
+seconds), runs the beat's relay task in its own process (``tasks.relay_outbox``: batches
+claimed with ``SKIP LOCKED``, so two workers never publish one event twice, up to 2,000
+a run). The beat's periodic relay stays: it publishes what was written while no worker
+listened, and what a broker refused. If the database goes away the thread logs it, waits
+and listens again; it never stops the worker.
 
 ``NOTIFICATIONS_LISTEN=false`` leaves a worker without the thread (the beat's relay then
 publishes every few seconds): behind a transaction-pooling proxy, where LISTEN does not
@@ -33,19 +33,6 @@ CHANNEL = "notifications_outbox"
 WAKE_EVERY = 1.0
 #: How long the thread waits before listening again after losing the database.
 RETRY_AFTER = 2.0
-
-
-def relay_pending() -> int:
-    """Publish everything pending, a batch at a time; how many were published."""
-    from .services import outbox_relay
-    from .tasks import publish_event
-
-    total = 0
-    while True:
-        sent = outbox_relay(publish=publish_event)
-        total += sent
-        if sent < 100:
-            return total
 
 
 class OutboxListener(threading.Thread):
@@ -79,13 +66,15 @@ class OutboxListener(threading.Thread):
                 connection.close()
 
     def _listen(self) -> None:
+        from .tasks import relay_outbox  # the tasks need the apps: this module loads earlier
+
         connection.ensure_connection()
         with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {CHANNEL}")
         raw: Any = connection.connection
         self.backend_pid = raw.info.backend_pid
         self.listening.set()
-        relay_pending()  # what was written while nobody listened
+        relay_outbox()  # what was written while nobody listened
         last = time.monotonic()
         while not self.stopping.is_set():
             woken = bool(list(raw.notifies(timeout=WAKE_EVERY, stop_after=1)))
@@ -93,7 +82,7 @@ class OutboxListener(threading.Thread):
             for _ in raw.notifies(timeout=0):
                 pass
             if woken or time.monotonic() - last >= self.interval:
-                relay_pending()
+                relay_outbox()
                 last = time.monotonic()
 
 

@@ -21,8 +21,10 @@ def publish_event(event_id: int) -> None:
 
 @shared_task(name="notifications.relay_outbox", acks_late=True, time_limit=60, soft_time_limit=50)
 def relay_outbox() -> int:
-    """Publish pending outbox events (beat runs it every few seconds; each commit also
-    publishes its own events at once, see ``services.relay_now``)."""
+    """Publish pending outbox events, 100 at a time, at most 20 batches a run: beat runs it
+    every few seconds, each worker's listener whenever a commit wakes it
+    (``notifications.relay``); in eager mode each commit relays at once
+    (``services.relay_now``)."""
     total = 0
     for _ in range(20):
         sent = services.outbox_relay(publish=publish_event)
