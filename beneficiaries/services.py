@@ -108,10 +108,12 @@ def register_of(activity: Activity) -> RegisterActivity | None:
     return RegisterActivity.objects.filter(activity_id=activity.pk).first()
 
 
-#: Read with the activity of a draft (``approvals.services.drafting.activity_annotations``):
-#: whether it is a register activity, so a new draft's lines need no query of their own.
+#: Whether an activity is a register one, kept on the activity object once known: read with
+#: the activity of a draft (``approvals.services.drafting.activity_annotations``), or set by
+#: ``register_lines_for``; ``register_participants_for`` answers from it.
+REGISTER_FLAG = "is_register_activity"
 REGISTER_ACTIVITY_ANNOTATION = {
-    "is_register_activity": Exists(RegisterActivity.objects.filter(activity=OuterRef("pk")))
+    REGISTER_FLAG: Exists(RegisterActivity.objects.filter(activity=OuterRef("pk")))
 }
 
 
@@ -121,7 +123,7 @@ def register_lines_for(estimate: Estimate | None, activity: Activity) -> list[Li
     beneficiaries' payments (quantities added, the norm's item and citation as the
     description); None for another activity. An estimate
     that lists beneficiaries cannot move to an activity without a register."""
-    known = getattr(activity, "is_register_activity", None)
+    known = getattr(activity, REGISTER_FLAG, None)
     if estimate is None and known is not None:
         registered, has_list = known, False  # a new draft lists nobody yet
     else:
@@ -139,9 +141,7 @@ def register_lines_for(estimate: Estimate | None, activity: Activity) -> list[Li
             .values_list("registered", "listed")
             .get()
         )
-    # Read once per activity object: ``register_participants_for`` (the next hook the
-    # drafting service calls with the same activity) answers from it.
-    activity._is_register = registered  # type: ignore[attr-defined]
+    setattr(activity, REGISTER_FLAG, registered)
     if not registered:
         if has_list:
             raise RuleViolation(
@@ -159,7 +159,7 @@ def register_participants_for(estimate: Estimate | None, activity: Activity) -> 
     """The hook of ``approvals.services.drafting.register_participants``: the women an
     estimate of a register activity counts are its beneficiaries (none on a new draft);
     None for another activity (the count is typed)."""
-    registered = getattr(activity, "_is_register", None)
+    registered = getattr(activity, REGISTER_FLAG, None)
     if registered is None:
         registered = RegisterActivity.objects.filter(activity_id=activity.pk).exists()
     if not registered:
