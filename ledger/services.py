@@ -991,12 +991,7 @@ def settlement_submit(
             },
             field="returned",
         )
-    # Read with the estimate's row lock when the caller asked for it (``transition(...,
-    # related=("settlement",))``), else locked here, as ``_pending_settlement`` does.
-    if Estimate.settlement.is_cached(estimate):
-        settlement = getattr(estimate, "settlement", None)
-    else:
-        settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
+    settlement = _settlement_of(estimate)
     if settlement is not None and settlement.status == SettlementStatus.VERIFIED:
         raise RuleViolation(_("This settlement is already verified and closed."))
     replaced = settlement is not None
@@ -1037,15 +1032,19 @@ def settlement_submit(
     return settlement
 
 
+def _settlement_of(estimate: Estimate) -> Settlement | None:
+    """The estimate's settlement, if any. Read with the estimate's row lock when the caller
+    asked for it (``transition(..., related=("settlement",))``), else locked here; every
+    change of a settlement is made under its estimate's lock either way."""
+    if Estimate.settlement.is_cached(estimate):
+        return getattr(estimate, "settlement", None)
+    return Settlement.objects.select_for_update().filter(estimate=estimate).first()
+
+
 @step()
 def _pending_settlement(estimate: Estimate) -> Settlement:
-    """The settlement awaiting verification. Read with the estimate's row lock when the
-    caller asked for it (``transition(..., related=("settlement",))``), else locked here;
-    every change of a settlement is made under its estimate's lock either way."""
-    if Estimate.settlement.is_cached(estimate):
-        settlement = getattr(estimate, "settlement", None)
-    else:
-        settlement = Settlement.objects.select_for_update().filter(estimate=estimate).first()
+    """The settlement awaiting verification (``_settlement_of``)."""
+    settlement = _settlement_of(estimate)
     if settlement is None or settlement.status != SettlementStatus.PENDING:
         raise RuleViolation(_("There is no settlement awaiting verification."))
     return settlement
