@@ -47,7 +47,7 @@ class Prepared:
     filename: str
     writer: Callable[[Callable[[int], None] | None], bytes] | None = None
     #: The exact count, for the progress of a background export, where ``rows`` was only
-    #: counted far enough to tell a long export (``web.views.lists.AtLeast``).
+    #: counted far enough to tell a long export (``core.pagination.AtLeast``).
     exact_rows: Callable[[], int] | None = None
 
     def write(self, progress: Callable[[int], None] | None = None) -> bytes:

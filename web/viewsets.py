@@ -31,8 +31,8 @@ from approvals.access import (
     inbox_condition,
     inbox_stages,
 )
+from core.pagination import BoundedPaginator, count_up_to
 from estimates.models import Estimate
-from web.views.lists import BoundedPaginator, count_up_to
 from workflows.engine import STATUS_NODES
 from workflows.flows import VISIBLE_TO, EstimateFlow
 from workflows.models import EstimateProcess

@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.models import Process
 
 from bench._scale import estimates_grow
+from core.pagination import BoundedPaginator
 from estimates.models import Estimate, Plan
 from organization.models import Unit
 from tests.factories import estimates_bulk, estimates_in_status
-from web.views.lists import BoundedPaginator
 
 STATUSES = ("draft", "review", "appraisal", "returned")
 #: Queries of each of viewflow's pages for the district Women's Union officer (who sees

@@ -16,12 +16,12 @@ from approvals.access import (
 from approvals.access import (
     inbox_count as waiting_count,
 )
+from core.pagination import AtLeast, count_up_to
 from estimates.models import Source
 from estimates.models import status_label as estimate_status_label
 from organization import permissions as perms
 from organization.models import role_label as organization_role_label
 from reports.access import follows_money
-from web.views.lists import AtLeast, count_up_to
 
 register = template.Library()
 

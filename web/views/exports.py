@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.auth import request_user
 from core.errors import Forbidden, RuleViolation
+from core.pagination import count_up_to
 from core.security import refusal_list
 from delegations.models import Delegation
 from delegations.selectors import delegations_for_user
@@ -33,7 +34,6 @@ from web.views.estimates import (
     estimate_list_filtered_for,
     estimate_list_totals,
 )
-from web.views.lists import count_up_to
 from web.views.money import envelope_access, envelope_figures
 from web.views.reports import export_answer
 

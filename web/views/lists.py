@@ -8,9 +8,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
-from core.pagination import AtLeast, BoundedPaginator, count_up_to
-
-__all__ = ["PRINT_ROWS", "AtLeast", "BoundedPaginator", "count_up_to", "list_page", "print_mode"]
+from core.pagination import BoundedPaginator
 
 #: The rows of a printed list: all of them, like the Excel export.
 PRINT_ROWS = 1_000_000

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from approvals.access import follows_advances, unit_ids_with
 from beneficiaries.selectors import group_totals
 from core.errors import Forbidden, RuleViolation
+from core.pagination import AtLeast
 from organization import permissions as perms
 from reports.consolidated import consolidated_report
 from reports.exports import export_is_long, export_prepare, export_start
@@ -25,7 +26,6 @@ from reports.listings import decision_list_for_user, totals_of
 from reports.models import ExportKind, ExportStatus, ReportExport
 from reports.responses import file_response
 from reports.xlsx import XLSX
-from web.views.lists import AtLeast
 from web.views.money import advances_overdue_list
 
 #: Decisions shown per page (the Excel file holds them all).
