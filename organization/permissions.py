@@ -12,6 +12,9 @@ unit permissions is ever granted globally (a global grant would override every o
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat, StrIndex, Substr
@@ -30,6 +34,8 @@ from core.transactions import prepared
 
 from .models import Membership, Role, Unit, UnitKind
 from .selectors import successor_map
+
+logger = logging.getLogger(__name__)
 
 VIEW = "view_unit_estimates"
 DRAFT = "draft_unit_estimates"
@@ -210,6 +216,10 @@ def _global_permissions(labels: list[str]) -> list[Permission]:
 @transaction.atomic
 def access_sync() -> None:
     """Bring groups, group members and object permissions in line with the memberships."""
+    # The grants kept between requests are stale from now, and again once this commits
+    # (a request reading the grants meanwhile keeps them under the version of now).
+    grants_invalidate()
+    transaction.on_commit(grants_invalidate)
     units = list(Unit.objects.select_related("parent"))
     by_pk = {u.pk: u for u in units}
     children: dict[int | None, list[Unit]] = defaultdict(list)
@@ -286,46 +296,123 @@ class Grants:
     groups: dict[str, list[tuple[str, str, frozenset[int]]]]
 
 
+#: The cache keys of the grants kept between requests: the current version (a random
+#: token, replaced whenever any grant may have changed) and each user's grants with the
+#: version they were read under. A user's entry counts only under the current version.
+GRANTS_VERSION_KEY = "organization:grants:version"
+GRANTS_KEY = "organization:grants:{user_id}"
+#: How long a user's grants are kept (a grant changed behind the product's back, by SQL,
+#: is seen after this at the latest).
+GRANTS_TTL_SECONDS = 300
+
+
+def grants_invalidate() -> None:
+    """Every user's grants kept between requests are stale from now. Called when grants
+    may change: ``access_sync`` (as it starts and once it commits) and the signals on role
+    groups, their members and permissions, and units (``organization.signals``)."""
+    try:
+        cache.set(GRANTS_VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # the cache is down: nothing is read from it either (below)
+        logger.exception("the grants' version could not be renewed")
+
+
+#: After the cache failed, this process reads the grants from the database alone until
+#: then (``time.monotonic()``): a page does not wait on the cache's timeouts each time.
+_cache_down_until = 0.0
+CACHE_RETRY_SECONDS = 30.0
+
+
+def _cache_failed(doing: str) -> None:
+    global _cache_down_until
+    _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+    logger.warning("the grants could not be %s the cache", doing, exc_info=True)
+
+
+def _grants_kept(user_id: int) -> tuple[str | None, Grants | None]:
+    """(the current version, the user's grants kept under it or None); (None, None) when
+    the cache cannot be read."""
+    if time.monotonic() < _cache_down_until:
+        return None, None
+    key = GRANTS_KEY.format(user_id=user_id)
+    try:
+        found = cache.get_many([GRANTS_VERSION_KEY, key])
+        version = found.get(GRANTS_VERSION_KEY)
+        if version is None:  # never set, or evicted: start one (another process may win)
+            cache.add(GRANTS_VERSION_KEY, uuid.uuid4().hex, None)
+            return cache.get(GRANTS_VERSION_KEY), None
+    except Exception:
+        _cache_failed("read from")
+        return None, None
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        return version, entry[1]
+    return version, None
+
+
+def _grants_keep(user_id: int, version: str, grants: Grants) -> None:
+    try:
+        cache.set(GRANTS_KEY.format(user_id=user_id), (version, grants), GRANTS_TTL_SECONDS)
+    except Exception:
+        _cache_failed("kept in")
+
+
 def _grants(user: Any) -> Grants:
+    """The user's grants: kept on the user object for the request or the transition, and
+    between requests in the cache under the grants' version (read before the grants, so a
+    change committed meanwhile renews the version and the entry is not used again)."""
     cached: Grants | None = getattr(user, "_unit_grants", None)
     if cached is not None:
         return cached
-    units: dict[str, set[int]] = defaultdict(set)
-    groups: dict[str, list[tuple[str, str, frozenset[int]]]] = defaultdict(list)
-    if getattr(user, "is_authenticated", False) and user.is_active:
-        agency = Unit.objects.filter(
-            code=Substr(OuterRef("name"), StrIndex(OuterRef("name"), Value("@")) + 1)
-        ).values("name")[:1]
-        # One row per role group, its grants joined in one string ("codename:unit id,…"):
-        # a district role's 3,000 rows, each with its agency looked up, cost 7–9 ms on
-        # every page; a row per group looks the agency up once.
-        ct = unit_content_type_id()
-        held = (
-            GroupObjectPermission.objects.filter(group_id=OuterRef("pk"), content_type_id=ct)
-            .values("group_id")
-            .annotate(pairs=CommaList(Concat("permission__codename", Value(":"), "object_pk")))
-            .values("pairs")
-        )
-        rows = (
-            Group.objects.filter(user=user)
-            .annotate(agency_name=Subquery(agency), held=Subquery(held))
-            .order_by("name")
-            .values_list("name", "agency_name", "held")
-        )
-        with prepared():  # by user: one plan fits every call
-            found = list(rows)
-        for group, agency_name, pairs in found:
-            by_codename: dict[str, set[int]] = defaultdict(set)
-            for pair in pairs.split(",") if pairs else ():
-                codename, _sep, unit_pk = pair.partition(":")
-                by_codename[codename].add(int(unit_pk))
-            for codename in sorted(by_codename):
-                ids = frozenset(by_codename[codename])
-                units[codename] |= ids
-                groups[codename].append((group, agency_name or "", ids))
-    cached = Grants({c: frozenset(ids) for c, ids in units.items()}, dict(groups))
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        cached = Grants({}, {})
+        user._unit_grants = cached
+        return cached
+    version, kept = _grants_kept(user.pk)
+    if kept is not None:
+        user._unit_grants = kept
+        return kept
+    cached = _grants_read(user)
+    if version is not None:
+        _grants_keep(user.pk, version, cached)
     user._unit_grants = cached
     return cached
+
+
+def _grants_read(user: Any) -> Grants:
+    """The user's grants, read from the database (one query)."""
+    units: dict[str, set[int]] = defaultdict(set)
+    groups: dict[str, list[tuple[str, str, frozenset[int]]]] = defaultdict(list)
+    agency = Unit.objects.filter(
+        code=Substr(OuterRef("name"), StrIndex(OuterRef("name"), Value("@")) + 1)
+    ).values("name")[:1]
+    # One row per role group, its grants joined in one string ("codename:unit id,…"):
+    # a district role's 3,000 rows, each with its agency looked up, cost 7–9 ms on
+    # every page; a row per group looks the agency up once.
+    ct = unit_content_type_id()
+    held = (
+        GroupObjectPermission.objects.filter(group_id=OuterRef("pk"), content_type_id=ct)
+        .values("group_id")
+        .annotate(pairs=CommaList(Concat("permission__codename", Value(":"), "object_pk")))
+        .values("pairs")
+    )
+    rows = (
+        Group.objects.filter(user=user)
+        .annotate(agency_name=Subquery(agency), held=Subquery(held))
+        .order_by("name")
+        .values_list("name", "agency_name", "held")
+    )
+    with prepared():  # by user: one plan fits every call
+        found = list(rows)
+    for group, agency_name, pairs in found:
+        by_codename: dict[str, set[int]] = defaultdict(set)
+        for pair in pairs.split(",") if pairs else ():
+            codename, _sep, unit_pk = pair.partition(":")
+            by_codename[codename].add(int(unit_pk))
+        for codename in sorted(by_codename):
+            ids = frozenset(by_codename[codename])
+            units[codename] |= ids
+            groups[codename].append((group, agency_name or "", ids))
+    return Grants({c: frozenset(ids) for c, ids in units.items()}, dict(groups))
 
 
 def unit_grants_of(user: Any) -> dict[str, frozenset[int]]:

@@ -84,6 +84,18 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def grants_kept_per_test() -> None:
+    """The grants kept between requests (in the cache) start empty in each test: a test's
+    database changes are rolled back at its end, the cache's entries would not be."""
+    from django.core.cache import cache
+
+    from organization import permissions
+
+    cache.delete(permissions.GRANTS_VERSION_KEY)
+    permissions._cache_down_until = 0.0  # a test that broke the cache does not last
+
+
+@pytest.fixture(autouse=True)
 def english_outside_requests() -> Iterator[None]:
     """Code called directly by a test speaks English, so assertions on messages are stable.
     Pages still answer in Vietnamese by default: LocaleMiddleware picks the language per

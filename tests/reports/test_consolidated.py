@@ -242,11 +242,11 @@ def test_a_unit_filter_the_user_may_not_see_is_refused(
 
 
 #: The consolidated page costs this many queries whatever the number of estimates: the
-#: session, the user, the grants, the filter's units, the default plan, the report's five,
-#: the menu's inbox (with the open amendments it reads first) and bell counts, and the
-#: filter's option lists (plans, contents, activities), and the participants per priority
-#: group (their sum, the groups).
-PAGE_QUERIES = 18
+#: session, the user (the grants kept from an earlier page), the filter's units, the
+#: default plan, the report's five, the menu's inbox (with the open amendments it reads
+#: first) and bell counts, the filter's option lists (plans, contents, activities), and
+#: the participants per priority group (their sum, the groups).
+PAGE_QUERIES = 17
 #: The selector alone (the plan read with its district, as the form does): its communes,
 #: cells, shares, contents, the aggregate.
 REPORT_QUERIES = 5
@@ -261,7 +261,7 @@ def _page_queries(user: Any) -> int:
 
 #: The decisions page: the same frame, the decisions' count and sum, and one page of
 #: decisions with their estimate and unit.
-DECISIONS_PAGE_QUERIES = 14
+DECISIONS_PAGE_QUERIES = 13
 
 
 def test_the_decisions_page_costs_the_same_whatever_the_decisions(

@@ -252,10 +252,10 @@ def test_the_menu_offers_the_dashboard_to_who_sees_estimates(
 
 
 #: The page costs this many queries whatever the number of estimates: the session, the
-#: user, the grants, the filter's units, the default plan, the report's five, the
-#: disbursements per month, the menu's inbox and bell counts, and the filter's option
-#: lists (plans, contents).
-PAGE_QUERIES = 16
+#: user (the grants kept from an earlier page), the filter's units, the default plan, the
+#: report's five, the disbursements per month, the menu's inbox and bell counts, and the
+#: filter's option lists (plans, contents).
+PAGE_QUERIES = 15
 
 
 def test_the_page_costs_the_same_whatever_the_estimates(

@@ -19,7 +19,7 @@ from web.views.bulk import _approvable
 
 #: The choice page: session, user, grants, delegations, the estimates with their amounts,
 #: the audit stages, the inbox badge and the bell.
-PAGE_QUERIES = 10
+PAGE_QUERIES = 9
 
 
 def _two(plan: Plan, users: dict[str, Any]) -> tuple[Estimate, Estimate]:

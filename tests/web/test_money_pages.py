@@ -710,7 +710,7 @@ def test_detail_page_queries_do_not_grow_with_disbursements(
 #: settlement (1 while there is none), the delegation look-up behind the buttons (1) and
 #: the attachments (1; the voucher form reuses the disbursements read for the money) and
 #: the amendments with their decisions (1).
-MONEY_DETAIL_QUERIES = 22
+MONEY_DETAIL_QUERIES = 21
 
 
 def test_detail_page_with_a_settlement_is_pinned_too(

@@ -13,14 +13,15 @@ from estimates.models import Estimate, Plan
 from tests.factories import estimates_bulk, estimates_in_status
 
 #: Pinned query counts, for the district Women's Union officer (who sees every commune).
-#: Session and user (2), the permission look-ups (one per codename, cached per request),
+#: Session and user (2), the permission look-ups (none: the grants are kept between
+#: requests, ``organization.permissions._grants``),
 #: the page's own reads (the detail page's attachments: 1), and the menu's inbox count.
 #: The list reads the plans for its plan filter (one query, whatever the number of rows).
 #: The menu's badge and the inbox read the open amendments of the user's stages first (one
 #: query each: ``approvals.access.estimate_inbox_for_user``), so their estimates query uses
 #: the indexes; the count of what waits is read from the estimates' tally (one query, and
 #: the amendments again), on the inbox page once for the page and the badge.
-PINNED = {"list": 11, "inbox": 8, "detail": 17}
+PINNED = {"list": 10, "inbox": 7, "detail": 16}
 STATUSES = ("draft", "review", "appraisal", "returned")
 
 
@@ -76,7 +77,7 @@ def test_the_commune_officer_list_is_pinned_too(
 
 #: The vice chair's inbox, which offers the bulk selection ("Approve several") and lists the
 #: estimates waiting for approval: the same queries with one estimate waiting or thirty.
-APPROVER_INBOX = 8
+APPROVER_INBOX = 7
 
 
 def test_the_approvers_inbox_with_bulk_selection_is_pinned(

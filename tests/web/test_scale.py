@@ -25,12 +25,12 @@ STATUSES = ("draft", "review", "appraisal", "returned")
 #: (Before: 159 on the lists and 416 on the board with two communes; thousands with a
 #: thousand communes.)
 PINNED = {
-    "/workflow/estimate/": 21,
-    "/workflow/estimate/inbox/": 12,
-    "/workflow/estimate/queue/": 14,
-    "/workflow/estimate/archive/": 13,
-    "/workflow/estimate/tasks/": 13,
-    "/workflow/estimate/flows/": 13,
+    "/workflow/estimate/": 20,
+    "/workflow/estimate/inbox/": 11,
+    "/workflow/estimate/queue/": 13,
+    "/workflow/estimate/archive/": 12,
+    "/workflow/estimate/tasks/": 12,
+    "/workflow/estimate/flows/": 12,
 }
 
 
