@@ -4,8 +4,9 @@ The access gate hands a district or province role the ids of every unit it may s
 communes at province scale), and every list query filters on them. As ``unit_id__in``
 Django writes one placeholder per id and prepares each value, psycopg splits and binds
 them one by one: 6–8 ms of Python per query at 1,015 ids, several queries a page. As
-``unit_id__any`` PostgreSQL gets ``unit_id = ANY(%s)`` with the ids as one array (1 ms),
-the same plan; other databases (SQLite, the embedded default) get the ``IN`` list.
+``unit_id__any`` PostgreSQL gets ``unit_id = ANY(%s::bigint[])`` with the ids as one
+array, written as its text (under 1 ms), the same plan; other databases (SQLite, the
+embedded default) get the ``IN`` list.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ def _any(lookup: In, compiler: Any, connection: Any) -> Any:
         return lookup.as_sql(compiler, connection)  # a subquery: as ``__in``
     lhs, lhs_params = lookup.process_lhs(compiler, connection)
     values = sorted({v for v in lookup.rhs if v is not None})
+    if all(type(v) is int for v in values):
+        # Written as the array's text: psycopg adapts a list of a thousand ints element by
+        # element (a third of a millisecond a query at 1,015 ids), a string at once.
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, "{" + ",".join(map(str, values)) + "}"]
     return f"{lhs} = ANY(%s)", [*lhs_params, values]
 
 
