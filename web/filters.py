@@ -35,9 +35,13 @@ class EstimateFilter(django_filters.FilterSet):
         label=_("Plan"),
         queryset=Plan.objects.order_by("-year", "-issued_on", "-pk"),
         empty_label=_("All plans"),
+        widget=LongSelect,
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=EstimateStatus.choices, empty_label=_("All statuses")
+        label=_("Status"),
+        choices=EstimateStatus.choices,
+        empty_label=_("All statuses"),
+        widget=LongSelect,
     )
     unit = django_filters.ModelChoiceFilter(
         label=_("Commune"),
@@ -49,6 +53,7 @@ class EstimateFilter(django_filters.FilterSet):
         label=_("Content"),
         queryset=Content.objects.order_by("plan", "sort_order"),
         empty_label=_("All contents"),
+        widget=LongSelect,
     )
 
     def filter_q(self, queryset: QuerySet[Estimate], name: str, value: str) -> QuerySet[Estimate]:

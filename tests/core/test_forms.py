@@ -31,3 +31,25 @@ def test_the_long_select_writes_what_djangos_select_writes(plan: Any) -> None:
     html = str(rendered(LongSelect(label="name"), unit.pk))
     assert "&lt;b&gt;" in html and "<b>" not in html
     assert html.count("selected") == 1
+
+
+def test_without_a_label_field_it_writes_what_djangos_select_writes(plan: Any) -> None:
+    """The list's other drop-downs (plan, status, content): the choices as Django lists
+    them, written without a template per option."""
+    from estimates.models import EstimateStatus
+
+    unit = Unit.objects.order_by("pk").last()
+    assert unit is not None
+    Unit.objects.filter(pk=unit.pk).update(name='Xã <b>"Sì" & Lở\'s</b>')
+    for value in (None, "", str(unit.pk)):
+        assert rendered(LongSelect(), value) == rendered(forms.Select(), value)
+    statuses = [("", "All statuses"), *EstimateStatus.choices]
+    for value in ("", "approval"):
+        ours = forms.ChoiceField(choices=statuses, required=False, widget=LongSelect)
+        theirs = forms.ChoiceField(choices=statuses, required=False)
+        assert parse_html(ours.widget.render("status", value)) == parse_html(
+            theirs.widget.render("status", value)
+        )
+    chosen = forms.ChoiceField(choices=statuses, required=False, widget=LongSelect)
+    html = str(parse_html(chosen.widget.render("status", "approval")))
+    assert html.count("selected") == 1
