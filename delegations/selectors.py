@@ -16,6 +16,7 @@ from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
+from core.db import CompiledQueries
 from core.transactions import prepared
 from organization import permissions as perms
 from organization.models import Membership, Unit
@@ -39,10 +40,20 @@ def _in_force(on: datetime.date) -> QuerySet[Delegation]:
     )
 
 
+#: The statement of ``delegations_active_for``, compiled once a day per connection (the
+#: day is part of its shape): every page of an estimate asks it, and Django built it in
+#: 2 ms where PostgreSQL answers in a fraction of one.
+_ACTIVE_FOR = CompiledQueries()
+
+
 def delegations_active_for(delegate: User, on: datetime.date) -> list[Delegation]:
     """The delegations ``delegate`` may act under on ``on``."""
+
+    def build(delegate_id: int) -> QuerySet[Delegation]:
+        return _in_force(on).filter(delegate_id=delegate_id).order_by("starts_on", "pk")
+
     with prepared():  # by delegate: one plan fits every call
-        return list(_in_force(on).filter(delegate_id=delegate.pk).order_by("starts_on", "pk"))
+        return _ACTIVE_FOR.fetch(("active_for", on.toordinal()), build, [delegate.pk])
 
 
 def delegations_for_user(user: User) -> dict[str, list[Delegation]]:
