@@ -30,7 +30,13 @@ from ledger.models import Disbursement, NormOverride, Settlement, SettlementLine
 from organization.models import Unit
 
 from .actions import ACTION_NAMES, actions_for_many
-from .fields import CleanCharField, MoneyField, MoneyOutField, StrictIntegerField
+from .fields import (
+    ChoiceLabelField,
+    CleanCharField,
+    MoneyField,
+    MoneyOutField,
+    StrictIntegerField,
+)
 
 #: The largest value a 32-bit count column holds (people, quantities, days).
 COUNT_MAX = 2**31 - 1
@@ -249,7 +255,7 @@ class EstimateSerializer(serializers.ModelSerializer):
     unit = UnitRefSerializer(read_only=True)
     content = ContentRefSerializer(read_only=True)
     activity = ActivityRefSerializer(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(EstimateStatus.choices, source="status")
     total_amount = MoneyOutField(read_only=True)
     appraised_amount = MoneyOutField(read_only=True, allow_null=True)
     approved_amount = MoneyOutField(read_only=True, allow_null=True)

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from approvals import services
 from estimates.models import Content, Estimate, Plan
@@ -120,6 +121,23 @@ def test_detail_history_and_versions(api: Client, three: dict[str, Estimate]) ->
     assert history[1]["role"] == "commune_wu_officer"
     versions = client.get(f"/api/v1/estimates/{est.pk}/versions/").json()["results"]
     assert versions[0]["snapshot"]["total_amount"] == 1_650_000
+
+
+def test_the_status_is_named_in_the_clients_language(
+    api: Client, three: dict[str, Estimate]
+) -> None:
+    client = api("hoi.huyen")
+    est = three[SILOLAU]
+    for language in ("vi", "en"):
+        with translation.override(language):
+            expected = str(Estimate.objects.get(pk=est.pk).get_status_display())
+        headers = {"HTTP_ACCEPT_LANGUAGE": language}
+        detail = client.get(f"/api/v1/estimates/{est.pk}/", **headers).json()
+        listed = client.get("/api/v1/estimates/", **headers).json()["results"]
+        assert detail["status_display"] == expected
+        assert {e["status_display"] for e in listed if e["id"] == est.pk} == {expected}
+    assert expected == "Awaiting Women's Union review"
+    assert detail["status_display"] != "review"
 
 
 def test_filters(api: Client, three: dict[str, Estimate], plan: Plan) -> None:
