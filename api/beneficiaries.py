@@ -32,7 +32,6 @@ from beneficiaries.selectors import (
 )
 from core.errors import RuleViolation
 from core.text import field_limit
-from estimates.models import Estimate
 from reports.filters import ReportFilterForm, form_errors
 from reports.list_workbooks import XLSX
 from reports.responses import file_response
@@ -251,9 +250,7 @@ def _payment_list_errors() -> dict[Any, Any]:
 
 
 def _payment_list(request: Request, pk: str) -> Any:
-    estimate = access_estimate(
-        request.user, object_id(pk), queryset=Estimate.objects.select_related("unit", "activity")
-    )
+    estimate = access_estimate(request.user, object_id(pk), related=("unit", "activity"))
     if register_activity(estimate) is None:
         raise RuleViolation(_("This estimate's activity keeps no beneficiary list."))
     return payment_list_register(request.user, estimate)

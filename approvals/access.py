@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.db import CompiledQueries
 from core.errors import Forbidden
 from core.transactions import prepared
 from delegations.selectors import (
@@ -147,24 +148,50 @@ def inbox_condition(stages: dict[str, frozenset[int]], amended: list[int]) -> Q:
     return condition
 
 
+#: The estimate read by key with the related rows a page names (``access_estimate``'s
+#: ``related``): compiled once per connection and shape, prepared by PostgreSQL.
+_BY_KEY = CompiledQueries()
+#: Keys beyond this are no estimate's (a bigint column): a 404, not a database error.
+_KEY_MAX = 2**63 - 1
+
+
 def access_estimate(
     user: AnyUser,
     pk: int | str,
     *,
     perm: str = perms.VIEW,
     queryset: QuerySet[Estimate] | None = None,
+    related: tuple[str, ...] = (),
 ) -> Estimate:
     """Fetch an estimate for a user: 404 if it does not exist or they may not see it (the
     same answer, so another commune's estimates cannot be probed), 403 if they may see it
-    but lack ``perm``."""
+    but lack ``perm``. ``related``: the related rows read with it (``select_related``);
+    ``queryset``: a queryset of another shape to read it from."""
     try:
         pk_int = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    qs = queryset if queryset is not None else Estimate.objects.all()
-    # Prepared: a read by key of up to ten joined tables took 3.6 ms to plan, 0.25 to run.
-    with prepared():
-        estimate = qs.filter(pk=pk_int, unit_id__any=unit_ids_with(user, perms.VIEW)).first()
+    if queryset is None:
+        if not 0 < pk_int <= _KEY_MAX:
+            raise Http404(_("No such estimate."))
+
+        def build(key: int) -> QuerySet[Estimate]:
+            by_key = Estimate.objects.filter(pk=key)
+            return by_key.select_related(*related) if related else by_key
+
+        # Read by key through a statement compiled once (Django built a read of up to ten
+        # joined tables in 1.7 ms, PostgreSQL answers in a fraction of one), then checked
+        # against the user's units: the same rows and answers as filtering on them.
+        with prepared():
+            found = _BY_KEY.fetch(("estimate", related), build, [pk_int])
+        visible = found and found[0].unit_id in unit_ids_with(user, perms.VIEW)
+        estimate = found[0] if visible else None
+    else:
+        # Prepared: a read by key of up to ten joined tables took 3.6 ms to plan.
+        with prepared():
+            estimate = queryset.filter(
+                pk=pk_int, unit_id__any=unit_ids_with(user, perms.VIEW)
+            ).first()
     if estimate is None:
         raise Http404(_("No such estimate."))
     if perm != perms.VIEW and estimate.unit_id not in unit_ids_with(user, perm):

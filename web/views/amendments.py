@@ -41,9 +41,7 @@ GIVEN_LINE = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 
 
 def _estimate(request: HttpRequest, pk: int) -> Estimate:
-    return access_estimate(
-        request.user, pk, queryset=Estimate.objects.select_related("unit", "plan")
-    )
+    return access_estimate(request.user, pk, related=("unit", "plan"))
 
 
 def _page(estimate: Estimate, number: int | None = None) -> HttpResponseRedirect:
@@ -60,7 +58,7 @@ def amendment_propose(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk,
         perm=perms.DRAFT,
-        queryset=Estimate.objects.select_related("unit", "plan"),
+        related=("unit", "plan"),
     )
     allowed = amendment_actions_allowed(request.user, estimate, _open_status(estimate))
     if request.method == "GET" and "amend" not in allowed:

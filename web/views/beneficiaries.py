@@ -60,9 +60,7 @@ def estimate_beneficiaries(request: HttpRequest, pk: int) -> HttpResponse:
     the participants per priority group, and the form to register a mother while the
     estimate is a draft of the user's commune. POST: register her, then back to the list;
     a refusal shows the form again with the message at its field (400)."""
-    estimate = access_estimate(
-        request.user, pk, queryset=Estimate.objects.select_related("unit", "activity", "plan")
-    )
+    estimate = access_estimate(request.user, pk, related=("unit", "activity", "plan"))
     register = register_activity(estimate)
     editable = _editable(request.user, estimate)
     form = BeneficiaryForm(estimate=estimate) if register is not None and editable else None
@@ -126,9 +124,7 @@ def estimate_groups(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def beneficiary_edit(request: HttpRequest, pk: int, beneficiary_pk: int) -> HttpResponse:
     """Correct a record of a draft (the commune's drafter): the same checks as registering."""
-    estimate = access_estimate(
-        request.user, pk, queryset=Estimate.objects.select_related("unit", "activity", "plan")
-    )
+    estimate = access_estimate(request.user, pk, related=("unit", "activity", "plan"))
     if not _editable(request.user, estimate) or not sees_personal_data(request.user, estimate):
         raise Forbidden(
             _("Your role does not allow this on this estimate."), estimate_id=estimate.pk
@@ -188,8 +184,6 @@ def payment_list_excel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def payment_list_document(request: HttpRequest, pk: int) -> HttpResponse:
     """The payment list as PDF, for signature: the personal-data roles only."""
-    estimate = access_estimate(
-        request.user, pk, queryset=Estimate.objects.select_related("unit", "activity")
-    )
+    estimate = access_estimate(request.user, pk, related=("unit", "activity"))
     content, filename = payment_list_pdf(payment_list_register(request.user, estimate))
     return file_response(content, filename, content_type="application/pdf", inline=True)

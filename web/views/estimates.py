@@ -379,7 +379,7 @@ def estimate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk,
         perm=perms.DRAFT,
-        queryset=Estimate.objects.select_related("unit", "plan", "activity"),
+        related=("unit", "plan", "activity"),
     )
     if estimate.status not in EDITABLE_STATUSES:
         if request.method == "POST":
@@ -471,9 +471,7 @@ def _process_url(request: HttpRequest, estimate: Estimate) -> str | None:
 
 
 def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    estimate = access_estimate(
-        request.user, pk, queryset=Estimate.objects.select_related(*DETAIL_RELATED)
-    )
+    estimate = access_estimate(request.user, pk, related=DETAIL_RELATED)
     lines = list(estimate.lines.select_related("norm").order_by("position"))
     history = list(estimate_history(estimate))
     actions = estimate_actions(request.user, estimate)
@@ -547,7 +545,7 @@ def _acting_for_detail(
 
 
 def estimate_versions(request: HttpRequest, pk: int) -> HttpResponse:
-    estimate = access_estimate(request.user, pk, queryset=Estimate.objects.select_related("unit"))
+    estimate = access_estimate(request.user, pk, related=("unit",))
     versions = list(
         EstimateVersion.objects.filter(estimate=estimate)
         .select_related("created_by")
@@ -601,9 +599,7 @@ def _act(
 
 
 def _estimate_for(request: HttpRequest, pk: int, perm: str) -> Estimate:
-    return access_estimate(
-        request.user, pk, perm=perm, queryset=Estimate.objects.select_related("unit")
-    )
+    return access_estimate(request.user, pk, perm=perm, related=("unit",))
 
 
 @require_POST

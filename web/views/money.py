@@ -23,7 +23,7 @@ from approvals import lifecycle, services
 from approvals.access import access_estimate, envelope_unit_ids, follows_advances, unit_ids_with
 from approvals.selectors import estimate_actions
 from core.errors import Forbidden, RuleViolation
-from estimates.models import Estimate, Plan
+from estimates.models import Plan
 from estimates.selectors import plan_chosen, plan_communes, plan_default_for
 from ledger.models import DisbursementKind
 from ledger.selectors import (
@@ -134,9 +134,7 @@ def estimate_clear_advance(request: HttpRequest, pk: int, advance_pk: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 def estimate_settle(request: HttpRequest, pk: int) -> HttpResponse:
-    estimate = access_estimate(
-        request.user, pk, queryset=Estimate.objects.select_related("unit", "plan")
-    )
+    estimate = access_estimate(request.user, pk, related=("unit", "plan"))
     # Who reports the settlement is the plan level's (the drafting unit, or the commune's
     # accountant where the commune is the spending unit).
     permission = lifecycle.row_for_estimate(lifecycle.rows("settle")[0], estimate).permission
