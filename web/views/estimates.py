@@ -599,7 +599,9 @@ def _act(
 
 
 def _estimate_for(request: HttpRequest, pk: int, perm: str) -> Estimate:
-    return access_estimate(request.user, pk, perm=perm, related=("unit",))
+    # With its plan: the action pages show the envelope's figures, which name the plan's
+    # levels and sources.
+    return access_estimate(request.user, pk, perm=perm, related=("unit", "plan"))
 
 
 @require_POST
