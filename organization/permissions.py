@@ -299,8 +299,10 @@ class Grants:
 #: The cache keys of the grants kept between requests: the current version (a random
 #: token, replaced whenever any grant may have changed) and each user's grants with the
 #: version they were read under. A user's entry counts only under the current version.
-GRANTS_VERSION_KEY = "organization:grants:version"
-GRANTS_KEY = "organization:grants:{user_id}"
+#: The keys name the shape of ``Grants`` (``v1``): a release that changes it reads none of
+#: the entries an earlier release kept.
+GRANTS_VERSION_KEY = "organization:grants:v1:version"
+GRANTS_KEY = "organization:grants:v1:{user_id}"
 #: How long a user's grants are kept (a grant changed behind the product's back, by SQL,
 #: is seen after this at the latest).
 GRANTS_TTL_SECONDS = 300
