@@ -216,10 +216,7 @@ def _global_permissions(labels: list[str]) -> list[Permission]:
 @transaction.atomic
 def access_sync() -> None:
     """Bring groups, group members and object permissions in line with the memberships."""
-    # The grants kept between requests are stale from now, and again once this commits
-    # (a request reading the grants meanwhile keeps them under the version of now).
-    grants_invalidate()
-    transaction.on_commit(grants_invalidate)
+    grants_changed()
     units = list(Unit.objects.select_related("parent"))
     by_pk = {u.pk: u for u in units}
     children: dict[int | None, list[Unit]] = defaultdict(list)
@@ -309,13 +306,27 @@ GRANTS_TTL_SECONDS = 300
 
 
 def grants_invalidate() -> None:
-    """Every user's grants kept between requests are stale from now. Called when grants
-    may change: ``access_sync`` (as it starts and once it commits) and the signals on role
-    groups, their members and permissions, and units (``organization.signals``)."""
+    """Every user's grants kept between requests are stale from now."""
     try:
         cache.set(GRANTS_VERSION_KEY, uuid.uuid4().hex, None)
     except Exception:  # the cache is down: nothing is read from it either (below)
         logger.exception("the grants' version could not be renewed")
+
+
+def grants_changed() -> None:
+    """Grants may change in the current transaction (``access_sync``, and the signals on
+    role groups, their members and permissions, and units: ``organization.signals``): the
+    kept grants are stale from now, and again once it commits (a request reading them
+    meanwhile keeps them under the version of now). Once a transaction, however many rows
+    it changes: a later call finds the renewal at commit already queued (a savepoint rolled
+    back drops it, and the next call queues it again)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        entry[1] is grants_invalidate for entry in connection.run_on_commit
+    ):
+        return
+    grants_invalidate()
+    transaction.on_commit(grants_invalidate)
 
 
 #: After the cache failed, this process reads the grants from the database alone until

@@ -8,19 +8,15 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from guardian.models import GroupObjectPermission
 
 from .models import Unit
-from .permissions import grants_invalidate
+from .permissions import grants_changed
 
 
 def _renew(**_: Any) -> None:
-    # Now, and once the change commits (a request reading the grants in between keeps the
-    # old ones under the version of now, which the second renewal retires).
-    grants_invalidate()
-    transaction.on_commit(grants_invalidate)
+    grants_changed()
 
 
 def connect() -> None:

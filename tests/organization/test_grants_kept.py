@@ -129,3 +129,37 @@ def test_after_the_cache_failed_pages_do_not_wait_on_it_each_time(
     for _ in range(3):
         assert _detail(client, estimate).status_code == 200
     assert len(calls) == 1
+
+
+def test_a_change_of_many_grants_renews_the_version_once_now_and_once_at_commit(
+    users: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """``access_sync`` deleting a role's grants one row at a time (each a signal) renews
+    the version twice, not twice a row."""
+    from django.core.cache import cache
+    from guardian.models import GroupObjectPermission
+
+    renewed = []
+
+    class Counting:
+        """The cache, counting the renewals of the grants' version."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(cache, name)
+
+        def set(self, key: str, *args: Any, **kwargs: Any) -> Any:
+            if key == permissions.GRANTS_VERSION_KEY:
+                renewed.append(key)
+            return cache.set(key, *args, **kwargs)
+
+    monkeypatch.setattr(permissions, "cache", Counting())
+    before = GroupObjectPermission.objects.count()
+    Membership.objects.filter(user=users["hoi.huyen"]).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        access_sync()
+    assert before - GroupObjectPermission.objects.count() > 2  # many rows, many signals
+    assert len(renewed) == 2
+    officer = get_user_model().objects.get(username="hoi.huyen")
+    assert perms.unit_ids_with(officer, perms.VIEW) == set()
