@@ -37,11 +37,13 @@ from accounts.second_factor import code_check, has_second_factor, second_factor_
 from accounts.tokens import token_issue, tokens_revoke
 from approvals import services
 from approvals.access import (
+    INBOX_ORDER,
     access_estimate,
     amendment_actions_allowed,
     estimate_inbox_for_user,
     estimate_list_for_user,
     inbox_count,
+    inbox_first,
     unit_ids_with,
 )
 from approvals.models import AuditEntry
@@ -49,6 +51,7 @@ from attachments import services as attachment_services
 from attachments.files import ACCEPTED, file_size_check
 from attachments.selectors import attachment_for_user, attachment_response, estimate_attachments
 from core.errors import RuleViolation
+from core.pagination import Window
 from estimates.models import Amendment, Estimate, EstimateLine, EstimateVersion, Plan, Source
 from estimates.selectors import plan_communes, plan_contents, plan_default_for
 from estimates.tally import tally_available, tally_totals
@@ -237,19 +240,24 @@ TALLY_FILTERS = frozenset({"plan", "commune", "status"})
 def tally_filters(request: Any) -> dict[str, Any] | None:
     """The estimate filters of a list request as the tally takes them (``plan_id``,
     ``status``, ``unit_id``) when only those choose; None when another does (a search, a
-    content, an ordering) or one is invalid: then the pager counts the rows."""
+    content, an ordering) or one is invalid: then the pager counts the rows. Read once a
+    request (the count and the page's rows both ask)."""
+    if hasattr(request, "_tally_filters"):
+        kept: dict[str, Any] | None = request._tally_filters
+        return kept
+    found = None
     chosen = set(request.query_params) - LIST_PARAMETERS - {"ordering"}
-    if not chosen <= TALLY_FILTERS:
-        return None
-    filterset = EstimateFilter(request.query_params, queryset=Estimate.objects.none())
-    if not filterset.is_valid():
-        return None
-    data = filterset.form.cleaned_data
-    return {
-        "plan_id": data.get("plan"),
-        "status": data.get("status") or None,
-        "unit_id": data.get("commune"),
-    }
+    if chosen <= TALLY_FILTERS:
+        filterset = EstimateFilter(request.query_params, queryset=Estimate.objects.none())
+        if filterset.is_valid():
+            data = filterset.form.cleaned_data
+            found = {
+                "plan_id": data.get("plan"),
+                "status": data.get("status") or None,
+                "unit_id": data.get("commune"),
+            }
+    request._tally_filters = found
+    return found
 
 
 @extend_schema_view(
@@ -737,9 +745,30 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         chosen = tally_filters(self.request)
         return None if chosen is None else inbox_count(self.request.user, **chosen)
 
+    def list_window(self, queryset: QuerySet[Estimate]) -> Window | None:
+        """The page's rows found one stage at a time (``approvals.access.inbox_first``)
+        when the list is in the inbox's order and only the tally's filters choose."""
+        chosen = tally_filters(self.request)
+        if chosen is None or tuple(queryset.query.order_by) != INBOX_ORDER:
+            return None
+        status = chosen["status"]
+        user = self.request.user
+
+        def window(rows: int) -> QuerySet[Estimate]:
+            return inbox_first(
+                user,
+                queryset,
+                rows,
+                statuses=[status] if status else None,
+                plan_id=chosen["plan_id"],
+                unit_id=chosen["unit_id"],
+            )
+
+        return window
+
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)
-        ordering = [str(key) for key in queryset.query.order_by] or ["status_changed_at"]
+        ordering = [str(key) for key in queryset.query.order_by] or [INBOX_ORDER[0]]
         return queryset.order_by(*ordering, "pk")
 
 

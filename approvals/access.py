@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -75,21 +76,78 @@ def inbox_stages(
     }
 
 
-def inbox_amended_ids(user: AnyUser, statuses: Collection[str] | None = None) -> list[int]:
-    """The estimates (in one of ``statuses``) whose open amendment waits in one of the
-    user's stages: one query when the user has such a stage, none otherwise."""
+def _amending(user: AnyUser, statuses: Collection[str] | None = None) -> Q | None:
+    """The open amendments (of estimates in one of ``statuses``) waiting in one of the
+    user's stages, as a condition on the amendments; None when the user has no such stage
+    (from the cached grants: no query)."""
     stages = [
         Q(status=status, estimate__unit_id__any=unit_ids)
         for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items()
         if (unit_ids := unit_ids_with(user, codename))
     ]
     if not stages:
-        return []
+        return None
     amending = reduce(operator.or_, stages)
     if statuses is not None:
         amending &= Q(estimate__status__in=list(statuses))
+    return amending
+
+
+def inbox_amended_ids(user: AnyUser, statuses: Collection[str] | None = None) -> list[int]:
+    """The estimates (in one of ``statuses``) whose open amendment waits in one of the
+    user's stages: one query when the user has such a stage, none otherwise."""
+    amending = _amending(user, statuses)
+    if amending is None:
+        return []
     with prepared():  # the few open amendments, then their estimates by key
         return list(Amendment.objects.filter(amending).values_list("estimate_id", flat=True))
+
+
+#: The inbox's order: the longest waiting first, the key breaking ties.
+INBOX_ORDER = ("status_changed_at", "pk")
+
+
+def inbox_first(
+    user: AnyUser,
+    queryset: QuerySet[Estimate],
+    rows: int,
+    *,
+    statuses: Collection[str] | None = None,
+    plan_id: int | None = None,
+    unit_id: int | None = None,
+) -> QuerySet[Estimate]:
+    """``queryset`` (the user's inbox, ``estimate_inbox_for_user(user, statuses)`` with
+    the optional filters, ordered by :data:`INBOX_ORDER`) kept to its first ``rows`` rows,
+    found one stage at a time: each stage's estimates from its status's index of the
+    waiting date (``estimate_status_waiting``), limited to ``rows``, and the estimates
+    whose amendment waits, merged in one ``UNION ALL`` that the query keys on.
+
+    PostgreSQL cannot merge one ordered index scan per status of the inbox's ``OR``: a
+    role acting at several stages (the district Women's Union drafts, takes back and
+    reviews; Finance-Planning appraises and verifies) walked the index of every
+    estimate's waiting date past the other statuses' rows (12 ms at 100,000 estimates,
+    3 ms this way). Every one of the first ``rows`` rows of the inbox is among the first
+    ``rows`` of its own stage, so the page read from here is the same page. ``queryset``
+    is returned unchanged where one ordered read already does (one stage: the approver's
+    inbox walks its status's index, its few amended estimates by key) and where the
+    database cannot limit the parts of a union (SQLite)."""
+    if not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        return queryset
+    stages = inbox_stages(user, statuses)
+    if len(stages) < 2:
+        return queryset
+    amending = _amending(user, statuses)
+    narrow = {key: value for key, value in (("plan_id", plan_id), ("unit_id", unit_id)) if value}
+    parts = [
+        Estimate.objects.filter(status=status, unit_id__any=unit_ids, **narrow)
+        .order_by(*INBOX_ORDER)
+        .values("pk")[:rows]
+        for status, unit_ids in stages.items()
+    ]
+    if amending is not None:  # a few open amendments: all of them
+        waiting = Amendment.objects.filter(amending).values("estimate_id")
+        parts.append(Estimate.objects.filter(pk__in=waiting).order_by().values("pk"))
+    return queryset.filter(pk__in=parts[0].union(*parts[1:], all=True))
 
 
 def estimate_inbox_for_user(

@@ -4,9 +4,10 @@ task lists)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.functional import cached_property
 
@@ -42,6 +43,26 @@ class BoundedPaginator(Paginator):
     def num_pages(self) -> int:
         pages = super().num_pages
         return AtLeast(pages) if isinstance(self.count, AtLeast) else pages
+
+
+#: Given how many rows of a list a page needs (its end), the list kept to them: rows found
+#: without walking past the others (``approvals.access.inbox_first``).
+Window = Callable[[int], Any]
+
+
+def page_from_window(page: Page[Any], window: Window | None) -> Page[Any]:
+    """``page`` with its rows read from ``window`` (the same slice of a list that keeps
+    only the rows up to the page's end): the pager counted and numbered the page as
+    before; only the statement reading its rows changes."""
+    if window is None:
+        return page
+    paginator = page.paginator
+    bottom = (page.number - 1) * paginator.per_page
+    top = bottom + paginator.per_page
+    if top + paginator.orphans >= paginator.count:
+        top = paginator.count
+    page.object_list = window(top)[bottom:top]
+    return page
 
 
 def counts_up_to(selections: dict[str, Any], limit: int) -> dict[str, int]:

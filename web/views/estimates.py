@@ -23,10 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from approvals import lifecycle, services
 from approvals.access import (
+    INBOX_ORDER,
     access_estimate,
     estimate_inbox_for_user,
     estimate_list_for_user,
     inbox_count,
+    inbox_first,
     unit_ids_with,
 )
 from approvals.lifecycle import EDITABLE_STATUSES, MONEY_STATUSES
@@ -224,7 +226,7 @@ def estimate_inbox_queryset_for(user: Any, params: Any) -> QuerySet[Estimate]:
     else:
         if plan_id is not None:
             queryset = queryset.filter(plan_id=plan_id)
-    return queryset.select_related("unit", "content").order_by("status_changed_at", "pk")
+    return queryset.select_related("unit", "content").order_by(*INBOX_ORDER)
 
 
 def estimate_list_totals(
@@ -280,16 +282,23 @@ def estimate_inbox(request: HttpRequest) -> HttpResponse:
     tally is kept, counted up to 1,000 ("1000+")."""
     queryset = estimate_inbox_queryset(request)
     count = None
+    window = None
     if not queryset.query.is_empty():  # an unknown plan asked for: no rows, no count
         plan_id = _inbox_plan_id(request.GET)
         count = inbox_count(request.user, plan_id=plan_id)
         if plan_id is None:
             request._inbox_exact = count  # type: ignore[attr-defined]  # the menu's badge
+
+        def window(rows: int) -> QuerySet[Estimate]:
+            return inbox_first(request.user, queryset, rows, plan_id=plan_id)
+
     return render(
         request,
         "estimates/inbox.html",
         {
-            "page": list_page(request, queryset, PAGE_SIZE, count=count, bounded=True),
+            "page": list_page(
+                request, queryset, PAGE_SIZE, count=count, bounded=True, window=window
+            ),
             "may_draft": _may_draft(request),
             "may_approve": bool(unit_ids_with(request.user, perms.APPROVE)),
         },

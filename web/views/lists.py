@@ -8,7 +8,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
-from core.pagination import BoundedPaginator
+from core.pagination import BoundedPaginator, Window, page_from_window
 
 #: The rows of a printed list: all of them, like the Excel export.
 PRINT_ROWS = 1_000_000
@@ -25,13 +25,17 @@ def list_page(
     *,
     count: int | None = None,
     bounded: bool = False,
+    window: Window | None = None,
 ) -> Page[Any]:
     """Page ``?page=`` of ``rows``, ``size`` per page; every row when printing. ``count``:
     the number of rows when the page has already counted them (with its totals);
-    ``bounded``: count at most ``BoundedPaginator.LIMIT`` rows (not when printing)."""
+    ``bounded``: count at most ``BoundedPaginator.LIMIT`` rows (not when printing);
+    ``window``: the page's rows read from ``window(end of the page)`` (not when printing:
+    every row is printed)."""
     printing = print_mode(request)
     per_page = PRINT_ROWS if printing else size
     paginator = (BoundedPaginator if bounded and not printing else Paginator)(rows, per_page)
     if count is not None:
         paginator.count = count  # a cached property: the paginator does not count again
-    return paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
+    return page if printing else page_from_window(page, window)
