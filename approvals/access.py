@@ -93,6 +93,13 @@ def _amending(user: AnyUser, statuses: Collection[str] | None = None) -> Q | Non
     return amending
 
 
+def inbox_amendments(user: AnyUser) -> QuerySet[Amendment] | None:
+    """The open amendments waiting in one of the user's stages, unread (a subquery for a
+    caller's statement); None when the user has no such stage."""
+    amending = _amending(user)
+    return None if amending is None else Amendment.objects.filter(amending)
+
+
 def inbox_amended_ids(user: AnyUser, statuses: Collection[str] | None = None) -> list[int]:
     """The estimates (in one of ``statuses``) whose open amendment waits in one of the
     user's stages: one query when the user has such a stage, none otherwise."""

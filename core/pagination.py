@@ -34,10 +34,17 @@ class BoundedPaginator(Paginator):
     "40+" pages and offers the first 40 pages; the filters narrow the rest."""
 
     LIMIT = 1000
+    #: How the rows are counted up to the limit (a view may count its own way).
+    counter: Callable[[Any, int], int] = staticmethod(count_up_to)
+    #: Where a page's rows are read from (``page_from_window``; a view may set it).
+    window: Window | None = None
 
     @cached_property
     def count(self) -> int:
-        return count_up_to(self.object_list, self.LIMIT)
+        return self.counter(self.object_list, self.LIMIT)
+
+    def page(self, number: Any) -> Page[Any]:
+        return page_from_window(super().page(number), self.window)
 
     @cached_property
     def num_pages(self) -> int:
@@ -65,16 +72,21 @@ def page_from_window(page: Page[Any], window: Window | None) -> Page[Any]:
     return page
 
 
-def counts_up_to(selections: dict[str, Any], limit: int) -> dict[str, int]:
+def counts_up_to(
+    selections: dict[Any, Any], limit: int, *, ordered: bool = False
+) -> dict[Any, int]:
     """``count_up_to`` of several querysets in one statement (a scalar subquery each): the
-    tabs of a page, each counted no further than ``limit``."""
+    tabs of a page, each counted no further than ``limit``. ``ordered``: each read in its
+    queryset's order (an order an index gives walks that index to the limit and stops,
+    where an unordered read may scan the table for rows it expects to be everywhere)."""
     if not selections:
         return {}
     parts: list[str] = []
     params: list[Any] = []
     using = DEFAULT_DB_ALIAS
     for rows in selections.values():
-        sql, more = rows.order_by().values("pk")[: limit + 1].query.sql_with_params()
+        rows = rows if ordered else rows.order_by()
+        sql, more = rows.values("pk")[: limit + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 - Django's SQL
         params.extend(more)
         using = rows.db
@@ -85,3 +97,18 @@ def counts_up_to(selections: dict[str, Any], limit: int) -> dict[str, int]:
         key: AtLeast(limit) if n > limit else int(n)
         for key, n in zip(selections, found, strict=True)
     }
+
+
+def count_up_to_split(parts: dict[Any, Any], limit: int) -> int:
+    """``count_up_to`` of rows made of ``parts`` (querysets no two of which share a row),
+    each read in its own order and counted up to ``limit``, summed, in one statement: an
+    index that gives a part its rows in order lets it stop at the limit, where PostgreSQL
+    cannot walk one ordered scan for all of them (viewflow's queue: the open tasks of
+    several nodes)."""
+    if not parts:
+        return 0
+    counted = counts_up_to(parts, limit, ordered=True).values()
+    found = sum(int(n) for n in counted)
+    if found > limit or any(isinstance(n, AtLeast) for n in counted):
+        return AtLeast(limit)
+    return found

@@ -9,11 +9,13 @@ process and task detail pages go through ``EstimateFlow.has_view_permission``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from viewflow import viewprop
@@ -28,10 +30,11 @@ from approvals.access import (
     estimate_list_for_user,
     flow_tasks_allowed,
     inbox_amended_ids,
+    inbox_amendments,
     inbox_condition,
     inbox_stages,
 )
-from core.pagination import BoundedPaginator, count_up_to
+from core.pagination import BoundedPaginator, Window, count_up_to, count_up_to_split
 from estimates.models import Estimate
 from workflows.engine import STATUS_NODES
 from workflows.flows import VISIBLE_TO, EstimateFlow
@@ -45,6 +48,15 @@ def visible_estimate_ids(user: Any) -> QuerySet[Any]:
 
 def visible_tasks(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
     return queryset.filter(process__artifact_object_id__in=visible_estimate_ids(user))
+
+
+class ExistsPerRow(Exists):
+    """``EXISTS`` asked of each row as it is read: ``OFFSET 0`` keeps PostgreSQL from
+    turning it into a join (a subquery with an offset is not flattened), so a list read
+    newest first from an index, or counted up to a limit, tests the rows it walks one by
+    one and stops there, instead of joining every row of both tables."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
 def task_queue(user: Any) -> QuerySet[Any]:
@@ -64,16 +76,95 @@ def task_queue(user: Any) -> QuerySet[Any]:
     stages = inbox_stages(user)
     amended = inbox_amended_ids(user)
     inbox = Estimate.objects.filter(inbox_condition(stages, amended)).values("pk")
-    tasks = EstimateFlow.task_class._default_manager.filter(
-        process__flow_class=EstimateFlow,
-        flow_task_type="HUMAN",
-        status=STATUS.NEW,
-        process__artifact_object_id__in=inbox,
-    )
+    tasks = _open_tasks().filter(process__artifact_object_id__in=inbox)
     nodes = {STATUS_NODES.get(status) for status in stages}
     if stages and not amended and None not in nodes:
         tasks = tasks.filter(flow_task__in=sorted(nodes, key=str))
     return tasks
+
+
+def _open_tasks() -> QuerySet[Any]:
+    return EstimateFlow.task_class._default_manager.filter(
+        process__flow_class=EstimateFlow, flow_task_type="HUMAN", status=STATUS.NEW
+    )
+
+
+#: A node whose stages span more units than this has its open tasks read newest first
+#: from the node's index, each tested on its estimate (``ExistsPerRow``); over fewer,
+#: the stage's estimates are read first, from their units' index (a commune's forty
+#: drafts among 20,000 open drafts).
+FEW_UNITS = 50
+
+
+#: The queue's order: the newest task first, the key breaking ties.
+QUEUE_ORDER = ("-created", "-pk")
+
+
+def queue_parts(user: Any) -> dict[str, QuerySet[Any]] | None:
+    """``task_queue(user)`` in parts no two of which share a task, each in
+    :data:`QUEUE_ORDER`: the open tasks of each node of the user's stages (an estimate
+    waiting in a stage has that node's task open), and those of the estimates whose
+    amendment waits for the user and that wait in none of the user's stages. None when
+    a status has no node."""
+    stages = inbox_stages(user)
+    by_node: dict[Any, tuple[Q, int]] = {}
+    for status, unit_ids in stages.items():
+        node = STATUS_NODES.get(status)
+        if node is None:
+            return None
+        condition, units = by_node.get(node, (Q(pk__in=[]), 0))
+        by_node[node] = (condition | Q(status=status, unit_id__any=unit_ids), units + len(unit_ids))
+    parts: dict[str, QuerySet[Any]] = {}
+    for node, (condition, units) in by_node.items():
+        tasks = _open_tasks().filter(flow_task=node)
+        if units > FEW_UNITS:
+            estimate = Estimate.objects.filter(
+                condition, pk=OuterRef("process__artifact_object_id")
+            )
+            tasks = tasks.filter(ExistsPerRow(estimate))
+        else:
+            waiting = Estimate.objects.filter(condition).values("pk")
+            tasks = tasks.filter(process__artifact_object_id__in=waiting)
+        parts[get_task_ref(node)] = tasks.order_by(*QUEUE_ORDER)
+    amendments = inbox_amendments(user)  # a subquery: the part is empty without one
+    if amendments is not None:
+        amended = amendments.values("estimate_id")
+        rest = Estimate.objects.filter(pk__in=amended).exclude(inbox_condition(stages, []))
+        parts["amended"] = (
+            _open_tasks()
+            .filter(process__artifact_object_id__in=rest.values("pk"))
+            .order_by(*QUEUE_ORDER)
+        )
+    return parts
+
+
+def queue_count_up_to(user: Any, limit: int) -> int:
+    """``count_up_to(task_queue(user), limit)``, one part at a time in one statement
+    (``queue_parts``, ``count_up_to_split``). Counted whole, PostgreSQL paired every open
+    task with every waiting estimate before it could stop (Finance-Planning's count, on
+    every page of viewflow's for its menu: 14 → 2 ms at 100,000 estimates)."""
+    parts = queue_parts(user)
+    if parts is None:
+        return count_up_to(task_queue(user), limit)
+    return count_up_to_split(parts, limit)
+
+
+def queue_window(user: Any, queryset: QuerySet[Any]) -> Window | None:
+    """The queue's page read from the first rows of each part (``queue_parts``), merged in
+    one ``UNION ALL``, where the database can limit the parts of a union: read whole, a
+    district Women's Union's queue walked every open task newest first, the 20,000 open
+    drafts of the communes before its own (42 → 3 ms at 100,000 estimates)."""
+    if not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        return None
+    parts = queue_parts(user)
+    if not parts:
+        return None
+
+    def window(rows: int) -> QuerySet[Any]:
+        firsts = [part.values("pk")[:rows] for part in parts.values()]
+        return queryset.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
+
+    return window
 
 
 def task_inbox(user: Any) -> QuerySet[Any]:
@@ -88,15 +179,16 @@ def task_inbox(user: Any) -> QuerySet[Any]:
 
 class BoundedCount:
     """viewflow's menu shows ``{{ user_queue.count }}``: counted up to ``LIMIT`` (the
-    database stops there), "99+" above, like the site's own inbox badge."""
+    database stops there), "99+" above, like the site's own inbox badge, when the menu
+    asks; ``counter(limit)`` counts."""
 
     LIMIT = 99
 
-    def __init__(self, queryset: QuerySet[Any]) -> None:
-        self.queryset = queryset
+    def __init__(self, counter: Callable[[int], int]) -> None:
+        self.counter = counter
 
     def count(self) -> int:
-        return count_up_to(self.queryset, self.LIMIT)
+        return self.counter(self.LIMIT)
 
 
 def flow_task_choices() -> list[tuple[str, str]]:
@@ -155,7 +247,17 @@ class EstimateQueueView(vf_views.FlowQueueListView):
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        return task_queue(self.request.user).select_related("process").order_by("-created")
+        return task_queue(self.request.user).select_related("process").order_by(*QUEUE_ORDER)
+
+    def get_paginator(self, queryset: Any, per_page: int, *args: Any, **kwargs: Any) -> Any:
+        """Unfiltered, the queue is counted and its page read part by part
+        (``queue_count_up_to``, ``queue_window``)."""
+        paginator = super().get_paginator(queryset, per_page, *args, **kwargs)
+        user = self.request.user
+        if not self.request.GET.keys() - {"page"}:
+            paginator.counter = lambda rows, limit: queue_count_up_to(user, limit)
+            paginator.window = queue_window(user, queryset)
+        return paginator
 
 
 class EstimateArchiveView(vf_views.FlowArchiveListView):
@@ -295,6 +397,6 @@ class EstimateFlowApp(FlowAppViewset):
         """The inbox and queue counts of viewflow's menu, filtered like the lists (not
         viewflow's own, whose queue reads the object permissions row by row)."""
         return {
-            "user_inbox": BoundedCount(task_inbox(request.user)),
-            "user_queue": BoundedCount(task_queue(request.user)),
+            "user_inbox": BoundedCount(lambda limit: count_up_to(task_inbox(request.user), limit)),
+            "user_queue": BoundedCount(lambda limit: queue_count_up_to(request.user, limit)),
         }
