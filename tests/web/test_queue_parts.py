@@ -93,9 +93,7 @@ def test_the_queue_page_shows_the_queue_in_order(
 ) -> None:
     user = users["hoi.huyen"]
     expected = list(
-        viewsets.task_queue(user)
-        .order_by(*viewsets.QUEUE_ORDER)
-        .values_list("pk", flat=True)
+        viewsets.task_queue(user).order_by(*viewsets.QUEUE_ORDER).values_list("pk", flat=True)
     )
     assert len(expected) >= 3
     client.force_login(user)
