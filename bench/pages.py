@@ -25,6 +25,9 @@ from typing import Any
 
 from bench._support import django_database, percentile, result, tiny
 
+#: The media type of an Excel export.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 COMMUNES = 1000
 SMALL = 100
 LARGE = 100_000
@@ -100,12 +103,15 @@ def _measure(client: Any, path: str, repeat: int) -> dict[str, Any]:
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             answer = client.get(path)
-            if getattr(answer, "streaming", False):
+            body = (
                 b"".join(answer.streaming_content)
+                if getattr(answer, "streaming", False)
+                else answer.content
+            )
             elapsed = time.perf_counter() - started
         status = answer.status_code
         queries = [q["sql"] for q in captured.captured_queries]
-        shown = _rows_shown(answer)
+        shown = _rows_shown(answer, body)
         if n:  # the first is the warm-up
             timings.append(elapsed)
         if elapsed > SLOW_SECONDS:
@@ -114,10 +120,13 @@ def _measure(client: Any, path: str, repeat: int) -> dict[str, Any]:
     return {"status": status, "queries": queries, "timings": timings, "rows": shown}
 
 
-def _rows_shown(answer: Any) -> int | None:
-    """How many rows the page showed (its page of a list, or the API's ``results``), when
-    it tells: an empty page skips its rows' reads, so it costs fewer queries than a full
-    one whatever the size of the data."""
+def _rows_shown(answer: Any, body: bytes = b"") -> int | None:
+    """How many rows the page showed (its page of a list, the API's ``results``, the rows
+    of an Excel export below its column titles), when it tells: an empty page skips its
+    rows' reads, so it costs fewer queries than a full one whatever the size of the
+    data."""
+    if answer.get("Content-Type", "").startswith(XLSX) and body:
+        return _xlsx_rows(body)
     context = getattr(answer, "context", None) or {}
     page = context.get("page")
     if page is not None and hasattr(page, "object_list"):
@@ -130,6 +139,18 @@ def _rows_shown(answer: Any) -> int | None:
         if isinstance(data, dict) and isinstance(data.get("results"), list):
             return len(data["results"])
     return None
+
+
+def _xlsx_rows(body: bytes) -> int:
+    """The rows of an export's sheet below its frozen column titles (totals included)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(body)).worksheets[0]
+    titles = sheet.freeze_panes  # the first row below the titles ("A6")
+    first = int("".join(c for c in titles if c.isdigit())) if titles else 1
+    return max(0, sheet.max_row - first + 1)
 
 
 def _sequential_scans(queries: list[str]) -> int:
