@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -86,6 +87,10 @@ def _server(
         ),
         "CELERY_BROKER_URL": str(settings.CELERY_BROKER_URL),
         "CACHE_URL": str(settings.CELERY_BROKER_URL),
+        # A namespace of its own in the shared Redis: what an earlier run kept there (the
+        # grants of its users, whose ids this run's database gives to other people) is
+        # not this server's. This process changes the grants in its own memory cache.
+        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
         "ALLOWED_HOSTS": "127.0.0.1",
         # Plain HTTP between the clients and gunicorn (the proxy's part is not measured).
         "SECURE_SSL_REDIRECT": "false",

@@ -48,12 +48,16 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The cache (the API's request counts per user) is shared by every web process and
 # container when CACHE_URL names a Redis (compose.yaml: database 1 of the broker's Redis);
 # without it each process counts on its own.
+# What is kept there (the API's counts, each user's grants under a version token) belongs
+# to one database: two sites sharing a Redis each set their own CACHE_KEY_PREFIX.
 CACHE_URL = env("CACHE_URL", default="")
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="")
 if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
