@@ -59,8 +59,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         r"\1" + MASK,
     ),
-    # a citizen identity number (CCCD: exactly 12 digits) anywhere
-    (re.compile(r"(?<![\d.,])\d{12}(?![\d.,])"), MASK),
+    # a citizen identity number (CCCD: exactly 12 digits) anywhere but inside a word: the
+    # digits of a hex digest (the audit chain's anchored hash) are not an ID number
+    (re.compile(r"(?<![0-9A-Za-z.,])\d{12}(?![0-9A-Za-z.,])"), MASK),
 ]
 _SECRET_FIELD = re.compile(rf"(?i)({_SENSITIVE_NAMES}|authorization|cccd|cmnd|national_?id)")
 

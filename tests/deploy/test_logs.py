@@ -54,6 +54,8 @@ def records(stream: io.StringIO) -> list[dict[str, Any]]:
         ("CCCD: 012345678901", "012345678901"),
         ("cmnd 123456789 of the mother", "123456789"),
         ("national_id=987654321", "987654321"),
+        ("beneficiary_001185012345 registered", "001185012345"),
+        ("số001185012345", "001185012345"),
     ],
 )
 def test_secrets_and_national_ids_are_masked(text: str, hidden: str) -> None:
@@ -69,6 +71,10 @@ def test_secrets_and_national_ids_are_masked(text: str, hidden: str) -> None:
         "amount 7588630000 on line 3",
         "GET /estimates/42/ 200",
         "estimate DT-2024-00012 approved",
+        # A hex digest whose digits run twelve long is a hash, not an ID number (the
+        # audit chain's anchor line must keep it whole).
+        "audit.anchor seq=5 hash=d7955e6146a8f50eff4f809747772855f6d9ac7e923b0039e012bf7f1ba1136a",
+        "hash=123456789012abcdef",
     ],
 )
 def test_ordinary_figures_are_kept(text: str) -> None:
