@@ -327,6 +327,25 @@ def estimates_in_status(
     return [estimate_in_status(statuses[i % len(statuses)], **kw) for i in range(count)]
 
 
+def estimate_amended(plan: Plan | None = None, drafter: str = "hoi.silolau") -> Estimate:
+    """An approved estimate of ``drafter``'s commune whose amendment (one more participant
+    on its one line, 5,000,000 → 6,000,000 đồng) waits for review by the district Women's
+    Union: the estimate stays ``approved``, and is in that union's inbox and queue."""
+    amended = estimate_in_status(
+        S.APPROVED, plan=plan, drafter=drafter, lines=lines_of(("current", 5_000_000))
+    )
+    line = amended.lines.get()
+    services.amendment_propose(
+        actor=demo_user(drafter),
+        estimate_id=amended.pk,
+        lines=[services.AmendmentLineInput(line.pk, 1, 6_000_000, 1)],
+        start_date=amended.start_date,
+        end_date=amended.end_date,
+        reason="Thêm người tham dự",
+    )
+    return amended
+
+
 # --------------------------------------------------------------------------------------
 # Forms as posted, and rows in bulk
 

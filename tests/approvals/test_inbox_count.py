@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from approvals import services
 from approvals.access import estimate_inbox_for_user, inbox_count
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_in_status, lines_of
+from tests.factories import estimate_amended, estimate_in_status
 
 ROLES = ("hoi.silolau", "hoi.namxe", "hoi.huyen", "tckh", "pho.chutich", "ketoan", "quansat")
 
@@ -40,18 +39,7 @@ def test_the_inbox_count_from_the_tally_is_the_inbox_s(plan: Plan, users: dict[s
     ]
     made.append(estimate_in_status("draft", plan=plan, level="district"))
     # An approved estimate whose amendment waits for the district Women's Union.
-    amended = estimate_in_status(
-        "approved", plan=plan, drafter=users["hoi.silolau"], lines=lines_of(("current", 5_000_000))
-    )
-    line = amended.lines.get()
-    services.amendment_propose(
-        actor=users["hoi.silolau"],
-        estimate_id=amended.pk,
-        lines=[services.AmendmentLineInput(line.pk, 1, 6_000_000, 1)],
-        start_date=amended.start_date,
-        end_date=amended.end_date,
-        reason="Thêm người tham dự",
-    )
+    amended = estimate_amended(plan)
     communes = sorted({e.unit_id for e in made})
     waiting = 0
     for username in ROLES:

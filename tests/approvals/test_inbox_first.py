@@ -13,10 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from approvals import services
 from approvals.access import INBOX_ORDER, estimate_inbox_for_user, inbox_first
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_in_status, lines_of
+from tests.factories import estimate_amended, estimate_in_status
 
 ROLES = ("hoi.silolau", "hoi.namxe", "hoi.huyen", "tckh", "pho.chutich", "ketoan")
 
@@ -45,18 +44,7 @@ def waiting(plan: Plan, users: dict[str, Any]) -> list[Estimate]:
     ]
     made.append(estimate_in_status("draft", plan=plan, level="district"))
     made.append(estimate_in_status("appraisal", plan=plan, level="district"))
-    amended = estimate_in_status(
-        "approved", plan=plan, drafter=users["hoi.silolau"], lines=lines_of(("current", 5_000_000))
-    )
-    line = amended.lines.get()
-    services.amendment_propose(
-        actor=users["hoi.silolau"],
-        estimate_id=amended.pk,
-        lines=[services.AmendmentLineInput(line.pk, 1, 6_000_000, 1)],
-        start_date=amended.start_date,
-        end_date=amended.end_date,
-        reason="Thêm người tham dự",
-    )
+    amended = estimate_amended(plan)
     made.append(amended)
     # Waiting dates interleaved, two of them equal (the key breaks the tie).
     start = timezone.now() - timedelta(days=30)

@@ -14,10 +14,9 @@ from django.test import Client
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from approvals import services
 from core.pagination import AtLeast, count_up_to
 from estimates.models import Plan
-from tests.factories import estimate_in_status, lines_of
+from tests.factories import estimate_amended, estimate_in_status
 from web import viewsets
 
 ROLES = ("hoi.silolau", "hoi.namxe", "hoi.huyen", "tckh", "pho.chutich", "ketoan")
@@ -42,18 +41,7 @@ def queued(plan: Plan, users: dict[str, Any]) -> None:
     ]:
         estimate_in_status(status, plan=plan, drafter=users[drafter])
     estimate_in_status("draft", plan=plan, level="district")
-    amended = estimate_in_status(
-        "approved", plan=plan, drafter=users["hoi.silolau"], lines=lines_of(("current", 5_000_000))
-    )
-    line = amended.lines.get()
-    services.amendment_propose(
-        actor=users["hoi.silolau"],
-        estimate_id=amended.pk,
-        lines=[services.AmendmentLineInput(line.pk, 1, 6_000_000, 1)],
-        start_date=amended.start_date,
-        end_date=amended.end_date,
-        reason="Thêm người tham dự",
-    )
+    estimate_amended(plan)
     start = timezone.now() - timedelta(days=3)
     for n, pk in enumerate(Task.objects.order_by("pk").values_list("pk", flat=True)):
         Task.objects.filter(pk=pk).update(created=start + timedelta(minutes=(n * 7) % 13))
