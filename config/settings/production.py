@@ -49,9 +49,15 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # container when CACHE_URL names a Redis (compose.yaml: database 1 of the broker's Redis);
 # without it each process counts on its own.
 # What is kept there (the API's counts, each user's grants under a version token) belongs
-# to one database: two sites sharing a Redis each set their own CACHE_KEY_PREFIX.
+# to one database: by default its keys are named after the database (host, port, name),
+# so sites sharing a Redis with databases of their own never read each other's keys;
+# CACHE_KEY_PREFIX sets another name.
 CACHE_URL = env("CACHE_URL", default="")
-CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="")
+_DB = DATABASES["default"]
+CACHE_KEY_PREFIX = env(
+    "CACHE_KEY_PREFIX",
+    default=f"{_DB.get('HOST') or 'local'}:{_DB.get('PORT') or 5432}/{_DB.get('NAME')}",
+)
 if CACHE_URL:
     CACHES = {
         "default": {

@@ -16,12 +16,15 @@ TEST_PRODUCTION_KEY = "test-only-" + "k7Qx9vLm2Pz4Rt8Wc1Nb6Hy3Jd5Fg0Ks" * 2
 TEST_AUDIT_KEY = "test-only-audit-" + "Zr4Tq8Lm1Vx6Kp3N" * 2
 
 
-def production_settings(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def production_settings(
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str = "postgres://postgres@127.0.0.1:5432/unused",
+) -> dict[str, Any]:
     """The settings module config.settings.production as it loads with a secret key and
-    a PostgreSQL URL in the environment (the database of the tests)."""
+    a PostgreSQL URL in the environment (``database_url``: never connected to here)."""
     monkeypatch.setenv("SECRET_KEY", TEST_PRODUCTION_KEY)
     monkeypatch.setenv("AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
-    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/unused")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     sys.modules.pop("config.settings.production", None)
     module = importlib.import_module("config.settings.production")
     sys.modules.pop("config.settings.production", None)
