@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,7 +141,9 @@ def _database_drop(name: str) -> None:
 
     quote = connections["default"].ops.quote_name
     with _server_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+        # FORCE: a pool process of a worker the benchmark has just stopped may still hold
+        # a session on its database for a moment (PostgreSQL 13 and later).
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
 
 
 def _database_use(name: str) -> None:
@@ -154,7 +157,13 @@ def _database_use(name: str) -> None:
 
 
 class Worker:
-    """``celery -A config worker -B`` (its beat runs the relay every second)."""
+    """``celery -A config worker -B`` (its beat runs the relay every second).
+
+    Started, killed and stopped from several threads (the notifications benchmark kills it
+    mid-run while a supervisor restarts a worker that exits on its own): each holds the
+    lock, so a worker being killed is never seen as one that exited and started again
+    behind the killer's back (that second worker was left running after the benchmark,
+    holding a session on its database)."""
 
     def __init__(self, *, database: str, workdir: Path, extra_env: dict[str, str]) -> None:
         self.database = database
@@ -162,8 +171,15 @@ class Worker:
         self.extra_env = extra_env
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = workdir / "worker.log"
+        self.lock = threading.RLock()
 
     def start(self) -> None:
+        with self.lock:
+            if self.proc is not None and self.proc.poll() is None:
+                return  # one is running already
+            self._start()
+
+    def _start(self) -> None:
         from django.conf import settings
 
         db = settings.DATABASES["default"]
@@ -211,23 +227,26 @@ class Worker:
             time.sleep(0.1)
 
     def exited(self) -> bool:
-        return self.proc is not None and self.proc.poll() is not None
+        with self.lock:
+            return self.proc is not None and self.proc.poll() is not None
 
     def kill(self) -> None:
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-            self.proc = None
+        with self.lock:
+            if self.proc is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+                self.proc = None
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.proc = None
+        with self.lock:
+            if self.proc is not None and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self.kill()
+            self.proc = None
 
 
 def percentile(values: list[float], q: float) -> float:
