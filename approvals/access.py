@@ -76,10 +76,12 @@ def inbox_stages(
     }
 
 
-def _amending(user: AnyUser, statuses: Collection[str] | None = None) -> Q | None:
+def inbox_amendments(
+    user: AnyUser, statuses: Collection[str] | None = None
+) -> QuerySet[Amendment] | None:
     """The open amendments (of estimates in one of ``statuses``) waiting in one of the
-    user's stages, as a condition on the amendments; None when the user has no such stage
-    (from the cached grants: no query)."""
+    user's stages, unread (a caller reads them or uses them as a subquery); None when the
+    user has no such stage (from the cached grants: no query)."""
     stages = [
         Q(status=status, estimate__unit_id__any=unit_ids)
         for status, codename in lifecycle.AMENDMENT_STATUS_PERMISSIONS.items()
@@ -90,24 +92,17 @@ def _amending(user: AnyUser, statuses: Collection[str] | None = None) -> Q | Non
     amending = reduce(operator.or_, stages)
     if statuses is not None:
         amending &= Q(estimate__status__in=list(statuses))
-    return amending
-
-
-def inbox_amendments(user: AnyUser) -> QuerySet[Amendment] | None:
-    """The open amendments waiting in one of the user's stages, unread (a subquery for a
-    caller's statement); None when the user has no such stage."""
-    amending = _amending(user)
-    return None if amending is None else Amendment.objects.filter(amending)
+    return Amendment.objects.filter(amending)
 
 
 def inbox_amended_ids(user: AnyUser, statuses: Collection[str] | None = None) -> list[int]:
     """The estimates (in one of ``statuses``) whose open amendment waits in one of the
     user's stages: one query when the user has such a stage, none otherwise."""
-    amending = _amending(user, statuses)
-    if amending is None:
+    amendments = inbox_amendments(user, statuses)
+    if amendments is None:
         return []
     with prepared():  # the few open amendments, then their estimates by key
-        return list(Amendment.objects.filter(amending).values_list("estimate_id", flat=True))
+        return list(amendments.values_list("estimate_id", flat=True))
 
 
 #: The inbox's order: the longest waiting first, the key breaking ties.
@@ -143,7 +138,7 @@ def inbox_first(
     stages = inbox_stages(user, statuses)
     if len(stages) < 2:
         return queryset
-    amending = _amending(user, statuses)
+    amendments = inbox_amendments(user, statuses)
     narrow = {key: value for key, value in (("plan_id", plan_id), ("unit_id", unit_id)) if value}
     parts = [
         Estimate.objects.filter(status=status, unit_id__any=unit_ids, **narrow)
@@ -151,8 +146,8 @@ def inbox_first(
         .values("pk")[:rows]
         for status, unit_ids in stages.items()
     ]
-    if amending is not None:  # a few open amendments: all of them
-        waiting = Amendment.objects.filter(amending).values("estimate_id")
+    if amendments is not None:  # a few open amendments: all of them
+        waiting = amendments.values("estimate_id")
         parts.append(Estimate.objects.filter(pk__in=waiting).order_by().values("pk"))
     return queryset.filter(pk__in=parts[0].union(*parts[1:], all=True))
 
