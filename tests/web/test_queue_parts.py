@@ -63,7 +63,7 @@ def test_the_queue_counted_and_paged_by_parts_is_the_queue(
             counted = count_up_to(whole, limit)
             by_parts = viewsets.queue_count_up_to(user, limit)
             assert (by_parts, type(by_parts)) == (counted, type(counted)), (username, limit)
-        window = viewsets.queue_window(user, whole)
+        window = viewsets.queue_window(viewsets.queue_parts(user), whole)
         assert window is not None
         for size in (1, 2, 5):
             for bottom in range(0, len(expected) + size, size):
