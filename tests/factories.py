@@ -346,6 +346,37 @@ def estimate_amended(plan: Plan | None = None, drafter: str = "hoi.silolau") -> 
     return amended
 
 
+#: (status, drafter) of the commune estimates of ``estimates_at_every_stage``, the stages
+#: mixed in the order they are made.
+EVERY_STAGE = (
+    (S.REVIEW, "hoi.silolau"),
+    (S.DRAFT, "hoi.silolau"),
+    (S.APPRAISAL, "hoi.namxe"),
+    (S.REVIEW, "hoi.namxe"),
+    (S.SETTLEMENT, "hoi.silolau"),
+    (S.RETURNED, "hoi.silolau"),
+    (S.APPRAISAL, "hoi.silolau"),
+    (S.REVIEW, "hoi.silolau"),
+    (S.SETTLEMENT, "hoi.namxe"),
+    (S.APPROVAL, "hoi.silolau"),
+    (S.DRAFT, "hoi.namxe"),
+    (S.REVIEW, "hoi.namxe"),
+)
+
+
+def estimates_at_every_stage(plan: Plan | None = None) -> list[Estimate]:
+    """Estimates waiting at every stage of several roles, in two communes
+    (``EVERY_STAGE``) and at the district (a draft, one in appraisal), and an approved one
+    whose amendment waits for the district Women's Union (``estimate_amended``)."""
+    made = [
+        estimate_in_status(status, plan=plan, drafter=drafter) for status, drafter in EVERY_STAGE
+    ]
+    made.append(estimate_in_status(S.DRAFT, plan=plan, level=Level.DISTRICT))
+    made.append(estimate_in_status(S.APPRAISAL, plan=plan, level=Level.DISTRICT))
+    made.append(estimate_amended(plan))
+    return made
+
+
 # --------------------------------------------------------------------------------------
 # Forms as posted, and rows in bulk
 

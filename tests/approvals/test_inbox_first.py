@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from approvals.access import INBOX_ORDER, estimate_inbox_for_user, inbox_first
 from estimates.models import Estimate, Plan
-from tests.factories import estimate_amended, estimate_in_status
+from tests.factories import estimates_at_every_stage
 
 ROLES = ("hoi.silolau", "hoi.namxe", "hoi.huyen", "tckh", "pho.chutich", "ketoan")
 
@@ -25,27 +25,7 @@ def waiting(plan: Plan, users: dict[str, Any]) -> list[Estimate]:
     """Estimates in every stage of several roles, their waiting dates interleaved across
     the stages (the order of the inbox mixes them), and an approved estimate whose
     amendment waits for the district Women's Union."""
-    made = [
-        estimate_in_status(status, plan=plan, drafter=users[drafter])
-        for status, drafter in [
-            ("review", "hoi.silolau"),
-            ("draft", "hoi.silolau"),
-            ("appraisal", "hoi.namxe"),
-            ("review", "hoi.namxe"),
-            ("settlement", "hoi.silolau"),
-            ("returned", "hoi.silolau"),
-            ("appraisal", "hoi.silolau"),
-            ("review", "hoi.silolau"),
-            ("settlement", "hoi.namxe"),
-            ("approval", "hoi.silolau"),
-            ("draft", "hoi.namxe"),
-            ("review", "hoi.namxe"),
-        ]
-    ]
-    made.append(estimate_in_status("draft", plan=plan, level="district"))
-    made.append(estimate_in_status("appraisal", plan=plan, level="district"))
-    amended = estimate_amended(plan)
-    made.append(amended)
+    made = estimates_at_every_stage(plan)
     # Waiting dates interleaved, two of them equal (the key breaks the tie).
     start = timezone.now() - timedelta(days=30)
     for n, estimate in enumerate(made):

@@ -16,7 +16,7 @@ from viewflow.workflow.models import Task
 
 from core.pagination import AtLeast, count_up_to
 from estimates.models import Plan
-from tests.factories import estimate_amended, estimate_in_status
+from tests.factories import estimates_at_every_stage
 from web import viewsets
 
 ROLES = ("hoi.silolau", "hoi.namxe", "hoi.huyen", "tckh", "pho.chutich", "ketoan")
@@ -27,21 +27,7 @@ def queued(plan: Plan, users: dict[str, Any]) -> None:
     """Open tasks at every stage of several roles, created at interleaved times (two at
     the same instant: the key breaks the tie), and an approved estimate whose amendment
     waits for the district Women's Union."""
-    for status, drafter in [
-        ("review", "hoi.silolau"),
-        ("draft", "hoi.silolau"),
-        ("appraisal", "hoi.namxe"),
-        ("review", "hoi.namxe"),
-        ("settlement", "hoi.silolau"),
-        ("returned", "hoi.silolau"),
-        ("approval", "hoi.silolau"),
-        ("appraisal", "hoi.silolau"),
-        ("draft", "hoi.namxe"),
-        ("review", "hoi.silolau"),
-    ]:
-        estimate_in_status(status, plan=plan, drafter=users[drafter])
-    estimate_in_status("draft", plan=plan, level="district")
-    estimate_amended(plan)
+    estimates_at_every_stage(plan)
     start = timezone.now() - timedelta(days=3)
     for n, pk in enumerate(Task.objects.order_by("pk").values_list("pk", flat=True)):
         Task.objects.filter(pk=pk).update(created=start + timedelta(minutes=(n * 7) % 13))
