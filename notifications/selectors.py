@@ -93,6 +93,9 @@ def _stage_units(user: User, on: datetime.date) -> dict[str, set[int]]:
     return found
 
 
+#: The columns an overdue row reads (``OverdueWork.estimates``).
+OVERDUE_FIELDS = ("number", "title", "status", "status_changed_at", "unit__name")
+
 #: A stage's tab counts its late estimates up to this ("1000+").
 COUNT_UP_TO = BoundedPaginator.LIMIT
 
@@ -138,7 +141,14 @@ class OverdueWork:
         q = self.where.get(status)
         if q is None:
             return Estimate.objects.none()
-        return Estimate.objects.filter(q).select_related("unit").order_by("status_changed_at", "pk")
+        # Only what the list shows and the deadline needs: a row of every column (the
+        # purpose, the villages' text…) cost more to read than to show.
+        return (
+            Estimate.objects.filter(q)
+            .select_related("unit")
+            .only(*OVERDUE_FIELDS)
+            .order_by("status_changed_at", "pk")
+        )
 
     def items(self, estimates: Iterable[Estimate]) -> list[OverdueItem]:
         items = []

@@ -52,6 +52,25 @@ def test_working_days_skip_weekends_and_holidays() -> None:
     assert working_days_between(friday, friday, set()) == 0
 
 
+def test_working_days_counted_as_a_calendar_walk_would() -> None:
+    """Days late are counted, not walked: the count agrees with going day by day over
+    every pair of dates of two months, weekends, a holiday on a weekday and one on a
+    Saturday included, and with the day after a deadline."""
+    holidays = {datetime.date(2026, 9, 2), datetime.date(2026, 9, 5), datetime.date(2026, 10, 1)}
+    days = [datetime.date(2026, 8, 28) + datetime.timedelta(days=n) for n in range(62)]
+
+    def walked(start: datetime.date, end: datetime.date) -> int:
+        return sum(
+            1 for day in days if start < day <= end and day.weekday() < 5 and day not in holidays
+        )
+
+    for start in days:
+        for end in days:
+            assert working_days_between(start, end, holidays) == walked(start, end), (start, end)
+    deadline = add_working_days(datetime.date(2026, 9, 1), 5, holidays)
+    assert working_days_between(deadline, add_working_days(deadline, 7, holidays), holidays) == 7
+
+
 @pytest.mark.django_db
 def test_each_threshold_is_sent_once_on_its_day(waiting: Estimate, people: People) -> None:
     reviewers = sorted(people.names("reviewer", "reviewer2"))
