@@ -473,6 +473,18 @@ def amendment_actions_allowed(user: Any, estimate: Estimate, open_status: str | 
     )[estimate.pk]
 
 
+#: What ``actions_allowed`` reads of an estimate: its status, unit and level, the plan's
+#: levels, who drafted and submitted it. A page of tasks reads only these (a row of every
+#: column and its plan's, parsed again per row, cost more than the questions asked).
+GATE_FIELDS = (
+    "status",
+    "unit_id",
+    "level",
+    "created_by_id",
+    "submitted_by_id",
+    "plan__levels",
+)
+
 #: Where ``flow_tasks_allowed`` leaves its answers on a page's tasks, per user id.
 FLOW_ANSWERS = "_gate_answers"
 
@@ -497,7 +509,11 @@ def flow_tasks_allowed(user: Any, tasks: Iterable[Any], *, keep: bool = True) ->
     its answer for ``user`` (the page's template asks per task) unless ``keep`` is false."""
     tasks = list(tasks)
     ids = {t.process.artifact_object_id for t in tasks}
-    found = Estimate.objects.filter(pk__in=ids).select_related("plan") if tasks else []
+    found = (
+        Estimate.objects.filter(pk__in=ids).select_related("plan").only(*GATE_FIELDS)
+        if tasks
+        else []
+    )
     estimates = {e.pk: e for e in found}
     allowed = actions_allowed(user, estimates.values())
     answers: dict[int, bool] = {}

@@ -133,7 +133,7 @@ def _rows_shown(answer: Any, body: bytes = b"") -> int | None:
         return len(page.object_list)
     columns = context.get("columns")  # viewflow's board: the cards of its columns
     if isinstance(columns, list) and all(isinstance(c, dict) for c in columns):
-        return sum(len(c.get("tasks", ())) for c in columns)
+        return sum(len(c.get("cards", c.get("tasks", ()))) for c in columns)
     if answer.get("Content-Type", "").startswith("application/json"):
         data = answer.json()
         if isinstance(data, dict) and isinstance(data.get("results"), list):

@@ -11,14 +11,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db import connections
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models import Window as Over
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from viewflow import viewprop
 from viewflow.workflow import STATUS, chart
 from viewflow.workflow.fields import get_task_ref
@@ -37,6 +49,7 @@ from approvals.access import (
 )
 from core.pagination import BoundedPaginator, Window, count_up_to, count_up_to_split
 from estimates.models import Estimate
+from organization.permissions import VIEW, unit_ids_with
 from workflows.engine import STATUS_NODES
 from workflows.flows import VISIBLE_TO, EstimateFlow
 from workflows.models import EstimateProcess
@@ -278,40 +291,162 @@ class EstimateTaskListView(vf_views.DashboardTaskListView):
         return visible_tasks(super().queryset, self.request.user).select_related("owner")
 
 
+#: Placeholder ids a card's link is reversed with once per node and action, then filled
+#: in per card (a reverse is the dearest thing on a card).
+_PROCESS_MARK, _TASK_MARK = 2_147_483_001, 2_147_483_002
+
+
+@dataclass(frozen=True)
+class Card:
+    """One task on the board, worked out before the template: what it shows and the one
+    button it offers (viewflow's card asks three filters and reverses a link per card)."""
+
+    process_id: int
+    task_id: int
+    title: str  # the node's
+    created: str  # dd/mm/yyyy hh:mm, local time
+    owner: str
+    action: str  # "execute", "assign", "detail" or "" (no button)
+    url: str
+
+
+def card_action(user: Any, task: Any) -> str:
+    """The button of a task's card, asked in the order viewflow's board asks it: open it
+    (its owner), take it, or look at it; each through the node's own check (the gate)."""
+    node = task.flow_task
+    for action, check in (
+        ("execute", "can_execute"),
+        ("assign", "can_assign"),
+        ("detail", "can_view"),
+    ):
+        allowed = getattr(node, check, None)
+        if allowed is not None and allowed(user, task):
+            return action
+    return ""
+
+
+class _Links:
+    """A node's links per action, reversed once and filled in per card."""
+
+    def __init__(self, current_app: str | None) -> None:
+        self.current_app = current_app
+        self.patterns: dict[tuple[Any, str], str] = {}
+
+    def url(self, target: Any, action: str, process_id: int, task_id: int | None = None) -> str:
+        key = (target, action)
+        if key not in self.patterns:
+            args = [_PROCESS_MARK] if task_id is None else [_PROCESS_MARK, _TASK_MARK]
+            self.patterns[key] = target.reverse(action, args=args, current_app=self.current_app)
+        url = self.patterns[key].replace(str(_PROCESS_MARK), str(process_id))
+        return url if task_id is None else url.replace(str(_TASK_MARK), str(task_id))
+
+
 class EstimateDashboardView(vf_views.DashboardView):
     """The kanban board, column by column, of visible processes only (a rewrite of
-    ``DashboardView.get_context_data`` with the filter added)."""
+    ``DashboardView.get_context_data`` with the filter added), each card worked out here
+    (its node's title, its button, its link) and drawn by the project's own template, so a
+    card costs about as much as a row of a list."""
+
+    template_name = "workflows/board.html"
+    #: Cards per column, and one more read to know there are more: the newest ten of a
+    #: stage fit a phone's screen; "Show all" opens the stage's tasks a page at a time
+    #: (viewflow's board shows 25, a column taller than anyone reads on a phone).
+    MAX_ROWS = 11
+    #: Columns of the tasks a task row needs: the card, the gate, the buttons' checks.
+    TASK_FIELDS = (
+        "id",
+        "flow_task",
+        "flow_task_type",
+        "status",
+        "created",
+        "finished",
+        "owner_id",
+        "process_id",
+        "process__artifact_object_id",
+        "process__artifact_content_type_id",
+        "process__flow_class",
+        "process__status",
+        "process__finished",
+        "owner__username",
+        "owner__is_active",
+    )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
         manager = self.flow_class.task_class._default_manager
-        available = visible_tasks(
-            manager.filter_available([self.flow_class], user), user
-        ).select_related("process", "owner")
+        available = (
+            visible_tasks(manager.filter_available([self.flow_class], user), user)
+            .select_related("process", "owner")
+            .only(*self.TASK_FIELDS)
+        )
         sorted_nodes, _ = chart.topsort(self.flow_class)
         nodes = [n for n in sorted_nodes if n.task_type in ["HUMAN", "JOB", "SUBPROCESS"]]
         end_nodes = [n for n in sorted_nodes if n.task_type in ["END"]]
-        columns = [
-            {
-                "node": node,
-                "node_ref": get_task_ref(node),
-                "tasks": list(
-                    available.filter(
-                        Q(finished__isnull=True) | Q(status=STATUS.ERROR), flow_task=node
-                    )[: self.MAX_ROWS]
-                ),
-            }
-            for node in nodes
-        ]
+        open_tasks: dict[Any, list[Any]] = {node: [] for node in nodes}
+        columns_open = available.filter(Q(finished__isnull=True) | Q(status=STATUS.ERROR))
+        if len(unit_ids_with(user, VIEW)) <= FEW_UNITS:
+            # A few units' estimates: the newest of every column in one query (a window
+            # per node), one walk of them instead of one per column.
+            newest = (
+                columns_open.filter(flow_task__in=nodes)
+                .annotate(
+                    place=Over(
+                        RowNumber(),
+                        partition_by=F("flow_task"),
+                        order_by=[F("created").desc(), F("pk").desc()],
+                    )
+                )
+                .filter(place__lte=self.MAX_ROWS)
+                .order_by("-created", "-pk")
+            )
+            for task in newest:
+                open_tasks[task.flow_task].append(task)
+        else:  # many: each column read newest first and stopped at its last card
+            for node in nodes:
+                open_tasks[node] = list(columns_open.filter(flow_task=node)[: self.MAX_ROWS])
         finished = list(
             available.filter(finished__isnull=False, flow_task__in=end_nodes)[: self.MAX_ROWS]
         )
         # The buttons of each card (execute, assign, view) ask the gate per task: it is
         # asked once for every open task of the board.
-        board = [task for column in columns for task in column["tasks"]]
+        board = [task for tasks in open_tasks.values() for task in tasks]
         flow_tasks_allowed(user, board)
         for task in [*board, *finished]:
             setattr(task.process, VISIBLE_TO, {user.pk})
+        links = _Links(getattr(self.request.resolver_match, "namespace", None))
+
+        titles: dict[Any, str] = {}
+
+        def card(task: Any, action: str, target: Any) -> Card:
+            node = task.flow_task
+            if node not in titles:
+                titles[node] = str(node.task_title or node) if node is not None else ""
+            url = ""
+            if action == "process_detail":
+                url = links.url(target, action, task.process_id)
+            elif action:
+                url = links.url(target, action, task.process_id, task.pk)
+            owner = str(task.owner) if task.owner_id else ""
+            created = timezone.localtime(task.created).strftime("%d/%m/%Y %H:%M")
+            return Card(task.process_id, task.pk, titles[node], created, owner, action, url)
+
+        columns = []
+        for node in nodes:
+            tasks = open_tasks[node]
+            cards = []
+            for task in tasks[: self.MAX_ROWS - 1]:
+                cards.append(card(task, card_action(user, task), node))
+            columns.append(
+                {
+                    "node": node,
+                    "title": str(node.task_title or node),
+                    "node_ref": get_task_ref(node),
+                    "cards": cards,
+                    "more": len(tasks) == self.MAX_ROWS,
+                }
+            )
+        flow = self.flow_class.instance
+        done = [card(task, "process_detail", flow) for task in finished[: self.MAX_ROWS - 1]]
         start_nodes = [
             {"node": node, "can_execute": node.can_execute(user)}
             for node in self.flow_class.instance.get_start_nodes()
@@ -320,7 +455,8 @@ class EstimateDashboardView(vf_views.DashboardView):
             "columns": columns,
             "start_nodes": start_nodes,
             "end_nodes": end_nodes,
-            "finished": finished,
+            "finished": done,
+            "finished_more": len(finished) == self.MAX_ROWS,
             **kwargs,
         }
         # Skip DashboardView's own (unfiltered) columns; keep the generic context.

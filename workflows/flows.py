@@ -72,6 +72,9 @@ _task_gate: Callable[[Any, Any], bool] = _nobody
 #: A page that lists processes read through the visible estimates records on each the
 #: users it was read for, so viewflow's per-card view check does not ask again.
 VISIBLE_TO = "_visible_to"
+#: Where a user object keeps its answer to the flow's view permission (no object), for
+#: the processes a page read for it (as Django's backends keep the permissions they read).
+FLOW_VIEW = "_flow_view_allowed"
 
 
 def task_gate_set(gate: Callable[[Any, Any], bool]) -> None:
@@ -126,12 +129,18 @@ class EstimateFlow(flow.Flow):
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
         """The flow UI: role holders only; a process only if its estimate is visible."""
+        if obj is not None and getattr(user, "pk", None) in getattr(obj, VISIBLE_TO, ()):
+            # Read from the visible estimates by the page that lists it: the role is
+            # asked once for the user (the backends, per card, were most of a board's).
+            allowed = getattr(user, FLOW_VIEW, None)
+            if allowed is None:
+                allowed = bool(super().has_view_permission(user, None))
+                setattr(user, FLOW_VIEW, allowed)
+            return allowed
         if not super().has_view_permission(user, obj):
             return False
         if obj is None:
             return True
-        if getattr(user, "pk", None) in getattr(obj, VISIBLE_TO, ()):
-            return True  # read from the visible estimates by the page that lists it
         return Estimate.objects.filter(
             pk=obj.artifact_object_id, unit_id__in=unit_ids_with(user, VIEW)
         ).exists()
