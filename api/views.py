@@ -37,6 +37,7 @@ from accounts.second_factor import code_check, has_second_factor, second_factor_
 from accounts.tokens import token_issue, tokens_revoke
 from approvals import services
 from approvals.access import (
+    GATE_FIELDS,
     INBOX_ORDER,
     access_estimate,
     amendment_actions_allowed,
@@ -290,6 +291,24 @@ class _TransitionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return data
 
 
+#: What a row of the estimates' list reads: the columns ``EstimateSerializer`` answers
+#: with and those its actions ask about (``approvals.access.GATE_FIELDS``). Read whole,
+#: each row carried its plan's row too, its levels parsed again row after row.
+LIST_FIELDS = (
+    *(
+        field
+        for field in s.EstimateSerializer.Meta.fields
+        if field not in {"actions", "status_display", "unit", "content", "activity"}
+    ),
+    "unit__code",
+    "unit__name",
+    "content__code",
+    "activity__code",
+    "activity__title",
+    *GATE_FIELDS,
+)
+
+
 class EstimateViewSet(_TransitionViewSet):
     serializer_class = s.EstimateSerializer
     filterset_class = EstimateFilter
@@ -297,9 +316,12 @@ class EstimateViewSet(_TransitionViewSet):
     def get_queryset(self) -> QuerySet[Estimate]:
         # The plan with each row: the actions an estimate offers follow its plan's levels
         # (who pays and settles at its level), read without a query per plan.
-        return estimate_list_for_user(self.request.user).select_related(
+        queryset = estimate_list_for_user(self.request.user).select_related(
             "unit", "content", "activity", "plan"
         )
+        if self.action == "list":  # a page of rows: the columns it answers with only
+            queryset = queryset.only(*LIST_FIELDS)
+        return queryset
 
     def list_count(self) -> int | None:
         """The list's count read from the estimates' tally when only the plan, the commune
@@ -734,8 +756,10 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = EstimateFilter
 
     def get_queryset(self) -> QuerySet[Estimate]:
-        return estimate_inbox_for_user(self.request.user).select_related(
-            "unit", "content", "activity", "plan"
+        return (
+            estimate_inbox_for_user(self.request.user)
+            .select_related("unit", "content", "activity", "plan")
+            .only(*LIST_FIELDS)
         )
 
     def list_count(self) -> int | None:
