@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from estimates.models import Estimate, Plan
+from estimates.models import Estimate, EstimateStatus, Plan
 from organization.demo import DEMO_PASSWORD
 from tests.factories import estimate_in_status
 
@@ -249,3 +249,36 @@ def test_history_names_whom_a_delegate_acted_for(
     html = client.get(reverse("estimates:detail", args=[in_review.pk])).content.decode()
     assert "acting for Cán bộ Hội LHPN huyện (hoi.huyen)" in html
     assert "Thay mặt khi vắng" in html
+
+
+def test_a_list_row_shows_the_estimate_escaped_in_vietnamese(
+    plan: Plan, client: Client, users: dict[str, Any], nam_xe: Estimate
+) -> None:
+    """A row of the lists' table (written out by ``estimate_rows``): its link, number,
+    title, content, commune, status in words and since when (dd/mm/yyyy, local time), the
+    amounts in đồng, each cell labelled for the phone's stacked layout; a title holding
+    markup is shown as text."""
+    Estimate.objects.filter(pk=nam_xe.pk).update(
+        title='Tập huấn <script>alert("x")</script> & "bình đẳng"',
+        status_changed_at=timezone.make_aware(timezone.datetime(2026, 3, 5, 5, 30)),
+        total_amount=7_588_630_000,
+    )
+    nam_xe.refresh_from_db()
+    client.cookies["django_language"] = "vi"
+    client.force_login(users["hoi.huyen"])
+    html = client.get(reverse("estimates:list"), {"status": "review"}).content.decode()
+    row = next(r for r in html.split("<tr>") if nam_xe.number in r).split("</tr>")[0]
+    assert f'<a href="{reverse("estimates:detail", args=[nam_xe.pk])}">{nam_xe.number}</a>' in row
+    assert (
+        "Tập huấn &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;bình đẳng&quot;"
+        in row
+    )
+    assert "<script>" not in row
+    assert f"· Nội dung {nam_xe.content.code}" in row
+    assert f'<td data-label="Đơn vị">{nam_xe.unit.name}</td>' in row
+    with translation.override("vi"):
+        review = str(EstimateStatus.REVIEW.label)
+    assert f'<span class="status review">{review}</span>' in row
+    assert "từ ngày 05/03/2026" in row  # 05:30 in Hồ Chí Minh city, 4 March in UTC
+    assert '<td class="num" data-label="Đề nghị">7.588.630.000 ₫</td>' in row
+    assert '<td class="num" data-label="Thẩm định">—</td>' in row

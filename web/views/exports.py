@@ -22,6 +22,7 @@ from core.pagination import count_up_to
 from core.security import refusal_list
 from delegations.models import Delegation
 from delegations.selectors import delegations_for_user
+from estimates.models import EstimateStatus
 from notifications.selectors import notifications_for
 from organization.selectors import TreeNode, unit_tree
 from reports.exports import Prepared, export_kind_register
@@ -30,6 +31,7 @@ from reports.models import ExportKind
 from reports.responses import file_response
 from web.filters import filter_errors, filter_summary
 from web.views.estimates import (
+    TABLE_FIELDS,
     estimate_inbox_queryset_for,
     estimate_list_filtered_for,
     estimate_list_totals,
@@ -58,12 +60,15 @@ def _send(book: ListWorkbook, stem: str) -> HttpResponse:
 
 
 def _estimate_columns() -> list[Column]:
+    # The statuses' words once for the file (``get_status_display`` translated every
+    # status's label again for each row).
+    words = {value: str(label) for value, label in EstimateStatus.choices}
     return [
         Column(_("Estimate"), lambda e: e.number, width=16),
         Column(_("Title"), lambda e: e.title, width=40),
         Column(_("Unit"), lambda e: e.unit.name, width=22),
         Column(_("Content"), lambda e: e.content.code, width=10),
-        Column(_("Status"), lambda e: e.get_status_display(), width=16),
+        Column(_("Status"), lambda e: words.get(e.status, e.status), width=16),
         Column(_("In this status since"), lambda e: _when(e.status_changed_at), width=17),
         Column(_("Requested"), lambda e: e.total_amount, money=True),
         Column(_("Appraised"), lambda e: e.appraised_amount, money=True),
@@ -75,6 +80,12 @@ def _rows(queryset: Any) -> Iterator[Any]:
     return queryset.iterator(chunk_size=CHUNK)
 
 
+def _estimate_rows(queryset: Any) -> Iterator[Any]:
+    """The estimates of an export, with the columns it writes only (``TABLE_FIELDS``, the
+    list pages' own)."""
+    return _rows(queryset.only(*TABLE_FIELDS))
+
+
 def _list_prepared(user: Any, params: Any) -> Prepared:
     """The estimate list's export under the filters ``params``, for ``user``; a refused
     filter (a commune the user may not see, an unknown status) is a ``RuleViolation``
@@ -84,7 +95,7 @@ def _list_prepared(user: Any, params: Any) -> Prepared:
         raise RuleViolation(filter_errors(filterset))
     rows = estimate_list_totals(user, filterset, queryset)["count"]
     book = ListWorkbook(_("Estimates"), filters=filter_summary(filterset))
-    book.table(_estimate_columns(), _rows(queryset))
+    book.table(_estimate_columns(), _estimate_rows(queryset))
     return Prepared(rows, None, book.filename("estimates"), writer=book.content)
 
 
@@ -94,7 +105,7 @@ def _inbox_prepared(user: Any, params: Any) -> Prepared:
     export counts them exactly for its progress."""
     queryset = estimate_inbox_queryset_for(user, params)
     book = ListWorkbook(_("Waiting for me"))
-    book.table(_estimate_columns(), _rows(queryset))
+    book.table(_estimate_columns(), _estimate_rows(queryset))
     return Prepared(
         count_up_to(queryset, settings.REPORTS_EXPORT_ASYNC_ROWS + 1),
         None,
