@@ -25,6 +25,7 @@ from .deadlines import (
     StageRule,
     holiday_window,
     last_late_entry,
+    local_date,
     stage_clock,
     stage_rules,
     start_of_day,
@@ -151,22 +152,25 @@ class OverdueWork:
         )
 
     def items(self, estimates: Iterable[Estimate]) -> list[OverdueItem]:
+        """Each estimate with its deadline and working days late, worked out once per
+        stage and local day of entry (a page's rows share a few)."""
         items = []
+        clocks: dict[tuple[str, datetime.date], tuple[datetime.date, int] | None] = {}
         for estimate in estimates:
             assert estimate.status_changed_at is not None  # noqa: S101 - filtered in SQL
-            clock = stage_clock(
-                stage=estimate.status,
-                entered_at=estimate.status_changed_at,
-                today=self.today,
-                rules=self.rules,
-                holidays=self.holidays,
-            )
-            if clock is not None:
-                items.append(
-                    OverdueItem(
-                        estimate, clock.deadline, clock.days_late, estimate_path(estimate.pk)
-                    )
+            key = (estimate.status, local_date(estimate.status_changed_at))
+            if key not in clocks:
+                clock = stage_clock(
+                    stage=estimate.status,
+                    entered_at=estimate.status_changed_at,
+                    today=self.today,
+                    rules=self.rules,
+                    holidays=self.holidays,
                 )
+                clocks[key] = None if clock is None else (clock.deadline, clock.days_late)
+            found = clocks[key]
+            if found is not None:
+                items.append(OverdueItem(estimate, *found, estimate_path(estimate.pk)))
         return items
 
 

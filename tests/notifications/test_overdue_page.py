@@ -103,3 +103,29 @@ def test_who_acts_nowhere_sees_nothing_late(
         response = client.get("/notifications/overdue/?stage=review")
     assert response.status_code == 200
     assert response.context["items"] == []
+
+
+@pytest.mark.django_db
+def test_a_late_row_names_its_deadline_and_days_late(
+    lived: Callable[..., Estimate], people: People, client: Client
+) -> None:
+    """A row of the list: the estimate's link and number, its title as text, its unit,
+    the stage's words, the deadline (dd/mm/yyyy) and the working days late, each cell
+    labelled for the phone's stacked layout."""
+    (late,) = _late_reviews(lived, 1)  # in review since Monday 5 October 2026
+    Estimate.objects.filter(pk=late.pk).update(title="Hội nghị <b>đối thoại</b> & tập huấn")
+    client.cookies["django_language"] = "vi"
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 8, tzinfo=HCM), tick=False):
+        client.force_login(people.reviewer)
+        answer = client.get("/notifications/overdue/")
+    (item,) = answer.context["items"]
+    html = answer.content.decode()
+    row = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert f'<a href="/estimates/{late.pk}/">{late.number}</a>' in row
+    assert "Hội nghị &lt;b&gt;đối thoại&lt;/b&gt; &amp; tập huấn" in row
+    assert f">{late.unit.name}</td>" in row
+    assert f'data-label="Bước">{answer.context["chosen"].label}</td>' in row
+    # Five working days after Monday 5 October; then seven weeks of working days late.
+    assert (item.deadline, item.days_late) == (datetime.date(2026, 10, 12), 35)
+    assert '<td data-label="Hạn xử lý">12/10/2026</td>' in row
+    assert '<td class="num" data-label="Số ngày làm việc quá hạn">35</td>' in row

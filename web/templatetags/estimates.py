@@ -205,3 +205,43 @@ def estimate_rows(estimates: Any) -> str:
             )
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
+
+
+_OVERDUE_ROW = (
+    '<tr><td><a href="{url}">{number}</a> · {title}</td>'
+    '<td data-label="{l_unit}">{unit}</td>'
+    '<td data-label="{l_stage}">{stage}</td>'
+    '<td data-label="{l_deadline}">{deadline}</td>'
+    '<td class="num" data-label="{l_late}">{late}</td></tr>'
+)
+
+
+@register.simple_tag
+def overdue_rows(items: Any, stage: Any) -> str:
+    """The rows of the overdue list (``notifications/overdue.html``), all of ``stage``:
+    estimate and link, spending unit, stage, deadline (dd/mm/yyyy), working days late;
+    written out as ``estimate_rows`` writes the lists' rows."""
+    labels = {
+        key: escape(gettext(text))
+        for key, text in (
+            ("l_unit", "Spending unit"),
+            ("l_stage", "Stage"),
+            ("l_deadline", "Deadline"),
+            ("l_late", "Working days late"),
+        )
+    }
+    stage_word = escape(str(stage))
+    rows = [
+        _OVERDUE_ROW.format(
+            url=escape(item.url),
+            number=escape(item.estimate.number),
+            title=escape(item.estimate.title),
+            unit=escape(item.estimate.unit.name),
+            stage=stage_word,
+            deadline=item.deadline.strftime("%d/%m/%Y"),
+            late=int(item.days_late),
+            **labels,
+        )
+        for item in items
+    ]
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
