@@ -96,6 +96,8 @@ class EstimateFlow(flow.Flow):
     """Estimate approval"""
 
     process_class = EstimateProcess
+    #: The flow's name on viewflow's pages (its menu, its board), in the user's language.
+    process_title = _("Estimate approval")
     lock_impl = estimate_row_lock
 
     start = flow.StartHandle(this.start_process).Next(this.draft)

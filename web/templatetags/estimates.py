@@ -245,3 +245,56 @@ def overdue_rows(items: Any, stage: Any) -> str:
         for item in items
     ]
     return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
+
+
+_CARD = (
+    '<div class="mdc-card" style="padding:15px;margin-top:10px;margin-bottom:5px">'
+    '<div style="display:flex;flex-direction:column">'
+    '<h2 class="mdc-typography mdc-typography--headline6" style="margin:0">'
+    "#{process_id}/{task_id}</h2>"
+    '<h3 class="mdc-typography mdc-typography--subtitle2" style="margin:0;'
+    'color:rgba(0,0,0,.54)">{title}</h3>'
+    '<div class="vf-dashboard__card-detail"><label>{l_created}</label> {created}</div>'
+    "{owner}{button}</div></div>"
+)
+_CARD_OWNER = '<div class="vf-dashboard__card-detail"><label>{label}</label> {owner}</div>'
+_CARD_BUTTON = (
+    '<a class="mdc-button" style="align-self:flex-end" href="{url}">'
+    '<div class="mdc-button__ripple"></div><span class="mdc-button__label">{label}</span></a>'
+)
+
+
+@register.simple_tag
+def board_cards(cards: Any) -> str:
+    """The cards of a column of viewflow's board (``workflows/board.html``), each worked
+    out by ``web.viewsets.EstimateDashboardView`` (``Card``): its number, its node's
+    title, when it was created, who holds it, its one button. Written out as
+    ``estimate_rows`` writes the lists' rows; every value escaped."""
+    created = escape(gettext("Created"))
+    assigned = escape(gettext("Assigned"))
+    buttons = {
+        "execute": escape(gettext("Execute")),
+        "assign": escape(gettext("Assign")),
+        "detail": escape(gettext("View")),
+        "process_detail": escape(gettext("View")),
+    }
+    written = []
+    for card in cards:
+        owner = _CARD_OWNER.format(label=assigned, owner=escape(card.owner)) if card.owner else ""
+        button = (
+            _CARD_BUTTON.format(url=escape(card.url), label=buttons[card.action])
+            if card.action
+            else ""
+        )
+        written.append(
+            _CARD.format(
+                process_id=int(card.process_id),
+                task_id=int(card.task_id),
+                title=escape(card.title),
+                l_created=created,
+                created=escape(card.created),
+                owner=owner,
+                button=button,
+            )
+        )
+    return mark_safe("\n".join(written))  # noqa: S308 - every value escaped above
