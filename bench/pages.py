@@ -2,12 +2,15 @@
 
 On a database of its own (``bench_pages``): the plan, the demo users and estimates, 1,000
 communes under the demo district, then estimates copied in bulk (``bench._scale``) until
-there are ``SMALL`` (100), measured, then ``LARGE`` (100,000) over the same communes,
-measured again. Each page is asked by each demo role through Django's test client (the whole
-middleware stack, the second factor passed), once to warm up, then ``REPEAT`` times:
-queries (the count of the last request), median and 95th percentile in ms. At the large
-size every SELECT a page ran that reads the estimates table is run again under ``EXPLAIN``
-and a sequential scan of that table is reported.
+there are ``SMALL`` (100); that database is copied (``bench_pages_small``), and the first
+grows to ``LARGE`` (100,000) over the same communes. Each page is asked by each demo role
+through Django's test client (the whole middleware stack, the second factor passed) of the
+small database, once to warm up then ``REPEAT`` times, and at once of the large one the
+same way: queries (the count of the last request), median and 95th percentile in ms. (Both
+sizes of a page side by side: measured a round of every page after the other, a machine
+slowing down in the meantime made pages whose rows were the same at both sizes look 2×
+slower.) At the large size every SELECT a page ran that reads the estimates table is run
+again under ``EXPLAIN`` and a sequential scan of that table is reported.
 
 Targets (issue 13): the same number of queries at both sizes, and the median at 100,000 at
 most 1.5 times the median at 100. ``--quick``: two roles, 100 communes, 2,000
@@ -17,13 +20,23 @@ Environment: ``BENCH_PAGES_LARGE``, ``BENCH_PAGES_REPEAT``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from statistics import median
 from typing import Any
 
-from bench._support import django_database, percentile, result, tiny
+from bench._support import (
+    _database_copy,
+    _database_drop,
+    _database_use,
+    _from_template,
+    django_database,
+    percentile,
+    result,
+    tiny,
+)
 
 #: The media type of an Excel export.
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,14 +104,16 @@ def _client(username: str) -> Any:
     return client
 
 
-def _measure(client: Any, path: str, repeat: int) -> dict[str, Any]:
+def _measure(client: Any, path: str, repeat: int, *, warm: bool = True) -> dict[str, Any]:
+    """``path`` asked ``repeat`` times, after a warm-up when ``warm``."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     timings: list[float] = []
     status = 0
     queries: list[str] = []
-    for n in range(repeat + 1):
+    first = 1 if warm else 0
+    for n in range(repeat + first):
         connection.queries_log.clear()  # a deque of 9,000: a long page would fill it
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -112,7 +127,7 @@ def _measure(client: Any, path: str, repeat: int) -> dict[str, Any]:
         status = answer.status_code
         queries = [q["sql"] for q in captured.captured_queries]
         shown = _rows_shown(answer, body)
-        if n:  # the first is the warm-up
+        if n >= first:  # the first is the warm-up
             timings.append(elapsed)
         if elapsed > SLOW_SECONDS:
             timings.append(elapsed)
@@ -128,7 +143,7 @@ def _rows_shown(answer: Any, body: bytes = b"") -> int | None:
     if answer.get("Content-Type", "").startswith(XLSX) and body:
         return _xlsx_rows(body)
     context = getattr(answer, "context", None) or {}
-    page = context.get("page")
+    page = context.get("page") or context.get("page_obj")  # viewflow's lists: page_obj
     if page is not None and hasattr(page, "object_list"):
         return len(page.object_list)
     columns = context.get("columns")  # viewflow's board: the cards of its columns
@@ -199,21 +214,102 @@ def _seq_relations(plan_json: str) -> str:
     return " ".join(walk(json.loads(plan_json)))
 
 
+def _figures(m: dict[str, Any], explain: bool) -> dict[str, Any]:
+    return {
+        "status": m["status"],
+        "queries": len(m["queries"]),
+        "rows": m["rows"],
+        "median_ms": median(m["timings"]) * 1000,
+        "p95_ms": percentile(m["timings"], 95) * 1000,
+        "seq_scans": _sequential_scans(m["queries"]) if explain else None,
+    }
+
+
 def _round(roles: tuple[str, ...], repeat: int, explain: bool) -> dict[tuple[str, str], Any]:
     figures: dict[tuple[str, str], Any] = {}
     for username in roles:
         client = _client(username)
         for path in PAGES:
-            m = _measure(client, path, repeat)
-            figures[(path, username)] = {
-                "status": m["status"],
-                "queries": len(m["queries"]),
-                "rows": m["rows"],
-                "median_ms": median(m["timings"]) * 1000,
-                "p95_ms": percentile(m["timings"], 95) * 1000,
-                "seq_scans": _sequential_scans(m["queries"]) if explain else None,
-            }
+            figures[(path, username)] = _figures(_measure(client, path, repeat), explain)
     return figures
+
+
+class _Side:
+    """One size's database and cache, both kept open while the other's are used: the
+    pages are asked of the two sizes in turn, request by request, each side with its own
+    warm connection (its prepared statements) and its own cache (the grants it keeps)."""
+
+    def __init__(self, name: str) -> None:
+        from django.core.cache.backends.locmem import LocMemCache
+        from django.db import connections
+
+        default = connections["default"]
+        self.connection = type(default)({**default.settings_dict, "NAME": name}, "default")
+        self.cache = LocMemCache(f"bench-pages-{name}", {})
+
+    def use(self) -> None:
+        from django.core.cache import caches
+        from django.db import connections
+
+        connections["default"] = self.connection
+        caches["default"] = self.cache
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _measure_sides(client: Any, path: str, repeat: int, sides: list[_Side]) -> list[Any]:
+    """``_measure`` of ``path`` on each side, in turn: a warm-up on each, then ``repeat``
+    rounds of one request on each. A machine that slows down or speeds up during the run
+    moves both sides' figures alike."""
+    found: list[dict[str, Any]] = []
+    for side in sides:  # the warm-ups
+        side.use()
+        found.append(_measure(client, path, 0))
+        found[-1]["timings"] = []
+    for _ in range(repeat):
+        for side, figures in zip(sides, found, strict=True):
+            if figures["timings"] and figures["timings"][-1] > SLOW_SECONDS:
+                continue  # a page that does not scale is not asked again
+            side.use()
+            m = _measure(client, path, 1, warm=False)
+            figures.update(status=m["status"], queries=m["queries"], rows=m["rows"])
+            figures["timings"] += m["timings"]
+    return found
+
+
+def _restore_default() -> None:
+    """Django's own default connection and cache again (``_Side.use`` replaced them)."""
+    from django.core.cache import caches
+    from django.db import connections
+
+    for handler in (connections, caches):
+        with contextlib.suppress(AttributeError):
+            del handler["default"]  # the next access creates it anew
+
+
+def _rounds_side_by_side(
+    clients: dict[str, Any], repeat: int, small: str, large: str
+) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], Any]]:
+    """Every page of every role at both sizes, request by request in turn
+    (``_measure_sides``)."""
+    from django.db import connections
+
+    at_small: dict[tuple[str, str], Any] = {}
+    at_large: dict[tuple[str, str], Any] = {}
+    connections.close_all()  # Django's own, replaced by the sides' until the end
+    sides = [_Side(small), _Side(large)]
+    try:
+        for username, client in clients.items():
+            for path in PAGES:
+                a, b = _measure_sides(client, path, repeat, sides)
+                at_small[(path, username)] = _figures(a, False)
+                sides[1].use()  # EXPLAIN on the large database
+                at_large[(path, username)] = _figures(b, True)
+    finally:
+        for side in sides:
+            side.close()
+    return at_small, at_large
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -227,6 +323,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     with django_database("pages"):
         import logging
 
+        from django.db import connections
         from django.test.utils import setup_test_environment
 
         from bench import _scale
@@ -242,14 +339,35 @@ def run(quick: bool = False) -> dict[str, Any]:
             f"   {built_small['estimates']:,} estimates over {len(commune_ids):,} communes",
             flush=True,
         )
-        at_small = _round(roles, repeat, explain=False)
-        built_large = _scale.estimates_grow(large, commune_ids)
-        _scale.vacuum()
-        print(
-            f"   {built_large['estimates']:,} estimates, built in {built_large['seconds']:.1f} s",
-            flush=True,
-        )
-        at_large = _round(roles, repeat, explain=True)
+        if _from_template():  # PostgreSQL: the small database kept beside the large one
+            clients = {username: _client(username) for username in roles}  # both have them
+            large_db = connections["default"].settings_dict["NAME"]
+            small_db = f"{large_db}_small"
+            connections.close_all()
+            _database_copy(large_db, small_db)
+            try:
+                built_large = _scale.estimates_grow(large, commune_ids)
+                _scale.vacuum()
+                print(
+                    f"   {built_large['estimates']:,} estimates, built in "
+                    f"{built_large['seconds']:.1f} s; each page asked of both in turn",
+                    flush=True,
+                )
+                at_small, at_large = _rounds_side_by_side(clients, repeat, small_db, large_db)
+            finally:
+                _restore_default()
+                _database_use(large_db)
+                _database_drop(small_db)
+        else:
+            at_small = _round(roles, repeat, explain=False)
+            built_large = _scale.estimates_grow(large, commune_ids)
+            _scale.vacuum()
+            print(
+                f"   {built_large['estimates']:,} estimates, built in "
+                f"{built_large['seconds']:.1f} s",
+                flush=True,
+            )
+            at_large = _round(roles, repeat, explain=True)
     rows: list[list[Any]] = []
     missed_queries = missed_time = fuller = scans = refused = errors = 0
     for (path, username), a in at_small.items():
@@ -306,7 +424,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             f"on {scans}; refused (403) at both sizes to a role that may not open it, as it "
             f"must be, on {refused}; an HTTP error on {errors}.",
             f"Bulk build of {built_large['estimates']:,} estimates (with processes and tasks): "
-            f"{built_large['seconds']:.1f} s. Each page asked {repeat} times after a warm-up.",
+            f"{built_large['seconds']:.1f} s. Each page asked {repeat} times after a warm-up, "
+            "at each size in turn (the small database kept beside the large one).",
         ],
         figures={
             "small": small,
