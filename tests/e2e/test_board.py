@@ -43,5 +43,8 @@ def test_the_board_shows_each_stage_cards_with_one_button(
     assert take.count() == 2 and take.first.is_visible()
     assert "/assign/" in (take.first.get_attribute("href") or "")
     assert "Ngày tạo" in review.inner_text()
+    # The board's spacing comes from its style sheet (no style attributes: CSP).
+    card = review.locator(".mdc-card").first
+    assert card.evaluate("c => getComputedStyle(c).paddingTop") == "15px"
     page.screenshot(path=str(screenshots / f"board-{screen}.png"), full_page=True)
     context.close()

@@ -248,18 +248,16 @@ def overdue_rows(items: Any, stage: Any) -> str:
 
 
 _CARD = (
-    '<div class="mdc-card" style="padding:15px;margin-top:10px;margin-bottom:5px">'
-    '<div style="display:flex;flex-direction:column">'
-    '<h2 class="mdc-typography mdc-typography--headline6" style="margin:0">'
+    '<div class="mdc-card board-card"><div class="board-card__body">'
+    '<h2 class="mdc-typography mdc-typography--headline6 board-card__number">'
     "#{process_id}/{task_id}</h2>"
-    '<h3 class="mdc-typography mdc-typography--subtitle2" style="margin:0;'
-    'color:rgba(0,0,0,.54)">{title}</h3>'
+    '<h3 class="mdc-typography mdc-typography--subtitle2 board-card__title">{title}</h3>'
     '<div class="vf-dashboard__card-detail"><label>{l_created}</label> {created}</div>'
     "{owner}{button}</div></div>"
 )
 _CARD_OWNER = '<div class="vf-dashboard__card-detail"><label>{label}</label> {owner}</div>'
 _CARD_BUTTON = (
-    '<a class="mdc-button" style="align-self:flex-end" href="{url}">'
+    '<a class="mdc-button board-card__button" href="{url}">'
     '<div class="mdc-button__ripple"></div><span class="mdc-button__label">{label}</span></a>'
 )
 
