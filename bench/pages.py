@@ -143,7 +143,9 @@ def _rows_shown(answer: Any, body: bytes = b"") -> int | None:
     if answer.get("Content-Type", "").startswith(XLSX) and body:
         return _xlsx_rows(body)
     context = getattr(answer, "context", None) or {}
-    page = context.get("page") or context.get("page_obj")  # viewflow's lists: page_obj
+    page = context.get("page")
+    if page is None:  # viewflow's lists (an empty page is false: not ``or``)
+        page = context.get("page_obj")
     if page is not None and hasattr(page, "object_list"):
         return len(page.object_list)
     columns = context.get("columns")  # viewflow's board: the cards of its columns
