@@ -14,7 +14,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.utils.encoders import JSONEncoder
 
 from api.serializers import EstimateDetailSerializer, EstimateSerializer
-from api.views import LIST_FIELDS
+from api.views import list_rows
 from estimates.models import Estimate, Plan
 from tests.factories import estimates_at_every_stage
 
@@ -41,14 +41,12 @@ def test_the_list_answers_as_drf_would(
     every_stage: list[Estimate], users: dict[str, Any], username: str, language: str
 ) -> None:
     rows = list(
-        Estimate.objects.filter(pk__in=[e.pk for e in every_stage])
-        .select_related("unit", "content", "activity", "plan")
-        .only(*LIST_FIELDS)
-        .order_by("pk")
+        list_rows(Estimate.objects.filter(pk__in=[e.pk for e in every_stage])).order_by("pk")
     )
     assert {e.status for e in rows} >= {"draft", "review", "appraisal", "approval", "approved"}
     assert any(e.appraised_amount is None for e in rows)
     assert any(e.approved_amount is not None for e in rows)
+    assert all("ref_unit_name" in e.__dict__ for e in rows)  # read with the row, not built
     with translation.override(language):
         fast = EstimateSerializer(rows, many=True, context=_context(users[username])).data
         generic_serializer = EstimateSerializer(context=_context(users[username]))
