@@ -341,6 +341,16 @@ def run(quick: bool = False) -> dict[str, Any]:
             f"   {built_small['estimates']:,} estimates over {len(commune_ids):,} communes",
             flush=True,
         )
+
+        def grow() -> dict[str, Any]:
+            built = _scale.estimates_grow(large, commune_ids)
+            _scale.vacuum()
+            print(
+                f"   {built['estimates']:,} estimates, built in {built['seconds']:.1f} s",
+                flush=True,
+            )
+            return built
+
         if _from_template():  # PostgreSQL: the small database kept beside the large one
             clients = {username: _client(username) for username in roles}  # both have them
             large_db = connections["default"].settings_dict["NAME"]
@@ -348,13 +358,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             connections.close_all()
             _database_copy(large_db, small_db)
             try:
-                built_large = _scale.estimates_grow(large, commune_ids)
-                _scale.vacuum()
-                print(
-                    f"   {built_large['estimates']:,} estimates, built in "
-                    f"{built_large['seconds']:.1f} s; each page asked of both in turn",
-                    flush=True,
-                )
+                built_large = grow()
                 at_small, at_large = _rounds_side_by_side(clients, repeat, small_db, large_db)
             finally:
                 _restore_default()
@@ -362,13 +366,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                 _database_drop(small_db)
         else:
             at_small = _round(roles, repeat, explain=False)
-            built_large = _scale.estimates_grow(large, commune_ids)
-            _scale.vacuum()
-            print(
-                f"   {built_large['estimates']:,} estimates, built in "
-                f"{built_large['seconds']:.1f} s",
-                flush=True,
-            )
+            built_large = grow()
             at_large = _round(roles, repeat, explain=True)
     rows: list[list[Any]] = []
     missed_queries = missed_time = fuller = scans = refused = errors = 0

@@ -141,6 +141,12 @@ def local_dt(value: Any) -> str:
     return str(timezone.localtime(value).strftime("%d/%m/%Y %H:%M"))
 
 
+def _labels(**words: str) -> dict[str, str]:
+    """A table's column labels, translated by the caller (``gettext`` with the literal,
+    for the catalogue) and escaped once for every row."""
+    return {key: escape(word) for key, word in words.items()}
+
+
 #: A placeholder id the detail link is reversed with once per table, then filled in.
 _ID_MARK = "2147483003"
 
@@ -163,17 +169,14 @@ def estimate_rows(estimates: Any) -> str:
     row (most of a list page's cost per row); the labels, the status words and the link's
     pattern once per table. Every value is escaped as Django's ``escape`` does
     (``html.escape``, called directly: Django's checks each argument for a lazy string)."""
-    labels = {
-        key: escape(gettext(text))
-        for key, text in (
-            ("l_content", "Content"),
-            ("l_unit", "Unit"),
-            ("l_status", "Status"),
-            ("l_requested", "Requested"),
-            ("l_appraised", "Appraised"),
-            ("l_approved", "Approved"),
-        )
-    }
+    labels = _labels(
+        l_content=gettext("Content"),
+        l_unit=gettext("Unit"),
+        l_status=gettext("Status"),
+        l_requested=gettext("Requested"),
+        l_appraised=gettext("Appraised"),
+        l_approved=gettext("Approved"),
+    )
     since = escape(gettext("since"))
     words: dict[str, str] = {}
     detail = escape(reverse("estimates:detail", args=[_ID_MARK]))
@@ -221,15 +224,12 @@ def overdue_rows(items: Any, stage: Any) -> str:
     """The rows of the overdue list (``notifications/overdue.html``), all of ``stage``:
     estimate and link, spending unit, stage, deadline (dd/mm/yyyy), working days late;
     written out as ``estimate_rows`` writes the lists' rows."""
-    labels = {
-        key: escape(gettext(text))
-        for key, text in (
-            ("l_unit", "Spending unit"),
-            ("l_stage", "Stage"),
-            ("l_deadline", "Deadline"),
-            ("l_late", "Working days late"),
-        )
-    }
+    labels = _labels(
+        l_unit=gettext("Spending unit"),
+        l_stage=gettext("Stage"),
+        l_deadline=gettext("Deadline"),
+        l_late=gettext("Working days late"),
+    )
     stage_word = escape(str(stage))
     rows = [
         _OVERDUE_ROW.format(
