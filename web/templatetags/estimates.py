@@ -20,6 +20,7 @@ from approvals.access import (
 from approvals.access import (
     inbox_count as waiting_count,
 )
+from core.html import LinkPattern, escaped_labels
 from core.money import format_vnd
 from core.pagination import AtLeast, count_up_to
 from estimates.models import Source
@@ -141,15 +142,6 @@ def local_dt(value: Any) -> str:
     return str(timezone.localtime(value).strftime("%d/%m/%Y %H:%M"))
 
 
-def _labels(**words: str) -> dict[str, str]:
-    """A table's column labels, translated by the caller (``gettext`` with the literal,
-    for the catalogue) and escaped once for every row."""
-    return {key: escape(word) for key, word in words.items()}
-
-
-#: A placeholder id the detail link is reversed with once per table, then filled in.
-_ID_MARK = "2147483003"
-
 _ROW = (
     '<tr><td><a href="{url}">{number}</a><br>{title} <span class="muted">· {l_content} '
     "{content}</span></td>"
@@ -169,7 +161,7 @@ def estimate_rows(estimates: Any) -> str:
     row (most of a list page's cost per row); the labels, the status words and the link's
     pattern once per table. Every value is escaped as Django's ``escape`` does
     (``html.escape``, called directly: Django's checks each argument for a lazy string)."""
-    labels = _labels(
+    labels = escaped_labels(
         l_content=gettext("Content"),
         l_unit=gettext("Unit"),
         l_status=gettext("Status"),
@@ -179,7 +171,7 @@ def estimate_rows(estimates: Any) -> str:
     )
     since = escape(gettext("since"))
     words: dict[str, str] = {}
-    detail = escape(reverse("estimates:detail", args=[_ID_MARK]))
+    detail = LinkPattern(lambda ids: reverse("estimates:detail", args=ids), 1)
     rows = []
     for e in estimates:
         status = str(e.status)
@@ -193,7 +185,7 @@ def estimate_rows(estimates: Any) -> str:
         )
         rows.append(
             _ROW.format(
-                url=detail.replace(_ID_MARK, str(e.pk)),
+                url=escape(detail.fill(e.pk)),
                 number=escape(e.number),
                 title=escape(e.title),
                 content=escape(e.content.code),
@@ -207,43 +199,6 @@ def estimate_rows(estimates: Any) -> str:
                 **labels,
             )
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
-
-
-_OVERDUE_ROW = (
-    '<tr><td><a href="{url}">{number}</a> · {title}</td>'
-    '<td data-label="{l_unit}">{unit}</td>'
-    '<td data-label="{l_stage}">{stage}</td>'
-    '<td data-label="{l_deadline}">{deadline}</td>'
-    '<td class="num" data-label="{l_late}">{late}</td></tr>'
-)
-
-
-@register.simple_tag
-def overdue_rows(items: Any, stage: Any) -> str:
-    """The rows of the overdue list (``notifications/overdue.html``), all of ``stage``:
-    estimate and link, spending unit, stage, deadline (dd/mm/yyyy), working days late;
-    written out as ``estimate_rows`` writes the lists' rows."""
-    labels = _labels(
-        l_unit=gettext("Spending unit"),
-        l_stage=gettext("Stage"),
-        l_deadline=gettext("Deadline"),
-        l_late=gettext("Working days late"),
-    )
-    stage_word = escape(str(stage))
-    rows = [
-        _OVERDUE_ROW.format(
-            url=escape(item.url),
-            number=escape(item.estimate.number),
-            title=escape(item.estimate.title),
-            unit=escape(item.estimate.unit.name),
-            stage=stage_word,
-            deadline=item.deadline.strftime("%d/%m/%Y"),
-            late=int(item.days_late),
-            **labels,
-        )
-        for item in items
-    ]
     return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
 
 
