@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.db import CompiledQueries
 from core.errors import Forbidden
+from core.pagination import keyed_on_union, limits_union_parts
 from core.transactions import prepared
 from delegations.selectors import (
     acting_for_in,
@@ -133,7 +133,7 @@ def inbox_first(
     is returned unchanged where one ordered read already does (one stage: the approver's
     inbox walks its status's index, its few amended estimates by key) and where the
     database cannot limit the parts of a union (SQLite)."""
-    if not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+    if not limits_union_parts(queryset):
         return queryset
     stages = inbox_stages(user, statuses)
     if len(stages) < 2:
@@ -149,7 +149,7 @@ def inbox_first(
     if amendments is not None:  # a few open amendments: all of them
         waiting = amendments.values("estimate_id")
         parts.append(Estimate.objects.filter(pk__in=waiting).order_by().values("pk"))
-    return queryset.filter(pk__in=parts[0].union(*parts[1:], all=True))
+    return keyed_on_union(queryset, parts)
 
 
 def estimate_inbox_for_user(

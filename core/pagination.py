@@ -57,6 +57,20 @@ class BoundedPaginator(Paginator):
 Window = Callable[[int], Any]
 
 
+def limits_union_parts(queryset: Any) -> bool:
+    """Whether ``queryset``'s database can limit and order each part of a ``UNION``
+    (PostgreSQL; not SQLite), which ``keyed_on_union`` needs."""
+    return bool(connections[queryset.db].features.supports_slicing_ordering_in_compound)
+
+
+def keyed_on_union(queryset: Any, parts: list[Any]) -> Any:
+    """``queryset`` kept to the keys of ``parts`` (querysets of ``pk`` values, each limited
+    and ordered its own way), merged in one ``UNION ALL``: the first rows of each part
+    found from its own index, where one ordered read of them all walked past the others'
+    rows (``approvals.access.inbox_first``, ``web.viewsets.queue_window``)."""
+    return queryset.filter(pk__in=parts[0].union(*parts[1:], all=True))
+
+
 def page_from_window(page: Page[Any], window: Window | None) -> Page[Any]:
     """``page`` with its rows read from ``window`` (the same slice of a list that keeps
     only the rows up to the page's end): the pager counted and numbered the page as

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db import connections
 from django.db.models import (
     Count,
     Exists,
@@ -50,7 +50,15 @@ from approvals.access import (
     inbox_condition,
     inbox_stages,
 )
-from core.pagination import BoundedPaginator, Window, count_up_to, count_up_to_split
+from core.html import LinkPattern
+from core.pagination import (
+    BoundedPaginator,
+    Window,
+    count_up_to,
+    count_up_to_split,
+    keyed_on_union,
+    limits_union_parts,
+)
 from estimates.models import Estimate
 from organization.permissions import VIEW, unit_ids_with
 from workflows.engine import STATUS_NODES
@@ -172,12 +180,11 @@ def queue_window(parts: dict[str, QuerySet[Any]] | None, queryset: QuerySet[Any]
     of a union: read whole, a district Women's Union's queue walked every open task newest
     first, the 20,000 open drafts of the communes before its own (42 → 3 ms at 100,000
     estimates)."""
-    if not parts or not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+    if not parts or not limits_union_parts(queryset):
         return None
 
     def window(rows: int) -> QuerySet[Any]:
-        firsts = [part.values("pk")[:rows] for part in parts.values()]
-        return queryset.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
+        return keyed_on_union(queryset, [part.values("pk")[:rows] for part in parts.values()])
 
     return window
 
@@ -278,9 +285,12 @@ class TaskBriefs:
     per row (``task_brief``, ``process_brief``), the same words, the header translated;
     and each task's link reversed once per node (``_Links``), not once per row."""
 
+    @cached_property
+    def _links(self) -> _Links:
+        return _Links(None)  # as viewflow's own column reverses it: no current app
+
     def task_id(self, task: Any) -> str:
-        links = self.__dict__.setdefault("_links", _Links(None))
-        url = links.url(task.flow_task, "index", task.process_id, task.pk)
+        url = self._links.url(task.flow_task, "index", task.process_id, task.pk)
         return mark_safe(f'<a href="{escape(url)}">#{int(task.process_id)}/{int(task.pk)}</a>')  # noqa: S308 - escaped
 
     task_id.short_description = _("#")  # type: ignore[attr-defined]
@@ -350,11 +360,6 @@ class EstimateTaskListView(TaskBriefs, vf_views.DashboardTaskListView):
         return visible_tasks(super().queryset, self.request.user).select_related("owner")
 
 
-#: Placeholder ids a card's link is reversed with once per node and action, then filled
-#: in per card (a reverse is the dearest thing on a card).
-_PROCESS_MARK, _TASK_MARK = 2_147_483_001, 2_147_483_002
-
-
 @dataclass(frozen=True)
 class Card:
     """One task on the board, worked out before the template: what it shows and the one
@@ -385,19 +390,22 @@ def card_action(user: Any, task: Any) -> str:
 
 
 class _Links:
-    """A node's links per action, reversed once and filled in per card."""
+    """Links per node (or flow) and action, each reversed once (``core.html.LinkPattern``)
+    and filled in per card or row."""
 
     def __init__(self, current_app: str | None) -> None:
         self.current_app = current_app
-        self.patterns: dict[tuple[Any, str], str] = {}
+        self.patterns: dict[tuple[Any, str], LinkPattern] = {}
 
     def url(self, target: Any, action: str, process_id: int, task_id: int | None = None) -> str:
+        ids = (process_id,) if task_id is None else (process_id, task_id)
         key = (target, action)
         if key not in self.patterns:
-            args = [_PROCESS_MARK] if task_id is None else [_PROCESS_MARK, _TASK_MARK]
-            self.patterns[key] = target.reverse(action, args=args, current_app=self.current_app)
-        url = self.patterns[key].replace(str(_PROCESS_MARK), str(process_id))
-        return url if task_id is None else url.replace(str(_TASK_MARK), str(task_id))
+            self.patterns[key] = LinkPattern(
+                lambda args: target.reverse(action, args=args, current_app=self.current_app),
+                len(ids),
+            )
+        return self.patterns[key].fill(*ids)
 
 
 class EstimateDashboardView(vf_views.DashboardView):
@@ -474,12 +482,12 @@ class EstimateDashboardView(vf_views.DashboardView):
             setattr(task.process, VISIBLE_TO, {user.pk})
         links = _Links(getattr(self.request.resolver_match, "namespace", None))
 
-        titles: dict[Any, str] = {}
+        titles: dict[Any, str] = {}  # a node's cards share its brief
 
         def card(task: Any, action: str, target: Any) -> Card:
             node = task.flow_task
             if node not in titles:
-                titles[node] = str(node.task_title or node) if node is not None else ""
+                titles[node] = task_brief(task)
             url = ""
             if action == "process_detail":
                 url = links.url(target, action, task.process_id)
