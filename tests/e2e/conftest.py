@@ -124,6 +124,22 @@ def assert_vietnamese(page: sync_api.Page) -> None:
     assert not found, f"{page.url}: untranslated {found}"
 
 
+def signed_in_page(
+    chromium: sync_api.Browser,
+    live_server: Any,
+    username: str,
+    path: str,
+    viewport: dict[str, int] = PHONE,
+) -> sync_api.Page:
+    """``path`` as ``username`` sees it, in Vietnamese, on a phone unless ``viewport``
+    says otherwise (close its context when done)."""
+    context = chromium.new_context(viewport=viewport, locale="vi-VN")
+    context.add_cookies([session_cookie(live_server, username)])
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    return page
+
+
 def session_cookie(live_server: Any, username: str) -> dict[str, Any]:
     """The session cookie of ``username`` signed in (second factor passed, see
     tests/conftest.py), for a browser context."""

@@ -11,7 +11,7 @@ import pytest
 from playwright import sync_api
 
 from estimates.models import Plan
-from tests.e2e.conftest import DESKTOP, PHONE, session_cookie
+from tests.e2e.conftest import DESKTOP, PHONE, signed_in_page
 from tests.factories import estimate_in_status
 
 pytestmark = [pytest.mark.browser]
@@ -29,12 +29,8 @@ def test_the_board_shows_each_stage_cards_with_one_button(
 ) -> None:
     for status in ("review", "review", "draft", "appraisal"):
         estimate_in_status(status, plan=plan, drafter=users["hoi.silolau"])
-    context = chromium.new_context(
-        viewport=DESKTOP if screen == "desktop" else PHONE, locale="vi-VN"
-    )
-    context.add_cookies([session_cookie(live_server, "hoi.huyen")])
-    page = context.new_page()
-    page.goto(live_server.url + "/workflow/estimate/")
+    viewport = DESKTOP if screen == "desktop" else PHONE
+    page = signed_in_page(chromium, live_server, "hoi.huyen", "/workflow/estimate/", viewport)
     cards = page.locator(".vf-dashboard .mdc-card h2")
     assert cards.count() >= 4  # the flow's own card, then the tasks'
     review = page.locator(".column", has=page.locator(".column-title", has_text="Xem xét"))
@@ -47,4 +43,4 @@ def test_the_board_shows_each_stage_cards_with_one_button(
     card = review.locator(".mdc-card").first
     assert card.evaluate("c => getComputedStyle(c).paddingTop") == "15px"
     page.screenshot(path=str(screenshots / f"board-{screen}.png"), full_page=True)
-    context.close()
+    page.context.close()

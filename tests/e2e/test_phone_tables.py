@@ -13,19 +13,10 @@ from django.utils import timezone
 from playwright import sync_api
 
 from estimates.models import Estimate, Plan
-from tests.e2e.conftest import PHONE, assert_vietnamese, session_cookie
+from tests.e2e.conftest import PHONE, assert_vietnamese, signed_in_page
 from tests.factories import estimate_in_status
 
 pytestmark = [pytest.mark.browser]
-
-
-def _on_a_phone(chromium: sync_api.Browser, live_server: Any, username: str, path: str) -> Any:
-    """``path`` as ``username`` sees it on a phone, in Vietnamese."""
-    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
-    context.add_cookies([session_cookie(live_server, username)])
-    page = context.new_page()
-    page.goto(live_server.url + path)
-    return page
 
 
 def _named_within_the_screen(cell: Any, label: str) -> None:
@@ -36,7 +27,7 @@ def _named_within_the_screen(cell: Any, label: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_approve_many_table_keeps_its_headings_on_a_phone(
+def test_the_approve_many_table_keeps_its_headingssigned_in_page(
     chromium: sync_api.Browser,
     live_server: Any,
     plan: Plan,
@@ -45,7 +36,7 @@ def test_the_approve_many_table_keeps_its_headings_on_a_phone(
 ) -> None:
     for _ in range(2):
         estimate_in_status("approval", plan=plan, drafter=users["hoi.silolau"])
-    page = _on_a_phone(chromium, live_server, "pho.chutich", "/estimates/approve-many/")
+    page = signed_in_page(chromium, live_server, "pho.chutich", "/estimates/approve-many/")
     assert page.locator("table.list thead").is_hidden()
     _named_within_the_screen(
         page.locator("table.list tbody tr").first.locator("td.num").last, "Số phê duyệt"
@@ -56,7 +47,7 @@ def test_the_approve_many_table_keeps_its_headings_on_a_phone(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_overdue_list_turns_into_cards_on_a_phone(
+def test_the_overdue_list_turns_into_cardssigned_in_page(
     chromium: sync_api.Browser,
     live_server: Any,
     plan: Plan,
@@ -69,7 +60,7 @@ def test_the_overdue_list_turns_into_cards_on_a_phone(
     Estimate.objects.filter(pk__in=[e.pk for e in late]).update(
         status_changed_at=timezone.now() - dt.timedelta(days=60)
     )
-    page = _on_a_phone(chromium, live_server, "hoi.huyen", "/notifications/overdue/")
+    page = signed_in_page(chromium, live_server, "hoi.huyen", "/notifications/overdue/")
     assert page.locator("table.list thead").is_hidden()
     rows = page.locator("table.list tbody tr")
     assert rows.count() == 2
