@@ -22,7 +22,7 @@ from core.pagination import count_up_to
 from core.security import refusal_list
 from delegations.models import Delegation
 from delegations.selectors import delegations_for_user
-from estimates.models import EstimateStatus
+from estimates.models import status_label
 from notifications.selectors import notifications_for
 from organization.selectors import TreeNode, unit_tree
 from reports.exports import Prepared, export_kind_register
@@ -60,15 +60,12 @@ def _send(book: ListWorkbook, stem: str) -> HttpResponse:
 
 
 def _estimate_columns() -> list[Column]:
-    # The statuses' words once for the file (``get_status_display`` translated every
-    # status's label again for each row).
-    words = {value: str(label) for value, label in EstimateStatus.choices}
     return [
         Column(_("Estimate"), lambda e: e.number, width=16),
         Column(_("Title"), lambda e: e.title, width=40),
         Column(_("Unit"), lambda e: e.unit.name, width=22),
         Column(_("Content"), lambda e: e.content.code, width=10),
-        Column(_("Status"), lambda e: words.get(e.status, e.status), width=16),
+        Column(_("Status"), lambda e: str(status_label(e.status)), width=16),
         Column(_("In this status since"), lambda e: _when(e.status_changed_at), width=17),
         Column(_("Requested"), lambda e: e.total_amount, money=True),
         Column(_("Appraised"), lambda e: e.appraised_amount, money=True),
