@@ -4,13 +4,14 @@ On a database of its own (``bench_pages``): the plan, the demo users and estimat
 communes under the demo district, then estimates copied in bulk (``bench._scale``) until
 there are ``SMALL`` (100); that database is copied (``bench_pages_small``), and the first
 grows to ``LARGE`` (100,000) over the same communes. Each page is asked by each demo role
-through Django's test client (the whole middleware stack, the second factor passed) of the
-small database, once to warm up then ``REPEAT`` times, and at once of the large one the
-same way: queries (the count of the last request), median and 95th percentile in ms. (Both
-sizes of a page side by side: measured a round of every page after the other, a machine
-slowing down in the meantime made pages whose rows were the same at both sizes look 2×
-slower.) At the large size every SELECT a page ran that reads the estimates table is run
-again under ``EXPLAIN`` and a sequential scan of that table is reported.
+through Django's test client (the whole middleware stack, the second factor passed),
+once to warm up on each database, then ``REPEAT`` times on each in turn, request by
+request (each database on its own open connection and cache): queries (the count of the
+last request), median and 95th percentile in ms. (Measured a round of every page at one
+size after the other, a machine slowing down in the meantime made pages whose rows were
+the same at both sizes look 2× slower.) At the large size every SELECT a page ran that
+reads the estimates table is run again under ``EXPLAIN`` and a sequential scan of that
+table is reported.
 
 Targets (issue 13): the same number of queries at both sizes, and the median at 100,000 at
 most 1.5 times the median at 100. ``--quick``: two roles, 100 communes, 2,000
@@ -267,8 +268,7 @@ def _measure_sides(client: Any, path: str, repeat: int, sides: list[_Side]) -> l
     found: list[dict[str, Any]] = []
     for side in sides:  # the warm-ups
         side.use()
-        found.append(_measure(client, path, 0))
-        found[-1]["timings"] = []
+        found.append(_measure(client, path, 0))  # no timing, unless too slow to ask again
     for _ in range(repeat):
         for side, figures in zip(sides, found, strict=True):
             if figures["timings"] and figures["timings"][-1] > SLOW_SECONDS:
