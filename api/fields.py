@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -64,11 +65,17 @@ class ChoiceLabelField(serializers.CharField):
 
     def __init__(self, choices: Any, **kwargs: Any) -> None:
         self.labels = dict(choices)
+        # {language: {value: label}}: each label translated once a language, not a row
+        self.words: dict[str | None, dict[Any, str]] = {}
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
 
     def to_representation(self, value: Any) -> str:
-        return str(self.labels.get(value, value))
+        language = get_language()
+        words = self.words.get(language)
+        if words is None:
+            words = self.words[language] = {key: str(label) for key, label in self.labels.items()}
+        return words[value] if value in words else str(value)
 
 
 class CleanCharField(serializers.CharField):

@@ -4,9 +4,11 @@ is the services' (``approvals.services``), which the views call."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -284,9 +286,24 @@ def _ref(instance: Estimate, relation: str) -> dict[str, Any]:
     }
 
 
-def _when(field: serializers.Field, value: Any) -> Any:
-    """A date or a moment as its DRF field writes it (ISO 8601, in the site's time zone)."""
-    return None if value is None else field.to_representation(value)
+def _moment(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | None:
+    """A moment as DRF's ``DateTimeField`` writes it (ISO 8601 in ``zone``, the current
+    time zone, asked for once a row rather than once a field; ``Z`` for UTC)."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _day(value: datetime.date | None) -> str | None:
+    """A date as DRF's ``DateField`` writes it (ISO 8601)."""
+    return None if value is None else value.isoformat()
+
+
+#: The status's label as the list's ``status_display`` field writes it, shared: a
+#: serializer's own fields are built on first use (a deep copy of the declared ones and a
+#: walk of the model's), which cost a short page more than its rows.
+_STATUS_LABEL = ChoiceLabelField(EstimateStatus.choices)
 
 
 class EstimateSerializer(serializers.ModelSerializer):
@@ -337,7 +354,7 @@ class EstimateSerializer(serializers.ModelSerializer):
         answer, key by key, as the generic one (``generic_representation``; held equal in
         ``tests/api/test_fast_representation.py``); a subclass with fields of its own
         adds them to it."""
-        fields = self.fields
+        zone = timezone.get_current_timezone()
         data: dict[str, Any] = {
             "id": instance.pk,
             "number": instance.number,
@@ -348,19 +365,19 @@ class EstimateSerializer(serializers.ModelSerializer):
             "activity": _ref(instance, "activity"),
             "title": instance.title,
             "status": str(instance.status),
-            "status_display": fields["status_display"].to_representation(instance.status),
-            "status_changed_at": _when(fields["status_changed_at"], instance.status_changed_at),
+            "status_display": _STATUS_LABEL.to_representation(instance.status),
+            "status_changed_at": _moment(instance.status_changed_at, zone),
             "version": instance.version,
             "total_amount": instance.total_amount,
             "appraised_amount": instance.appraised_amount,
             "approved_amount": instance.approved_amount,
-            "start_date": _when(fields["start_date"], instance.start_date),
-            "end_date": _when(fields["end_date"], instance.end_date),
-            "created_at": _when(fields["created_at"], instance.created_at),
-            "updated_at": _when(fields["updated_at"], instance.updated_at),
+            "start_date": _day(instance.start_date),
+            "end_date": _day(instance.end_date),
+            "created_at": _moment(instance.created_at, zone),
+            "updated_at": _moment(instance.updated_at, zone),
             "actions": self.get_actions(instance),
         }
-        extra = [str(name) for name in fields if name not in data]
+        extra = [name for name in self.Meta.fields if name not in data]
         if extra:  # a subclass's own fields (the detail's villages and lines)
             generic = self.generic_representation(instance, only=extra)
             data.update(generic)

@@ -364,24 +364,40 @@ def segregation_problem(
 ) -> str | None:
     """Why ``people`` may not act at ``stage`` on the estimate (segregation of duties), or
     None. ``earlier``: the stages they already acted at."""
-    group = lifecycle.STAGE_GROUPS[stage]
-    author = people & {estimate.created_by_id, estimate.submitted_by_id}
-    if group != lifecycle.SPENDING_UNIT and author:
+    breach = _segregation_breach(estimate, stage, people, earlier)
+    if breach is None:
+        return None
+    if breach == "":
         return str(
             _(
                 "You drafted or submitted this estimate: someone else must review, appraise, "
                 "approve and pay it."
             )
         )
+    return str(
+        _(
+            "You already acted on this estimate at the “%(stage)s” stage: one person "
+            "cannot act on two stages of the same estimate."
+        )
+        % {"stage": Stage(breach).label}
+    )
+
+
+def _segregation_breach(
+    estimate: Estimate, stage: str, people: set[int], earlier: set[str]
+) -> str | None:
+    """None when segregation of duties lets ``people`` act at ``stage``; else "" (they
+    drafted or submitted the estimate) or the earlier stage of another group they acted
+    at (the first in name order). The rule of ``segregation_problem``, without its
+    message: the actions offered ask it for every row of a list."""
+    group = lifecycle.STAGE_GROUPS[stage]
+    if group != lifecycle.SPENDING_UNIT and (
+        estimate.created_by_id in people or estimate.submitted_by_id in people
+    ):
+        return ""
     for earlier_stage in sorted(earlier):
         if lifecycle.STAGE_GROUPS.get(earlier_stage) != group:
-            return str(
-                _(
-                    "You already acted on this estimate at the “%(stage)s” stage: one person "
-                    "cannot act on two stages of the same estimate."
-                )
-                % {"stage": Stage(earlier_stage).label}
-            )
+            return earlier_stage
     return None
 
 
@@ -406,10 +422,12 @@ def actions_allowed(
     result: dict[int, list[str]] = {e.pk: [] for e in estimates}
     if not getattr(user, "is_authenticated", False) or not user.is_active or not estimates:
         return result
-    today = timezone.localdate()
-    delegations = delegations_active_for(user, today) if unit_grants_of(user) else []
+    user_id = user.pk  # the request's user is a lazy object: read through once, not a row
+    grants = unit_grants_of(user)
+    delegations = delegations_active_for(user, timezone.localdate()) if grants else []
     lent = delegated_grants(delegations)
-    candidates: dict[int, list[tuple[lifecycle.Transition, list[Any]]]] = {}
+    # {estimate id: [(row, ids of those it may be taken as: the user, or whom they act for)]}
+    candidates: dict[int, list[tuple[lifecycle.Transition, list[int]]]] = {}
     for estimate in estimates:
         found = []
         starting = (
@@ -419,18 +437,21 @@ def actions_allowed(
         )
         for row in starting:
             row = lifecycle.row_for_estimate(row, estimate)  # the plan level's row
-            principals: list[Any] = []
-            if estimate.unit_id in unit_ids_with(user, row.permission):
-                principals.append(user)
+            principals: list[int] = []
+            if estimate.unit_id in grants.get(row.permission, ()):
+                principals.append(user_id)
             if delegations:
-                principals += acting_for_in(delegations, lent, row.permission, estimate.unit_id)
+                principals += [
+                    person.pk
+                    for person in acting_for_in(delegations, lent, row.permission, estimate.unit_id)
+                ]
             if principals:
                 found.append((row, principals))
         if found:
             candidates[estimate.pk] = found
     if not candidates:
         return result
-    people_ids = {user.pk} | {p.pk for rows in candidates.values() for _row, ps in rows for p in ps}
+    people_ids = {user_id} | {p for rows in candidates.values() for _row, ps in rows for p in ps}
     acted: dict[tuple[int, int], set[str]] = {}
     for estimate_id, actor_id, for_id, stage in (
         AuditEntry.objects.filter(estimate_id__in=list(candidates))
@@ -442,17 +463,17 @@ def actions_allowed(
             if person is not None:
                 acted.setdefault((estimate_id, person), set()).add(stage)
     by_pk = {e.pk: e for e in estimates}
+    nothing: set[str] = set()
     for estimate_id, rows in candidates.items():
         estimate = by_pk[estimate_id]
+        allowed = result[estimate_id]
+        own = acted.get((estimate_id, user_id), nothing)
         for row, principals in rows:
             for principal in principals:
-                people = {user.pk, principal.pk}
-                earlier = acted.get((estimate_id, user.pk), set()) | acted.get(
-                    (estimate_id, principal.pk), set()
-                )
-                if segregation_problem(estimate, row.stage, people, earlier) is None:
-                    if row.name not in result[estimate_id]:
-                        result[estimate_id].append(row.name)
+                earlier = own | acted.get((estimate_id, principal), nothing)
+                if _segregation_breach(estimate, row.stage, {user_id, principal}, earlier) is None:
+                    if row.name not in allowed:
+                        allowed.append(row.name)
                     break
     return result
 

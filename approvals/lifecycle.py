@@ -308,6 +308,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         label=_("Return the settlement"),
     ),
 )
+#: The rows that start from each status, in the table's order (asked for every row of a
+#: list, for the actions it offers).
+_FROM: dict[str, tuple[Transition, ...]] = {
+    status: tuple(t for t in TRANSITIONS if status in t.sources)
+    for status in {source for t in TRANSITIONS for source in t.sources}
+}
 
 #: Every action name, in the order of the chain.
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(t.name for t in TRANSITIONS))
@@ -322,7 +328,7 @@ def transition(name: str, status: str) -> Transition | None:
 
 
 def transitions_from(status: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if status in t.sources]
+    return list(_FROM.get(status, ()))
 
 
 def rows(name: str) -> list[Transition]:
