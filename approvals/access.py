@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -453,12 +454,7 @@ def actions_allowed(
         return result
     people_ids = {user_id} | {p for rows in candidates.values() for _row, ps in rows for p in ps}
     acted: dict[tuple[int, int], set[str]] = {}
-    for estimate_id, actor_id, for_id, stage in (
-        AuditEntry.objects.filter(estimate_id__in=list(candidates))
-        .filter(Q(actor_id__in=people_ids) | Q(acting_for_id__in=people_ids))
-        .exclude(stage="")
-        .values_list("estimate_id", "actor_id", "acting_for_id", "stage")
-    ):
+    for estimate_id, actor_id, for_id, stage in _stages_acted(list(candidates), people_ids):
         for person in (actor_id, for_id):
             if person is not None:
                 acted.setdefault((estimate_id, person), set()).add(stage)
@@ -476,6 +472,41 @@ def actions_allowed(
                         allowed.append(row.name)
                     break
     return result
+
+
+def _stages_acted(
+    estimate_ids: list[int], people_ids: Collection[int]
+) -> list[tuple[int, int | None, int | None, str]]:
+    """(estimate, actor, acting for, stage) of the audit entries of ``estimate_ids`` in
+    which one of ``people_ids`` acted or was acted for, at a stage. The statement written
+    out: every page of estimates asks it, and Django built the same filter in about three
+    times what PostgreSQL takes to answer it. Plain ``IN`` lists: SQLite runs it too."""
+    if not estimate_ids or not people_ids:
+        return []
+    meta = AuditEntry._meta
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        if not isinstance(field, Field) or not field.column:
+            raise TypeError(f"{name} is not a column of the audit trail")
+        return quote(field.column)
+
+    estimate, actor, acting_for, stage = (
+        column(name) for name in ("estimate", "actor", "acting_for", "stage")
+    )
+    people = list(people_ids)
+    to_estimates = ", ".join(["%s"] * len(estimate_ids))
+    to_people = ", ".join(["%s"] * len(people))
+    # Names from the model, quoted; every value bound.
+    sql = (
+        f"SELECT {estimate}, {actor}, {acting_for}, {stage} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {estimate} IN ({to_estimates}) "
+        f"AND ({actor} IN ({to_people}) OR {acting_for} IN ({to_people})) AND {stage} <> %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*estimate_ids, *people, *people, ""])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def estimate_actions_allowed(user: Any, estimate: Estimate) -> list[str]:
