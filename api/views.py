@@ -831,7 +831,7 @@ class _LedgerListView(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _visible(self, model: Any) -> Any:
         return model.objects.filter(
-            estimate__unit_id__in=unit_ids_with(self.request.user, perms.VIEW)
+            estimate__unit_id__any=unit_ids_with(self.request.user, perms.VIEW)
         ).select_related("estimate")
 
 
@@ -1293,7 +1293,7 @@ class AmendmentViewSet(_TransitionViewSet):
     def get_queryset(self) -> QuerySet[Any]:
         return (
             Amendment.objects.filter(
-                estimate__unit_id__in=unit_ids_with(self.request.user, perms.VIEW)
+                estimate__unit_id__any=unit_ids_with(self.request.user, perms.VIEW)
             )
             .select_related("estimate", "decision")
             .prefetch_related("lines__line")

@@ -32,7 +32,7 @@ def attachment_for_user(user: Any, pk: int | str) -> Attachment:
     except (TypeError, ValueError):
         raise Http404(_("No such attachment.")) from None
     attachment = (
-        Attachment.objects.filter(pk=pk_int, estimate__unit_id__in=unit_ids_with(user, perms.VIEW))
+        Attachment.objects.filter(pk=pk_int, estimate__unit_id__any=unit_ids_with(user, perms.VIEW))
         .select_related("estimate")
         .first()
     )

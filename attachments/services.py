@@ -118,7 +118,7 @@ def _lock_visible(actor: Any, estimate_id: int) -> Estimate:
     estimate = (
         Estimate.objects.select_for_update(of=("self",))
         .select_related("settlement")
-        .filter(pk=pk, unit_id__in=unit_ids_with(actor, perms.VIEW))
+        .filter(pk=pk, unit_id__any=unit_ids_with(actor, perms.VIEW))
         .first()
     )
     if estimate is None:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import RuleViolation
@@ -72,6 +72,17 @@ class LongSelect(forms.Select):
             return format_html(
                 '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options
             )
+        flat = None if hasattr(self.choices, "queryset") else list(self.choices)
+        if flat is not None and not any(isinstance(label, list | tuple) for _v, label in flat):
+            # Plain choices (a report's thousand units): written the same way, the first
+            # option of the value selected as Django's ``Select`` does.
+            final_attrs = self.build_attrs(self.attrs, attrs)
+            return format_html(
+                '<select name="{}"{}>{}</select>',
+                name,
+                flatatt(final_attrs),
+                mark_safe("".join(_plain_options(flat, self.format_value(value)))),  # noqa: S308
+            )
         widget = self.get_context(name, value, attrs)["widget"]
         options = format_html_join(
             "",
@@ -85,6 +96,20 @@ class LongSelect(forms.Select):
         return format_html(
             '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
         )
+
+
+def _plain_options(choices: list[tuple[Any, Any]], values: list[str]) -> Any:
+    """``<option>`` of each (value, label), escaped as ``format_html`` would (a label
+    already marked safe is kept); only the first option of ``values`` selected."""
+    chosen = set(values)
+    selected = False
+    for value, label in choices:
+        text = "" if value is None else str(value)
+        mark = ""
+        if not selected and text in chosen:
+            mark, selected = " selected", True
+        shown = label if isinstance(label, SafeData) else html.escape(str(label))
+        yield f'<option value="{html.escape(text)}"{mark}>{shown}</option>'
 
 
 class VndField(forms.Field):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
@@ -35,6 +36,8 @@ def _any(lookup: In, compiler: Any, connection: Any) -> Any:
         return lookup.as_sql(compiler, connection)  # a subquery: as ``__in``
     lhs, lhs_params = lookup.process_lhs(compiler, connection)
     ids = lookup.rhs if isinstance(lookup.rhs, frozenset) else frozenset(lookup.rhs)
+    if not ids - {None}:
+        raise EmptyResultSet  # as ``__in`` of nothing: no row, and no query when alone
     text = _array_text(ids)
     if text is not None:
         # Written as the array's text: psycopg adapts a list of a thousand ints element by

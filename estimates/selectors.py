@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, TextField, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
 from core.db import CompiledQueries
@@ -46,9 +46,11 @@ def plans_for_user(user: Any, codename: str = "view_unit_estimates") -> QuerySet
     from organization.permissions import unit_ids_with
 
     units = unit_ids_with(user, codename)
-    ids = Plan.objects.filter(Q(area_id__in=units) | Q(communes__commune_id__in=units)).values("pk")
+    if not units:
+        return Plan.objects.none()
+    in_communes = PlanCommune.objects.filter(plan_id=OuterRef("pk"), commune_id__any=units)
     return (
-        Plan.objects.filter(pk__in=ids)
+        Plan.objects.filter(Q(area_id__any=units) | Exists(in_communes))
         .select_related("issuer", "area")
         .order_by("-year", "-issued_on", "-pk")
     )

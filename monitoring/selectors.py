@@ -18,7 +18,7 @@ from .models import MonitoringNote
 
 def note_list_for_user(user: Any) -> QuerySet[MonitoringNote]:
     return MonitoringNote.objects.filter(
-        unit_id__in=perms.unit_ids_with(user, perms.VIEW)
+        unit_id__any=perms.unit_ids_with(user, perms.VIEW)
     ).select_related("unit", "estimate", "activity", "author")
 
 

@@ -26,7 +26,7 @@ unit_ids_with = perms.unit_ids_with
 
 def report_list_for_user(user: Any) -> QuerySet[ProgressReport]:
     """Every report the user may read."""
-    return ProgressReport.objects.filter(unit_id__in=unit_ids_with(user, perms.VIEW))
+    return ProgressReport.objects.filter(unit_id__any=unit_ids_with(user, perms.VIEW))
 
 
 def access_report(
@@ -43,7 +43,7 @@ def access_report(
     except (TypeError, ValueError):
         raise Http404 from None
     qs = queryset if queryset is not None else ProgressReport.objects.all()
-    report = qs.filter(pk=pk_int, unit_id__in=unit_ids_with(user, perms.VIEW)).first()
+    report = qs.filter(pk=pk_int, unit_id__any=unit_ids_with(user, perms.VIEW)).first()
     if report is None:
         raise Http404(_("No such report."))
     if perm != perms.VIEW and report.unit_id not in unit_ids_with(user, perm):

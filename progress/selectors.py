@@ -98,7 +98,7 @@ def periods_for_user(user: Any) -> list[Period]:
 def communes_reported_by(user: Any) -> list[Unit]:
     return list(
         Unit.objects.filter(
-            pk__in=perms.unit_ids_with(user, perms.DRAFT), kind=UnitKind.COMMUNE
+            pk__any=perms.unit_ids_with(user, perms.DRAFT), kind=UnitKind.COMMUNE
         ).order_by("sort_order", "name")
     )
 

@@ -133,14 +133,14 @@ class ReportFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        units = Unit.objects.filter(pk__in=unit_ids_with(user, perms.VIEW)).order_by(
+        # (id, name) pairs: a district role's thousand communes, not a model instance each
+        units = Unit.objects.filter(pk__any=unit_ids_with(user, perms.VIEW)).order_by(
             "kind", "sort_order", "name"
         )
         self.fields["unit"].choices = [  # type: ignore[attr-defined]
             ("", _("All units")),
-            *((u.pk, u.name) for u in units),
+            *units.values_list("pk", "name"),
         ]
-        self._units = {u.pk: u for u in units}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -165,7 +165,8 @@ class ReportFilterForm(forms.Form):
         unit_id = data.get("unit")
         return ReportQuery(
             plan=plan,
-            unit=self._units[unit_id] if unit_id is not None else None,
+            # one of the choices, so one the user may see
+            unit=Unit.objects.get(pk=unit_id) if unit_id is not None else None,
             content=data.get("content"),
             activity=data.get("activity"),
             source=data.get("source") or None,

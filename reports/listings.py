@@ -31,7 +31,7 @@ def decision_list_for_user(user: Any, query: ReportQuery) -> QuerySet[Decision]:
     content, activity, status, the activity's start and the decision's date; in the order
     they were issued."""
     qs = Decision.objects.filter(
-        estimate__plan=query.plan, estimate__unit_id__in=unit_ids_with(user, perms.VIEW)
+        estimate__plan=query.plan, estimate__unit_id__any=unit_ids_with(user, perms.VIEW)
     )
     if query.unit is not None:
         qs = qs.filter(estimate__unit=query.unit)
@@ -58,7 +58,7 @@ def decision_list_for_user(user: Any, query: ReportQuery) -> QuerySet[Decision]:
 def advances_overdue_for_user(user: Any, today: dt.date) -> QuerySet[Disbursement]:
     """Advances not cleared by the end of the month after they were paid, on the
     estimates ``user`` may see, oldest first."""
-    return advances_overdue(today).filter(estimate__unit_id__in=unit_ids_with(user, perms.VIEW))
+    return advances_overdue(today).filter(estimate__unit_id__any=unit_ids_with(user, perms.VIEW))
 
 
 def totals_of(queryset: QuerySet[Any]) -> Totals:

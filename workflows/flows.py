@@ -144,5 +144,5 @@ class EstimateFlow(flow.Flow):
         if obj is None:
             return True
         return Estimate.objects.filter(
-            pk=obj.artifact_object_id, unit_id__in=unit_ids_with(user, VIEW)
+            pk=obj.artifact_object_id, unit_id__any=unit_ids_with(user, VIEW)
         ).exists()

@@ -29,6 +29,11 @@ def test_any_selects_what_in_selects_with_one_parameter(plan: Plan, users: dict[
         assert found == expected
         if ids:
             assert "= ANY(" in queries.captured_queries[-1]["sql"]
+        else:  # as ``__in`` of nothing: no row, without asking the database
+            assert queries.captured_queries == []
+    with CaptureQueriesContext(connection) as queries:
+        assert not Estimate.objects.filter(unit_id__any=[None]).exists()
+    assert queries.captured_queries == []
     assert set(Unit.objects.filter(pk__any=[made[1].unit_id]).values_list("pk", flat=True)) == {
         made[1].unit_id
     }

@@ -377,7 +377,7 @@ def estimate_create(request: HttpRequest) -> HttpResponse:
     unit_ids = unit_ids_with(request.user, perms.DRAFT)
     if not unit_ids:
         raise Forbidden(_("Your role does not draft estimates."))
-    units = Unit.objects.filter(pk__in=unit_ids).order_by("kind", "sort_order", "name")
+    units = Unit.objects.filter(pk__any=unit_ids).order_by("kind", "sort_order", "name")
     form = EstimateForm(_posted(request), plan=plan, units=units)
     formset = _line_formset(request, [])
 

@@ -52,7 +52,7 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, plan: Plan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        units = Unit.objects.filter(pk__in=perms.unit_ids_with(user, perms.MONITOR)).order_by(
+        units = Unit.objects.filter(pk__any=perms.unit_ids_with(user, perms.MONITOR)).order_by(
             "kind", "sort_order", "name"
         )
         unit: Any = self.fields["unit"]
