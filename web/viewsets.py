@@ -40,6 +40,7 @@ from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as vf_views
 from viewflow.workflow.flow.views import filters as vf_filters
+from viewflow.workflow.flow.views import mixins as vf_mixins
 from viewflow.workflow.models import Task
 
 from approvals.access import (
@@ -280,6 +281,28 @@ def process_brief(process: Any) -> str:
     return escape(f"{flow_class.process_title} - {process.get_status_display()}")
 
 
+#: Where viewflow's lists keep the page to come back to (``StoreRequestPathMixin``).
+PIN = "vf-pin-location"
+
+
+class PinWhenMoved:
+    """viewflow's lists keep their address in the session on every request
+    (``StoreRequestPathMixin``): a session written (three statements) each time a list is
+    shown, even again. Written only when the address changed, with viewflow's own mixin
+    (its other steps run as before)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if (
+            isinstance(self, vf_mixins.StoreRequestPathMixin)
+            and session is not None
+            and session.get(PIN) == request.get_full_path()
+        ):
+            after_pin = super(vf_mixins.StoreRequestPathMixin, self)
+            return after_pin.dispatch(request, *args, **kwargs)  # type: ignore[attr-defined]
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
 class TaskBriefs:
     """viewflow's task lists with their "brief" columns worked out without a template
     per row (``task_brief``, ``process_brief``), the same words, the header translated;
@@ -307,7 +330,7 @@ class TaskBriefs:
         return mark_safe(f'<a href="{escape(process_url)}">{process_brief(task.process)}</a>')  # noqa: S308 - escaped
 
 
-class EstimateInboxView(TaskBriefs, vf_views.FlowInboxListView):
+class EstimateInboxView(PinWhenMoved, TaskBriefs, vf_views.FlowInboxListView):
     filterset_class = TaskListFilter
     paginator_class = BoundedPaginator
 
@@ -316,7 +339,7 @@ class EstimateInboxView(TaskBriefs, vf_views.FlowInboxListView):
         return visible_tasks(super().queryset, self.request.user)
 
 
-class EstimateQueueView(TaskBriefs, vf_views.FlowQueueListView):
+class EstimateQueueView(PinWhenMoved, TaskBriefs, vf_views.FlowQueueListView):
     filterset_class = TaskListFilter
     paginator_class = BoundedPaginator
 
@@ -336,7 +359,7 @@ class EstimateQueueView(TaskBriefs, vf_views.FlowQueueListView):
         return paginator
 
 
-class EstimateArchiveView(TaskBriefs, vf_views.FlowArchiveListView):
+class EstimateArchiveView(PinWhenMoved, TaskBriefs, vf_views.FlowArchiveListView):
     filterset_class = ArchiveListFilter
     paginator_class = BoundedPaginator
 
@@ -345,7 +368,7 @@ class EstimateArchiveView(TaskBriefs, vf_views.FlowArchiveListView):
         return visible_tasks(super().queryset, self.request.user)
 
 
-class EstimateTaskListView(TaskBriefs, vf_views.DashboardTaskListView):
+class EstimateTaskListView(PinWhenMoved, TaskBriefs, vf_views.DashboardTaskListView):
     filterset_class = DashboardTaskFilter
     paginator_class = BoundedPaginator
 
@@ -408,7 +431,7 @@ class _Links:
         return self.patterns[key].fill(*ids)
 
 
-class EstimateDashboardView(vf_views.DashboardView):
+class EstimateDashboardView(PinWhenMoved, vf_views.DashboardView):
     """The kanban board, column by column, of visible processes only (a rewrite of
     ``DashboardView.get_context_data`` with the filter added), each card worked out here
     (its node's title, its button, its link) and drawn by the project's own template, so a
@@ -530,7 +553,7 @@ class EstimateDashboardView(vf_views.DashboardView):
         return super(vf_views.DashboardView, self).get_context_data(**context)
 
 
-class EstimateProcessListView(vf_views.DashboardProcessListView):
+class EstimateProcessListView(PinWhenMoved, vf_views.DashboardProcessListView):
     """viewflow's process list, its "active tasks" column counted per shown row.
 
     viewflow annotates the count with a join of every task and a ``GROUP BY`` over every
