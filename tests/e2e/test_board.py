@@ -42,5 +42,9 @@ def test_the_board_shows_each_stage_cards_with_one_button(
     # The board's spacing comes from its style sheet (no style attributes: CSP).
     card = review.locator(".mdc-card").first
     assert card.evaluate("c => getComputedStyle(c).paddingTop") == "15px"
+    if screen == "phone":  # the columns one under the other: nothing to scroll sideways to
+        box = review.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshots / f"board-{screen}.png"), full_page=True)
     page.context.close()
