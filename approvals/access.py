@@ -29,7 +29,7 @@ from delegations.selectors import (
     delegated_grants,
     delegations_active_for,
 )
-from estimates.models import Amendment, Estimate
+from estimates.models import Amendment, Estimate, Plan
 from estimates.tally import tally_available, tally_count
 from organization import permissions as perms
 from organization.models import Role
@@ -416,27 +416,33 @@ def actions_allowed(
     (or acts for a colleague who does, under a delegation in force), and segregation of
     duties lets them act at its stage. Three queries whatever the number of estimates
     (grants, delegations, the audit trail's stages), one more when the user holds a
-    delegation (what the delegated roles hold); none for a user with no role.
-    ``rows_for``: the rows that start now for an estimate (default: the estimate table's
-    rows from its status; ``amendment_actions_allowed`` passes the amendment table's)."""
+    delegation (what the delegated roles hold), one more when estimates read without their
+    plan offer an action the plan's level decides (``plans_attach``); none for a user
+    with no role. ``rows_for``: the rows that start now for an estimate (default: the
+    estimate table's rows from its status; ``amendment_actions_allowed`` passes the
+    amendment table's)."""
     estimates = list(estimates)
     result: dict[int, list[str]] = {e.pk: [] for e in estimates}
     if not getattr(user, "is_authenticated", False) or not user.is_active or not estimates:
         return result
     user_id = user.pk  # the request's user is a lazy object: read through once, not a row
     grants = unit_grants_of(user)
-    delegations = delegations_active_for(user, timezone.localdate()) if grants else []
+    if not grants:
+        return result
+    starting = {
+        e.pk: rows_for(e) if rows_for is not None else lifecycle.transitions_from(e.status)
+        for e in estimates
+    }
+    plans_attach(
+        [e for e in estimates if any(r.name in lifecycle.PAYER_SETTLES for r in starting[e.pk])]
+    )
+    delegations = delegations_active_for(user, timezone.localdate())
     lent = delegated_grants(delegations)
     # {estimate id: [(row, ids of those it may be taken as: the user, or whom they act for)]}
     candidates: dict[int, list[tuple[lifecycle.Transition, list[int]]]] = {}
     for estimate in estimates:
         found = []
-        starting = (
-            rows_for(estimate)
-            if rows_for is not None
-            else lifecycle.transitions_from(estimate.status)
-        )
-        for row in starting:
+        for row in starting[estimate.pk]:
             row = lifecycle.row_for_estimate(row, estimate)  # the plan level's row
             principals: list[int] = []
             if estimate.unit_id in grants.get(row.permission, ()):
@@ -472,6 +478,19 @@ def actions_allowed(
                         allowed.append(row.name)
                     break
     return result
+
+
+def plans_attach(estimates: list[Estimate]) -> None:
+    """Give each estimate read without its plan the plan (its levels say who pays and
+    settles at the estimate's level: ``lifecycle.row_for_estimate``), the estimates' plans
+    in one query, one instance a plan; no query when each came with its plan."""
+    descriptor = Estimate.plan
+    missing = [e for e in estimates if not descriptor.is_cached(e)]
+    if not missing:
+        return
+    plans = Plan.objects.in_bulk({e.plan_id for e in missing})
+    for estimate in missing:
+        descriptor.field.set_cached_value(estimate, plans[estimate.plan_id])
 
 
 def _stages_acted(

@@ -337,3 +337,26 @@ def test_detail_and_transition_queries_do_not_grow_with_the_lines(
         return len(read.captured_queries), len(submit.captured_queries)
 
     assert measure(2) == measure(12)
+
+
+@pytest.mark.parametrize("username", ["hoi.silolau", "hoi.huyen", "tckh", "ketoan", "ubnd.silolau"])
+def test_a_lists_rows_offer_what_their_details_offer(
+    api: Client, plan: Plan, people: People, username: str
+) -> None:
+    """A list reads its rows without their plans (the page's plans in one query, whatever
+    the rows' statuses): each row offers the actions its detail offers, the detail read
+    with its plan, settling included (who settles follows the plan's level)."""
+    from tests.factories import estimates_at_every_stage
+
+    made = estimates_at_every_stage(plan)
+    client = api(username)
+    with CaptureQueriesContext(connection) as queries:
+        listed = client.get("/api/v1/estimates/", {"page_size": 100}).json()["results"]
+    plan_reads = [q for q in queries.captured_queries if 'FROM "estimates_plan"' in q["sql"]]
+    assert len(plan_reads) == 1
+    offered = {row["id"]: row["actions"] for row in listed}
+    assert offered
+    for estimate in made:
+        if estimate.pk in offered:
+            detail = client.get(f"/api/v1/estimates/{estimate.pk}/").json()
+            assert offered[estimate.pk] == detail["actions"], (username, estimate.status)
