@@ -187,7 +187,7 @@ def group_totals(user: Any, query: Any) -> list[GroupTotal]:
     start dates) that ``user`` may see: two queries whatever the number of estimates."""
     visible = unit_ids_with(user, perms.VIEW)
     counts = GroupCount.objects.filter(
-        estimate__plan=query.plan, estimate__unit_id__in=visible
+        estimate__plan=query.plan, estimate__unit_id__any=visible
     ).exclude(estimate__status=EstimateStatus.WITHDRAWN)
     if query.unit is not None:
         counts = counts.filter(estimate__unit=query.unit)

@@ -211,3 +211,45 @@ def test_the_rule_catches_a_broad_save() -> None:
         "self.account.save(using='default')\n"
     )
     assert _broad_saves(tree) == [1, 4]
+
+
+def _unit_ids_as_in_lists(tree: ast.AST) -> list[int]:
+    """Lines filtering with ``…__in=`` a user's unit ids (``unit_ids_with(…)``, or a name
+    bound to it): a parameter per unit, a thousand for a district role; ``__any`` sends
+    them as one array (``core/lookups.py``)."""
+    bound = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and ast.unparse(node.value.func).endswith("unit_ids_with")
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg and node.arg.endswith("__in"):
+            value = node.value
+            if (
+                isinstance(value, ast.Call) and ast.unparse(value.func).endswith("unit_ids_with")
+            ) or (isinstance(value, ast.Name) and value.id in bound):
+                lines.append(value.lineno)
+    return lines
+
+
+def test_a_users_unit_ids_filter_as_one_array() -> None:
+    offenders = []
+    for path in _product_files():
+        for line in _unit_ids_as_in_lists(ast.parse(path.read_text(encoding="utf-8"))):
+            offenders.append(f"{path.relative_to(ROOT)}:{line}")
+    assert offenders == [], "filter a user's unit ids with __any, not __in"
+
+
+def test_the_rule_catches_unit_ids_as_an_in_list() -> None:
+    tree = ast.parse(
+        "Unit.objects.filter(pk__in=perms.unit_ids_with(user, VIEW))\n"
+        "units = unit_ids_with(user, VIEW)\n"
+        "Estimate.objects.filter(unit_id__in=units)\n"
+        "Estimate.objects.filter(unit_id__any=units)"
+    )
+    assert _unit_ids_as_in_lists(tree) == [1, 3]

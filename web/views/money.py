@@ -304,7 +304,7 @@ def advances_overdue_list(request: HttpRequest) -> HttpResponse:
         raise Forbidden(_("Your role does not follow advances."))
     today = timezone.localdate()
     visible = unit_ids_with(request.user, perms.VIEW)
-    queryset = advances_overdue(today).filter(estimate__unit_id__in=visible)
+    queryset = advances_overdue(today).filter(estimate__unit_id__any=visible)
     page = Paginator(queryset, ADVANCES_PAGE).get_page(request.GET.get("page"))
     totals = totals_of(queryset)
     return render(
