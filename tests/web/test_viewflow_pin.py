@@ -14,16 +14,11 @@ from django.test.utils import CaptureQueriesContext
 
 from estimates.models import Plan
 from tests.factories import estimates_at_every_stage
+from tests.web.test_scale import PINNED
 from web.viewsets import PIN
 
-LISTS = [
-    "/workflow/estimate/",
-    "/workflow/estimate/inbox/",
-    "/workflow/estimate/queue/",
-    "/workflow/estimate/archive/",
-    "/workflow/estimate/tasks/",
-    "/workflow/estimate/flows/",
-]
+#: viewflow's board and lists (the pages whose queries ``test_scale`` pins).
+LISTS = sorted(PINNED)
 
 
 def _session_writes(queries: CaptureQueriesContext) -> list[str]:
