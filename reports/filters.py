@@ -95,12 +95,13 @@ class ReportFilterForm(forms.Form):
         required=False,
         empty_label=_("Newest plan"),
     )
-    unit = forms.TypedChoiceField(
+    unit = IdChoiceField(
         label=_("Commune"),
-        widget=LongSelect,
-        coerce=int,
+        # the units the user may see (``__init__``), read as (id, name) pairs to draw
+        queryset=Unit.objects.none(),
+        widget=LongSelect(label="name"),
         required=False,
-        empty_value=None,
+        empty_label=_("All units"),
         error_messages={
             "invalid_choice": _("You may not see this unit, or it does not exist."),
         },
@@ -133,14 +134,11 @@ class ReportFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        # (id, name) pairs: a district role's thousand communes, not a model instance each
-        units = Unit.objects.filter(pk__any=unit_ids_with(user, perms.VIEW)).order_by(
-            "kind", "sort_order", "name"
-        )
-        self.fields["unit"].choices = [  # type: ignore[attr-defined]
-            ("", _("All units")),
-            *units.values_list("pk", "name"),
-        ]
+        # A district role's thousand communes: drawn from (id, name) pairs, the one chosen
+        # read alone (not a thousand choices built and checked on every page).
+        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            pk__any=unit_ids_with(user, perms.VIEW)
+        ).order_by("kind", "sort_order", "name")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -162,11 +160,9 @@ class ReportFilterForm(forms.Form):
         plan = data.get("plan") or plan_default_for(self.user)
         if plan is None:
             return None
-        unit_id = data.get("unit")
         return ReportQuery(
             plan=plan,
-            # one of the choices, so one the user may see
-            unit=Unit.objects.get(pk=unit_id) if unit_id is not None else None,
+            unit=data.get("unit"),  # one of the units the user may see
             content=data.get("content"),
             activity=data.get("activity"),
             source=data.get("source") or None,
