@@ -285,22 +285,17 @@ def process_brief(process: Any) -> str:
 PIN = "vf-pin-location"
 
 
-class PinWhenMoved:
+class PinWhenMoved(vf_mixins.StoreRequestPathMixin):
     """viewflow's lists keep their address in the session on every request
     (``StoreRequestPathMixin``): a session written (three statements) each time a list is
-    shown, even again. Written only when the address changed, with viewflow's own mixin
-    (its other steps run as before)."""
+    shown, even again. Written only when the address changed, by viewflow's own mixin
+    (the views' other steps run as before)."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        session = getattr(request, "session", None)
-        if (
-            isinstance(self, vf_mixins.StoreRequestPathMixin)
-            and session is not None
-            and session.get(PIN) == request.get_full_path()
-        ):
+        if request.session.get(PIN) == request.get_full_path():  # kept: past the pinning
             after_pin = super(vf_mixins.StoreRequestPathMixin, self)
             return after_pin.dispatch(request, *args, **kwargs)  # type: ignore[attr-defined]
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)
 
 
 class TaskBriefs:
