@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from approvals.access import actions_allowed, plans_attach
+from approvals.access import actions_allowed
 from approvals.lifecycle import ACTION_NAMES
 from estimates.models import Estimate
 
@@ -19,8 +19,4 @@ def actions_for(user: Any, estimate: Estimate) -> list[str]:
 
 
 def actions_for_many(user: Any, estimates: list[Estimate]) -> dict[int, list[str]]:
-    """A page of a list's actions. Its rows are read without their plans
-    (``api.views.list_rows``): the page's plans are read here in one query, whatever the
-    rows' statuses, so that a page costs the same queries whatever it holds."""
-    plans_attach(estimates)
     return actions_allowed(user, estimates)

@@ -417,7 +417,7 @@ def actions_allowed(
     duties lets them act at its stage. Three queries whatever the number of estimates
     (grants, delegations, the audit trail's stages), one more when the user holds a
     delegation (what the delegated roles hold), one more when estimates read without their
-    plan offer an action the plan's level decides (``plans_attach``); none for a user
+    plan offer an action the plan's level decides (``_plans_attach``); none for a user
     with no role. ``rows_for``: the rows that start now for an estimate (default: the
     estimate table's rows from its status; ``amendment_actions_allowed`` passes the
     amendment table's)."""
@@ -433,7 +433,7 @@ def actions_allowed(
         e.pk: rows_for(e) if rows_for is not None else lifecycle.transitions_from(e.status)
         for e in estimates
     }
-    plans_attach(
+    _plans_attach(
         [e for e in estimates if any(r.name in lifecycle.PAYER_SETTLES for r in starting[e.pk])]
     )
     delegations = delegations_active_for(user, timezone.localdate())
@@ -480,7 +480,7 @@ def actions_allowed(
     return result
 
 
-def plans_attach(estimates: list[Estimate]) -> None:
+def _plans_attach(estimates: list[Estimate]) -> None:
     """Give each estimate read without its plan the plan (its levels say who pays and
     settles at the estimate's level: ``lifecycle.row_for_estimate``), the estimates' plans
     in one query, one instance a plan; no query when each came with its plan."""
