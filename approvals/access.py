@@ -27,7 +27,7 @@ from delegations.selectors import (
     acting_for_in,
     acting_for_options,
     delegated_grants,
-    delegations_active_for,
+    delegations_offered_for,
 )
 from estimates.models import Amendment, Estimate, Plan
 from estimates.tally import tally_available, tally_count
@@ -414,11 +414,12 @@ def actions_allowed(
     """For each estimate, the lifecycle actions ``user`` may take now, in the table's
     order: the action starts from its status, ``user`` holds its permission on the unit
     (or acts for a colleague who does, under a delegation in force), and segregation of
-    duties lets them act at its stage. Three queries whatever the number of estimates
-    (grants, delegations, the audit trail's stages), one more when the user holds a
-    delegation (what the delegated roles hold), one more when estimates read without their
-    plan offer an action the plan's level decides (``_plans_attach``); none for a user
-    with no role. ``rows_for``: the rows that start now for an estimate (default: the
+    duties lets them act at its stage. At most three queries whatever the number of
+    estimates (grants, delegations, the audit trail's stages; the grants and whether the
+    user is anyone's delegate are kept between requests, so usually the stages alone),
+    one more when the user holds a delegation (what the delegated roles hold), one more
+    when estimates read without their plan offer an action the plan's level decides
+    (``_plans_attach``); none for a user with no role. ``rows_for``: the rows that start now for an estimate (default: the
     estimate table's rows from its status; ``amendment_actions_allowed`` passes the
     amendment table's)."""
     estimates = list(estimates)
@@ -436,7 +437,7 @@ def actions_allowed(
     _plans_attach(
         [e for e in estimates if any(r.name in lifecycle.PAYER_SETTLES for r in starting[e.pk])]
     )
-    delegations = delegations_active_for(user, timezone.localdate())
+    delegations = delegations_offered_for(user, timezone.localdate())
     lent = delegated_grants(delegations)
     # {estimate id: [(row, ids of those it may be taken as: the user, or whom they act for)]}
     candidates: dict[int, list[tuple[lifecycle.Transition, list[int]]]] = {}
@@ -576,7 +577,7 @@ def flow_task_allowed(user: Any, task: Any) -> bool:
 
 def flow_tasks_allowed(user: Any, tasks: Iterable[Any], *, keep: bool = True) -> dict[int, bool]:
     """``flow_task_allowed`` for a page of tasks: one query for their estimates and
-    ``actions_allowed``'s three for all of them, whatever their number. Each task keeps
+    ``actions_allowed``'s (at most three) for all of them, whatever their number. Each task keeps
     its answer for ``user`` (the page's template asks per task) unless ``keep`` is false."""
     tasks = list(tasks)
     ids = {t.process.artifact_object_id for t in tasks}

@@ -7,11 +7,13 @@ only for the delegated role's permissions, and only while both people still hold
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
@@ -47,13 +49,54 @@ _ACTIVE_FOR = CompiledQueries()
 
 
 def delegations_active_for(delegate: User, on: datetime.date) -> list[Delegation]:
-    """The delegations ``delegate`` may act under on ``on``."""
+    """The delegations ``delegate`` may act under on ``on`` (read from the database: what
+    the services act under)."""
 
     def build(delegate_id: int) -> QuerySet[Delegation]:
         return _in_force(on).filter(delegate_id=delegate_id).order_by("starts_on", "pk")
 
     with prepared():  # by delegate: one plan fits every call
         return _ACTIVE_FOR.fetch(("active_for", on.toordinal()), build, [delegate.pk])
+
+
+#: Whether a user is named delegate by a delegation not revoked and not ended before a day
+#: (one in force then, or one to come), kept between requests beside the user's grants and
+#: under their version (renewed by every delegation saved or deleted: ``signals``). Most
+#: people are never anyone's delegate: the pages offering actions then ask nothing about
+#: delegations. The key names the entry's shape (``v1``).
+DELEGATE_KEY = "delegations:v1:delegate:{user_id}"
+
+
+def delegations_offered_for(delegate: Any, on: datetime.date) -> list[Delegation]:
+    """``delegations_active_for``, for the pages offering actions: no query when the kept
+    hint says ``delegate`` is nobody's delegate on or after ``on``. The hint is kept only
+    when the user's grants were read through the cache in this request (their version is
+    known); without it, or when the cache fails, the delegations are read. A hint can only
+    hide what a delegation created since would offer, until the version it was kept under
+    is renewed (at that delegation's commit); the services never use it."""
+    version = perms.grants_version_of(delegate)
+    if version is None:
+        return delegations_active_for(delegate, on)
+    key = DELEGATE_KEY.format(user_id=delegate.pk)
+    try:
+        kept = cache.get(key)
+    except Exception:  # the cache is down: read the delegations as the services do
+        return delegations_active_for(delegate, on)
+    if kept == (version, on.toordinal(), False):
+        return []
+    if kept != (version, on.toordinal(), True):
+        named = (
+            Delegation.objects.filter(
+                delegate_id=delegate.pk, ends_on__gte=on, revoked_at__isnull=True
+            )
+            .order_by()
+            .exists()
+        )
+        with contextlib.suppress(Exception):  # not kept: asked again next time
+            cache.set(key, (version, on.toordinal(), named), perms.GRANTS_TTL_SECONDS)
+        if not named:
+            return []
+    return delegations_active_for(delegate, on)
 
 
 def delegations_for_user(user: User) -> dict[str, list[Delegation]]:

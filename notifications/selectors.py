@@ -8,17 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from guardian.models import GroupObjectPermission
 
 from approvals import lifecycle
 from core.pagination import BoundedPaginator, counts_up_to
-from delegations.selectors import delegations_active_for
+from delegations.selectors import delegated_grants, delegations_offered_for
 from estimates.models import Estimate, EstimateStatus
 from organization.models import Unit
-from organization.permissions import group_name
+from organization.permissions import unit_grants_of
 
 from .deadlines import (
     DEADLINE_STAGES,
@@ -77,20 +75,18 @@ class OverdueItem:
 
 def _stage_units(user: User, on: datetime.date) -> dict[str, set[int]]:
     """Per deadline stage, the units where ``user`` holds the stage permission, through their
-    role groups or as a delegate acting for someone today."""
-    unit_ct = ContentType.objects.get_for_model(Unit)
+    role groups or as a delegate acting for someone today: from the grants kept between
+    requests, and for a delegate what the delegated roles hold (no query for a user whose
+    grants are kept and who is nobody's delegate)."""
     codenames = {lifecycle.STATUS_PERMISSIONS[s]: s for s in DEADLINE_STAGES}
-    delegated = [
-        group_name(d.membership.role, d.membership.unit) for d in delegations_active_for(user, on)
-    ]
-    grants = GroupObjectPermission.objects.filter(
-        Q(group__user=user) | Q(group__name__in=delegated),
-        content_type=unit_ct,
-        permission__codename__in=list(codenames),
-    ).values_list("permission__codename", "object_pk")
     found: dict[str, set[int]] = defaultdict(set)
-    for codename, object_pk in grants:
-        found[codenames[codename]].add(int(object_pk))
+    for codename, unit_ids in unit_grants_of(user).items():
+        if codename in codenames:
+            found[codenames[codename]] |= unit_ids
+    delegations = delegations_offered_for(user, on)
+    for _group, codename, unit_id in delegated_grants(delegations):
+        if codename in codenames:
+            found[codenames[codename]].add(unit_id)
     return found
 
 

@@ -381,6 +381,7 @@ def _grants(user: Any) -> Grants:
         user._unit_grants = cached
         return cached
     version, kept = _grants_kept(user.pk)
+    user._grants_version = version
     if kept is not None:
         user._unit_grants = kept
         return kept
@@ -389,6 +390,14 @@ def _grants(user: Any) -> Grants:
         _grants_keep(user.pk, version, cached)
     user._unit_grants = cached
     return cached
+
+
+def grants_version_of(user: Any) -> str | None:
+    """The grants' version under which ``user``'s grants were read in this request or
+    transition (None: not read yet, or not through the cache). What is kept beside the
+    grants under this version is stale as soon as any grant, role, unit or delegation
+    changes (``grants_changed``)."""
+    return getattr(user, "_grants_version", None)
 
 
 def _grants_read(user: Any) -> Grants:

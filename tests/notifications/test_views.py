@@ -153,6 +153,7 @@ def test_list_and_overdue_pages_do_not_grow_with_the_data(
     client.force_login(people.reviewer)
     add(2)
     _queries(client, "/notifications/")  # warm the caches (the grants)
+    _queries(client, "/notifications/overdue/")  # (and whether the user is anyone's delegate)
     few = (_queries(client, "/notifications/"), _queries(client, "/notifications/overdue/"))
     add(8)
     many = (_queries(client, "/notifications/"), _queries(client, "/notifications/overdue/"))

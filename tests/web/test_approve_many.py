@@ -17,9 +17,10 @@ from estimates.models import Estimate, EstimateStatus, Plan
 from tests.factories import estimate_in_status
 from web.views.bulk import _approvable
 
-#: The choice page: session, user, grants, delegations, the estimates with their amounts,
-#: the audit stages, the inbox badge and the bell.
-PAGE_QUERIES = 9
+#: The choice page: session, user, the estimates with their amounts, the audit stages, the
+#: inbox badge (the open amendments, the tally) and the bell; the grants and whether the
+#: approver is anyone's delegate are kept between requests.
+PAGE_QUERIES = 8
 
 
 def _two(plan: Plan, users: dict[str, Any]) -> tuple[Estimate, Estimate]:

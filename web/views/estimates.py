@@ -43,7 +43,7 @@ from approvals.selectors import (
 from approvals.services.transition import moved_on
 from core.auth import request_user
 from core.errors import Conflict, Forbidden, RuleViolation
-from delegations.selectors import acting_for_options, delegations_active_for
+from delegations.selectors import acting_for_options, delegations_offered_for
 from estimates.models import (
     Amendment,
     Estimate,
@@ -555,8 +555,9 @@ def _acting_for_detail(
     request: HttpRequest, estimate: Estimate, actions: Any
 ) -> dict[str, list[Any]]:
     """Per inline action form of the detail page, whom the user may act for. One query
-    when the user holds no delegation today (the usual case), none without buttons."""
-    if not actions.any or not delegations_active_for(request_user(request), timezone.localdate()):
+    when the user holds no delegation today (the usual case; none once that is kept),
+    none without buttons."""
+    if not actions.any or not delegations_offered_for(request_user(request), timezone.localdate()):
         return {}
     found: dict[str, list[Any]] = {}
     for name in actions.names:
