@@ -369,12 +369,19 @@ def run(quick: bool = False) -> dict[str, Any]:
             built_large = grow()
             at_large = _round(roles, repeat, explain=True)
     rows: list[list[Any]] = []
-    missed_queries = missed_time = fuller = scans = refused = errors = 0
+    grew = grew_empty = grew_queued = fell = missed_time = fuller = scans = refused = errors = 0
     for (path, username), a in at_small.items():
         b = at_large[(path, username)]
         ratio = b["median_ms"] / a["median_ms"] if a["median_ms"] else float("nan")
         same = a["queries"] == b["queries"]
-        missed_queries += not same
+        more = b["queries"] > a["queries"]
+        grew += more
+        # Why a page asks more at the large size: it showed no row at the small one (an
+        # empty page reads neither rows nor what they offer), or it is an export, made in
+        # the request at the small size and queued at the large one (too many rows).
+        grew_empty += more and a["rows"] == 0
+        grew_queued += more and ".xlsx" in path and a["rows"] is not None and b["rows"] is None
+        fell += b["queries"] < a["queries"]
         missed_time += ratio > 1.5
         # The page shows more rows (or cards) at the large size: at the small one it was
         # not full, and part of the difference is the rows' rendering, not the data's size.
@@ -418,7 +425,10 @@ def run(quick: bool = False) -> dict[str, Any]:
         ],
         rows,
         notes=[
-            f"{len(rows)} page × role pairs; query count grew on {missed_queries}, median above "
+            f"{len(rows)} page × role pairs; query count grew on {grew} ({grew_empty} showing no "
+            f"row at {small:,}, {grew_queued} exports queued at {large:,} instead of made in "
+            f"the request, {grew - grew_empty - grew_queued} otherwise) and fell on {fell}; "
+            "median above "
             f"1.5× on {missed_time} ({fuller} of them showing more rows at {large:,} than at "
             f"{small:,}, where the page was not full), a sequential scan of the estimates table "
             f"on {scans}; refused (403) at both sizes to a role that may not open it, as it "
