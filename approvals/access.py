@@ -419,9 +419,9 @@ def actions_allowed(
     user is anyone's delegate are kept between requests, so usually the stages alone),
     one more when the user holds a delegation (what the delegated roles hold), one more
     when estimates read without their plan offer an action the plan's level decides
-    (``_plans_attach``); none for a user with no role. ``rows_for``: the rows that start now for an estimate (default: the
-    estimate table's rows from its status; ``amendment_actions_allowed`` passes the
-    amendment table's)."""
+    (``_plans_attach``); none for a user with no role. ``rows_for``: the rows that start
+    now for an estimate (default: the estimate table's rows from its status;
+    ``amendment_actions_allowed`` passes the amendment table's)."""
     estimates = list(estimates)
     result: dict[int, list[str]] = {e.pk: [] for e in estimates}
     if not getattr(user, "is_authenticated", False) or not user.is_active or not estimates:

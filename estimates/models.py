@@ -385,12 +385,13 @@ AREA_STATUS_LABELS: dict[tuple[str, str], Any] = {
 
 
 def status_label(status: str, area_kind: str = "") -> Any:
-    """A status's words; with the kind of a plan's area, in that plan's words."""
-    if (status, area_kind) in AREA_STATUS_LABELS:
-        return AREA_STATUS_LABELS[(status, area_kind)]
-    if status in EstimateStatus.values:
-        return EstimateStatus(status).label
-    return AmendmentStatus(status).label if status in AmendmentStatus.values else status
+    """A status's words; with the kind of a plan's area, in that plan's words. (Looked up,
+    not asked of the enums: ``EstimateStatus.values`` builds its list at each call, and the
+    exports ask for every row.)"""
+    found = AREA_STATUS_LABELS.get((status, area_kind))
+    if found is not None:
+        return found
+    return _STATUS_LABELS.get(status, status)
 
 
 class Estimate(models.Model):
@@ -657,6 +658,11 @@ class AmendmentStatus(models.TextChoices):
     APPROVED = "amend_approved", _("Amendment approved")
     RETURNED = "amend_returned", _("Amendment returned")
     WITHDRAWN = "amend_withdrawn", _("Amendment withdrawn")
+
+
+#: Every status's words (``status_label``): an estimate's where an amendment's value is
+#: the same.
+_STATUS_LABELS: dict[str, Any] = {**dict(AmendmentStatus.choices), **dict(EstimateStatus.choices)}
 
 
 #: An estimate has at most one amendment in these statuses (a database constraint).

@@ -10,10 +10,11 @@ import io
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from approvals import services
-from estimates.models import EstimateStatus, Plan, status_label
+from estimates.models import AmendmentStatus, EstimateStatus, Plan, status_label
 from organization.models import Role, role_label
 from progress.lifecycle import transition
 from progress.models import Period, ProgressReport, TargetSource
@@ -31,6 +32,20 @@ def test_the_stored_values_stay_and_the_neutral_words_name_no_district() -> None
     assert str(status_label("review", "province")) == "Awaiting province Women's Union review"
     assert str(role_label("district_wu", "district")) == "District Women's Union officer"
     assert str(role_label("district_wu")) == "Women's Union officer above the commune"
+
+
+def test_every_status_has_its_words_in_each_language() -> None:
+    """``status_label`` answers every estimate and amendment status with the enum's own
+    label, translated when asked (it looks them up), an unknown value as itself."""
+    for language, review in (("en", "Awaiting Women's Union review"), ("vi", None)):
+        with translation.override(language):
+            for member in [*EstimateStatus, *AmendmentStatus]:
+                assert str(status_label(member.value)) == str(member.label)
+            if review is not None:
+                assert str(status_label("review")) == review
+            else:
+                assert str(status_label("review")) != "Awaiting Women's Union review"
+    assert status_label("no-such-status") == "no-such-status"
 
 
 def test_the_estimate_page_speaks_the_words_of_its_plan(two_plans: tuple[Plan, Plan]) -> None:
