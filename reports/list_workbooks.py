@@ -131,13 +131,16 @@ class _Styles:
 
 def _put(ws: Any, row: int, col: int, value: object, text: Any, number: Any) -> None:
     """A cell: whole đồng and counts as numbers, nothing as an empty boxed cell, the rest
-    as text."""
+    as text. It runs for every cell of an export (a district's inbox in the background:
+    tens of thousands of rows), so it calls XlsxWriter's undecorated writers, as
+    ``reports.xlsx`` does: the public ones only add a decorator turning "A1" notation
+    into a row and a column, which this code never passes."""
     if value is None or value == "":
-        ws.write_blank(row, col, None, text)
+        ws._write_blank(row, col, None, text)
     elif isinstance(value, int) and not isinstance(value, bool):
-        ws.write_number(row, col, value, number)
+        ws._write_number(row, col, value, number)
     else:
-        ws.write_string(row, col, str(value), text)
+        ws._write_string(row, col, str(value), text)
 
 
 def _write_table(
