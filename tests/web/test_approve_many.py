@@ -17,10 +17,11 @@ from estimates.models import Estimate, EstimateStatus, Plan
 from tests.factories import estimate_in_status
 from web.views.bulk import _approvable
 
-#: The choice page: session, user, the estimates with their amounts, the audit stages, the
-#: inbox badge (the open amendments, the tally) and the bell; the grants and whether the
-#: approver is anyone's delegate are kept between requests.
-PAGE_QUERIES = 8
+#: The choice page: session, user, the estimates with their amounts, their plans (one
+#: query, whatever their statuses), the audit stages, the inbox badge (the open
+#: amendments, the tally) and the bell; the grants and whether the approver is anyone's
+#: delegate are kept between requests.
+PAGE_QUERIES = 9
 
 
 def _two(plan: Plan, users: dict[str, Any]) -> tuple[Estimate, Estimate]:
