@@ -43,7 +43,12 @@ from approvals.selectors import (
 from approvals.services.transition import moved_on
 from core.auth import request_user
 from core.errors import Conflict, Forbidden, RuleViolation
-from delegations.selectors import acting_for_options, delegations_offered_for
+from delegations.selectors import (
+    acting_for_in,
+    acting_for_options,
+    delegated_grants,
+    delegations_offered_for,
+)
 from estimates.models import (
     Amendment,
     Estimate,
@@ -556,16 +561,21 @@ def _acting_for_detail(
 ) -> dict[str, list[Any]]:
     """Per inline action form of the detail page, whom the user may act for. One query
     when the user holds no delegation today (the usual case; none once that is kept),
-    none without buttons."""
-    if not actions.any or not delegations_offered_for(request_user(request), timezone.localdate()):
+    none without buttons; for a delegate, the delegations and what their roles hold read
+    once for all the forms (``acting_for_options`` for each)."""
+    delegations = (
+        delegations_offered_for(request_user(request), timezone.localdate()) if actions.any else []
+    )
+    if not delegations:
         return {}
+    lent = delegated_grants(delegations)
     found: dict[str, list[Any]] = {}
     for name in actions.names:
         row = lifecycle.transition(name, estimate.status)
         if row is not None:
             row = lifecycle.row_for_estimate(row, estimate)
             key = "settlement" if name in ("verify-settlement", "return-settlement") else name
-            found[key] = _acting_for(request, estimate, row.permission)
+            found[key] = acting_for_in(delegations, lent, row.permission, estimate.unit_id)
     return found
 
 
