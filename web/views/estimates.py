@@ -32,6 +32,7 @@ from approvals.access import (
     unit_ids_with,
 )
 from approvals.lifecycle import EDITABLE_STATUSES, MONEY_STATUSES
+from approvals.models import Stage
 from approvals.selectors import (
     approval_summary,
     estimate_actions,
@@ -574,7 +575,8 @@ def _acting_for_detail(
         row = lifecycle.transition(name, estimate.status)
         if row is not None:
             row = lifecycle.row_for_estimate(row, estimate)
-            key = "settlement" if name in ("verify-settlement", "return-settlement") else name
+            # the settlement's verification: one form, its two actions (the table's stage)
+            key = "settlement" if row.stage == Stage.VERIFICATION else name
             found[key] = acting_for_in(delegations, lent, row.permission, estimate.unit_id)
     return found
 
